@@ -1,0 +1,38 @@
+package model
+
+import "time"
+
+// Release is one release of the site repository as neco sees it: the parsed
+// tag plus what GitHub (or a neco mirror) says about it.
+type Release struct {
+	// Tag is the full tag name, e.g. "release-2026.11.23-1".
+	Tag string `json:"tag"`
+	// Prefix is the part of Tag before the first '-', e.g. "release".
+	Prefix string `json:"prefix"`
+	// Version is the part of Tag after the first '-'.
+	Version     Version   `json:"version"`
+	Prerelease  bool      `json:"prerelease"`
+	Draft       bool      `json:"draft"`
+	PublishedAt time.Time `json:"published_at"`
+	Assets      []Asset   `json:"assets"`
+}
+
+// Asset is a file attached to a release.
+type Asset struct {
+	// ID is the API id used to download the asset through the API URL.
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	// URL is the browser download URL.
+	URL string `json:"url"`
+}
+
+// Asset returns the asset called name, if the release has one.
+func (r Release) Asset(name string) (Asset, bool) {
+	for _, a := range r.Assets {
+		if a.Name == name {
+			return a, true
+		}
+	}
+	return Asset{}, false
+}

@@ -1,0 +1,155 @@
+package releases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+	"go.uber.org/zap"
+)
+
+// DefaultAPIURL is GitHub's REST API root. GitHub Enterprise sites use
+// https://HOST/api/v3/; air-gapped sites use a neco mirror's root.
+const DefaultAPIURL = "https://api.github.com/"
+
+const (
+	perPage = 100
+	// maxPages stops a server that paginates forever; 100 pages of 100 is
+	// more releases than any site repository has.
+	maxPages = 100
+)
+
+// Options configure a Client. Repo is required.
+type Options struct {
+	// APIURL is the REST API root; default DefaultAPIURL.
+	APIURL string
+	// Repo is "owner/name".
+	Repo string
+	// Token is a GitHub token; empty for public repositories and mirrors.
+	Token string
+	// Proxy is an HTTP proxy URL; empty uses the environment's.
+	Proxy string
+	// RequestTimeout bounds one API request (not a download); default 30s.
+	RequestTimeout time.Duration
+	Retry          RetryPolicy
+	Logger         *zap.Logger
+	// Sleep waits d or until ctx ends; tests replace it to observe waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Client reads one repository's releases.
+type Client struct {
+	gh *github.Client
+	// download fetches redirected asset URLs; it carries no token, so a
+	// credential never leaves for the storage host GitHub redirects to.
+	download    *http.Client
+	cond        *conditionalTransport
+	owner, name string
+	policy      RetryPolicy
+	log         *zap.Logger
+	sleep       func(context.Context, time.Duration) error
+
+	mu      sync.Mutex
+	badTags map[string]bool // tags already warned about
+}
+
+// Stats counts the HTTP requests made to the API.
+type Stats struct {
+	Requests    int64 // every API request sent
+	NotModified int64 // answered 304 (free against the rate limit)
+}
+
+// New builds a client; it does no I/O.
+func New(o Options) (*Client, error) {
+	owner, name, err := splitRepo(o.Repo)
+	if err != nil {
+		return nil, err
+	}
+	api, err := apiURL(o.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	base, err := baseTransport(o.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepContext
+	}
+	cond := newConditionalTransport(base)
+	gh := github.NewClient(&http.Client{Transport: cond, Timeout: o.RequestTimeout})
+	if o.Token != "" {
+		gh = gh.WithAuthToken(o.Token)
+	}
+	gh.BaseURL = api
+	return &Client{
+		gh:       gh,
+		download: &http.Client{Transport: base},
+		cond:     cond,
+		owner:    owner,
+		name:     name,
+		policy:   o.Retry.withDefaults(),
+		log:      o.Logger.With(zap.String(keyRepo, o.Repo)),
+		sleep:    o.Sleep,
+		badTags:  map[string]bool{},
+	}, nil
+}
+
+// Stats returns the request counters since New.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.cond.requests.Load(), NotModified: c.cond.notModified.Load()}
+}
+
+func splitRepo(repo string) (owner, name string, err error) {
+	owner, name, ok := strings.Cut(repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("repo %q: want OWNER/NAME", repo)
+	}
+	return owner, name, nil
+}
+
+func apiURL(s string) (*url.URL, error) {
+	if s == "" {
+		s = DefaultAPIURL
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("api url: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("api url %q: want an absolute http or https URL", s)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	return u, nil
+}
+
+func baseTransport(proxy string) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 30 * time.Second
+	if proxy == "" {
+		return t, nil
+	}
+	u, err := url.Parse(proxy)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("proxy: want an absolute http or https URL")
+	}
+	t.Proxy = http.ProxyURL(u)
+	return t, nil
+}
