@@ -1,0 +1,105 @@
+package config
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Approval says whether an update to a newly seen release starts by itself.
+type Approval string
+
+const (
+	// ApprovalAuto starts the update as soon as the release is picked.
+	ApprovalAuto Approval = "auto"
+	// ApprovalManual records the candidate and waits for
+	// `neco update approve VERSION`.
+	ApprovalManual Approval = "manual"
+)
+
+// versionPlaceholder is replaced by the release version in PackageAsset.
+const versionPlaceholder = "{{version}}"
+
+// Cluster is the cluster-wide configuration stored in etcd under
+// config/<name>. Keys describes each key's name, default and rule.
+type Cluster struct {
+	Env model.Env
+	// GitHubRepo is "owner/name".
+	GitHubRepo string
+	// GitHubAPIURL always ends with "/": API paths are joined onto it.
+	GitHubAPIURL string
+	// GitHubToken is secret: print it only through Redact.
+	GitHubToken string
+	// Proxy is empty when requests go direct.
+	Proxy               string
+	CheckUpdateInterval time.Duration
+	WorkerTimeout       time.Duration
+	// ReleaseTime empty means an update may start at any time.
+	ReleaseTime     []Schedule
+	ReleaseTimezone *time.Location
+	ReleasePrefixes []string
+	DevPrefixes     []string
+	Approval        Approval
+	// PackageAsset is a path.Match glob containing "{{version}}".
+	PackageAsset string
+	// SigningKeys empty means releases need not be signed.
+	SigningKeys string
+	// Slack and Webhook are secret (their URLs carry the credential).
+	Slack             string
+	Webhook           string
+	GitHubDeployments bool
+}
+
+// DefaultCluster returns the configuration of a cluster with no config keys.
+// The defaults are the registry's Default strings, so `neco config list`
+// shows exactly what applies.
+func DefaultCluster() Cluster {
+	var c Cluster
+	for _, k := range registry {
+		if k.Default == "" {
+			continue
+		}
+		if err := k.apply(&c, k.Default); err != nil {
+			// Unreachable unless the registry is edited wrongly; the tests
+			// parse every default.
+			panic("config: bad default for " + k.Name + ": " + err.Error())
+		}
+	}
+	return c
+}
+
+// ParseCluster applies values (key name -> raw value from etcd) over
+// DefaultCluster. An empty value means unset. Keys this neco does not know
+// are returned sorted, not rejected, so that an older neco keeps running
+// beside a newer one's keys. Every bad value is reported, each naming its
+// etcd key ("config/env: ..."); on error the Cluster is the zero value so
+// that a half-applied configuration is never used.
+func ParseCluster(values map[string]string) (Cluster, []string, error) {
+	c := DefaultCluster()
+	var errs fieldErrors
+	for _, k := range registry {
+		v := values[k.Name]
+		if v == "" {
+			continue
+		}
+		errs.add("config/"+k.Name, k.apply(&c, v))
+	}
+	var unknown []string
+	for name := range values {
+		if _, ok := lookupKey(name); !ok {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	if err := errs.join(); err != nil {
+		return Cluster{}, unknown, err
+	}
+	return c, unknown, nil
+}
+
+// PackageAssetFor returns the asset-name glob for the site package of v.
+func (c Cluster) PackageAssetFor(v model.Version) string {
+	return strings.ReplaceAll(c.PackageAsset, versionPlaceholder, v.String())
+}

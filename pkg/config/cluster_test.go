@@ -1,0 +1,175 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/model"
+
+	_ "time/tzdata" // Asia/Tokyo without depending on the host's zoneinfo
+)
+
+// clusterCmp compares what cmp cannot see into: locations by name, cron
+// schedules by expression.
+var clusterCmp = cmp.Options{
+	cmp.Comparer(func(a, b *time.Location) bool {
+		return (a == nil) == (b == nil) && (a == nil || a.String() == b.String())
+	}),
+	cmp.Comparer(func(a, b Schedule) bool {
+		return (a == nil) == (b == nil) && (a == nil || a.String() == b.String())
+	}),
+}
+
+const testArmor = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZfake\n-----END PGP PUBLIC KEY BLOCK-----\n"
+
+func mustLocation(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func mustSchedules(t *testing.T, v string) []Schedule {
+	t.Helper()
+	s, err := parseSchedules(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func withCluster(f func(*Cluster)) Cluster {
+	c := DefaultCluster()
+	f(&c)
+	return c
+}
+
+func TestDefaultCluster(t *testing.T) {
+	want := Cluster{
+		Env:                 model.EnvTest,
+		GitHubAPIURL:        "https://api.github.com/",
+		CheckUpdateInterval: time.Minute,
+		WorkerTimeout:       30 * time.Minute,
+		ReleaseTimezone:     time.UTC,
+		ReleasePrefixes:     []string{"release"},
+		DevPrefixes:         []string{"test"},
+		Approval:            ApprovalAuto,
+		PackageAsset:        "*_{{version}}_amd64.deb",
+	}
+	if diff := cmp.Diff(want, DefaultCluster(), clusterCmp); diff != "" {
+		t.Errorf("DefaultCluster() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseCluster(t *testing.T) {
+	all := map[string]string{
+		"env":                   "production",
+		"github-repo":           "cybozu-go/neco-apps",
+		"github-api-url":        "https://ghe.example/api/v3",
+		"github-token":          "ghp_0123456789",
+		"proxy":                 "http://proxy.example:3128",
+		"check-update-interval": "5m",
+		"worker-timeout":        "2h",
+		"release-time":          "0 3 * * 1-5; 30 21 * * 6",
+		"release-timezone":      "Asia/Tokyo",
+		"release-prefixes":      "release, hotfix",
+		"dev-prefixes":          "test,dev",
+		"approval":              "manual",
+		"package-asset":         "neco-site_{{version}}_amd64.deb",
+		"signing-keys":          testArmor,
+		"slack":                 "https://hooks.slack.com/services/T0/B0/X0",
+		"webhook":               "http://127.0.0.1:8080/hook",
+		"github-deployments":    "true",
+	}
+	tests := []struct {
+		name        string
+		values      map[string]string
+		want        Cluster
+		wantUnknown []string
+		wantErr     string
+	}{
+		{name: "nil map", values: nil, want: DefaultCluster()},
+		{name: "empty values are unset", values: map[string]string{"env": "", "approval": ""},
+			want: DefaultCluster()},
+		{name: "every key", values: all, want: Cluster{
+			Env:                 model.EnvProduction,
+			GitHubRepo:          "cybozu-go/neco-apps",
+			GitHubAPIURL:        "https://ghe.example/api/v3/",
+			GitHubToken:         "ghp_0123456789",
+			Proxy:               "http://proxy.example:3128",
+			CheckUpdateInterval: 5 * time.Minute,
+			WorkerTimeout:       2 * time.Hour,
+			ReleaseTime:         mustSchedules(t, "0 3 * * 1-5;30 21 * * 6"),
+			ReleaseTimezone:     mustLocation(t, "Asia/Tokyo"),
+			ReleasePrefixes:     []string{"release", "hotfix"},
+			DevPrefixes:         []string{"test", "dev"},
+			Approval:            ApprovalManual,
+			PackageAsset:        "neco-site_{{version}}_amd64.deb",
+			SigningKeys:         testArmor,
+			Slack:               "https://hooks.slack.com/services/T0/B0/X0",
+			Webhook:             "http://127.0.0.1:8080/hook",
+			GitHubDeployments:   true,
+		}},
+		{name: "unknown keys are returned sorted",
+			values:      map[string]string{"zeta": "1", "alpha": "", "env": "dev"},
+			want:        withCluster(func(c *Cluster) { c.Env = model.EnvDev }),
+			wantUnknown: []string{"alpha", "zeta"}},
+		{name: "bad env", values: map[string]string{"env": "prod"},
+			wantErr: `config/env: unknown env "prod"; want production, staging, dev or test`},
+		{name: "never-firing cron", values: map[string]string{"release-time": "0 0 30 2 *"},
+			wantErr: `config/release-time: expression 1: "0 0 30 2 *": never fires`},
+		{name: "every bad key, in registry order, unknown keys still returned",
+			values: map[string]string{
+				"webhook": "ftp://x", "env": "prod", "newer-key": "x",
+				"worker-timeout": "1s", "github-token": "a b",
+			},
+			wantUnknown: []string{"newer-key"},
+			wantErr: strings.Join([]string{
+				`config/env: unknown env "prod"; want production, staging, dev or test`,
+				"config/github-token: byte 1: want printable ASCII without spaces (value not shown: it is secret)",
+				"config/worker-timeout: 1s is below the minimum 1m0s",
+				`config/webhook: scheme "ftp" not allowed; want https`,
+			}, "\n")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, unknown, err := ParseCluster(tt.values)
+			checkErr(t, err, tt.wantErr, "")
+			if diff := cmp.Diff(tt.want, got, clusterCmp); diff != "" {
+				t.Errorf("ParseCluster() mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantUnknown, unknown); diff != "" {
+				t.Errorf("ParseCluster() unknown mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPackageAssetFor(t *testing.T) {
+	tests := []struct {
+		name    string
+		pattern string
+		version string
+		want    string
+	}{
+		{name: "default", pattern: "*_{{version}}_amd64.deb", version: "2026.11.23-1",
+			want: "*_2026.11.23-1_amd64.deb"},
+		{name: "twice", pattern: "site_{{version}}_{{version}}.deb", version: "1.0~rc1",
+			want: "site_1.0~rc1_1.0~rc1.deb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := ParseCluster(map[string]string{"package-asset": tt.pattern})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.PackageAssetFor(model.MustParseVersion(tt.version)); got != tt.want {
+				t.Errorf("PackageAssetFor() = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,158 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Key describes one cluster configuration key, stored in etcd as config/<Name>.
+type Key struct {
+	Name        string
+	Description string
+	// Default is the value that applies when the key is unset, in the same
+	// syntax `neco config set` accepts; empty when there is none.
+	Default string
+	// Secret keys are never printed: see Redact.
+	Secret bool
+}
+
+// Redacted is what Redact shows instead of a secret value.
+const Redacted = "********"
+
+// keyDef binds a key to the parser that sets its Cluster field. apply is
+// only called with a non-empty value.
+type keyDef struct {
+	Key
+	apply func(c *Cluster, v string) error
+}
+
+// registry is the only place the key names are spelled. Its order is the
+// order of `neco config list`. It is never modified.
+var registry = [...]keyDef{
+	{Key{Name: "env", Default: "test",
+		Description: "update channel: production, staging, dev or test (test never updates)"},
+		func(c *Cluster, v string) (err error) { c.Env, err = model.ParseEnv(v); return }},
+	{Key{Name: "github-repo", Default: "",
+		Description: "repository of the site releases, owner/name"},
+		func(c *Cluster, v string) (err error) { c.GitHubRepo, err = parseRepo(v); return }},
+	{Key{Name: "github-api-url", Default: "https://api.github.com/",
+		Description: "GitHub REST API base URL (GitHub Enterprise or a neco mirror)"},
+		func(c *Cluster, v string) (err error) { c.GitHubAPIURL, err = parseAPIURL(v); return }},
+	{Key{Name: "github-token", Default: "", Secret: true,
+		Description: "GitHub token for the API and asset downloads"},
+		func(c *Cluster, v string) (err error) { c.GitHubToken, err = parseToken(v); return }},
+	{Key{Name: "proxy", Default: "",
+		Description: "HTTP(S) proxy URL for outgoing requests"},
+		func(c *Cluster, v string) (err error) { c.Proxy, err = parseProxy(v); return }},
+	{Key{Name: "check-update-interval", Default: "1m",
+		Description: "how often to poll for releases, 10s to 24h"},
+		func(c *Cluster, v string) (err error) {
+			c.CheckUpdateInterval, err = parseDurationIn(v, 10*time.Second, 24*time.Hour)
+			return
+		}},
+	{Key{Name: "worker-timeout", Default: "30m",
+		Description: "how long an update may run before it times out, at least 1m"},
+		func(c *Cluster, v string) (err error) {
+			c.WorkerTimeout, err = parseDurationIn(v, time.Minute, 0)
+			return
+		}},
+	{Key{Name: "release-time", Default: "",
+		Description: `cron expressions separated by ";" when an update may start (empty: any time)`},
+		func(c *Cluster, v string) (err error) { c.ReleaseTime, err = parseSchedules(v); return }},
+	{Key{Name: "release-timezone", Default: "UTC",
+		Description: "time zone of release-time, e.g. Asia/Tokyo"},
+		func(c *Cluster, v string) (err error) { c.ReleaseTimezone, err = parseTimezone(v); return }},
+	{Key{Name: "release-prefixes", Default: "release",
+		Description: "comma-separated tag prefixes of releases"},
+		func(c *Cluster, v string) (err error) { c.ReleasePrefixes, err = parsePrefixes(v); return }},
+	{Key{Name: "dev-prefixes", Default: "test",
+		Description: "comma-separated tag prefixes also taken by env dev"},
+		func(c *Cluster, v string) (err error) { c.DevPrefixes, err = parsePrefixes(v); return }},
+	{Key{Name: "approval", Default: "auto",
+		Description: "auto starts updates; manual waits for `neco update approve`"},
+		func(c *Cluster, v string) (err error) { c.Approval, err = parseApproval(v); return }},
+	{Key{Name: "package-asset", Default: "*_{{version}}_amd64.deb",
+		Description: "glob of the site package asset; {{version}} is the release version"},
+		func(c *Cluster, v string) (err error) { c.PackageAsset, err = parsePackageAsset(v); return }},
+	{Key{Name: "signing-keys", Default: "",
+		Description: "ASCII-armored OpenPGP public keys; when set, releases must be signed"},
+		func(c *Cluster, v string) (err error) { c.SigningKeys, err = parseSigningKeys(v); return }},
+	{Key{Name: "slack", Default: "", Secret: true,
+		Description: "Slack incoming-webhook URL for notifications"},
+		func(c *Cluster, v string) (err error) { c.Slack, err = parseHookURL(v); return }},
+	{Key{Name: "webhook", Default: "", Secret: true,
+		Description: "URL that receives a JSON notification for each update"},
+		func(c *Cluster, v string) (err error) { c.Webhook, err = parseHookURL(v); return }},
+	{Key{Name: "github-deployments", Default: "false",
+		Description: "report updates as GitHub deployment statuses: true or false"},
+		func(c *Cluster, v string) (err error) { c.GitHubDeployments, err = parseBool(v); return }},
+}
+
+// Keys returns every key in a stable order.
+func Keys() []Key {
+	keys := make([]Key, len(registry))
+	for i, k := range registry {
+		keys[i] = k.Key
+	}
+	return keys
+}
+
+// LookupKey returns the key called name.
+func LookupKey(name string) (Key, bool) {
+	k, ok := lookupKey(name)
+	return k.Key, ok
+}
+
+func lookupKey(name string) (keyDef, bool) {
+	for _, k := range registry {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return keyDef{}, false
+}
+
+// ValidateValue checks value for key name before `neco config set` stores
+// it. An empty value (unset) is always valid. Errors name the key
+// ("env: ...") and wrap ErrUnknownKey when the key does not exist.
+func ValidateValue(name, value string) error {
+	k, ok := lookupKey(name)
+	if !ok {
+		names := make([]string, len(registry))
+		for i, k := range registry {
+			names[i] = k.Name
+		}
+		return fmt.Errorf("%w %q; valid keys: %s", ErrUnknownKey, name, strings.Join(names, ", "))
+	}
+	if value == "" {
+		return nil
+	}
+	var scratch Cluster
+	if err := k.apply(&scratch, value); err != nil {
+		return &FieldError{Field: name, Err: err}
+	}
+	return nil
+}
+
+// Redact returns value fit for printing: Redacted for a non-empty secret
+// key, and for any other value that is a URL with a password, the URL with
+// the password masked (a proxy may carry one). Unknown keys get the same
+// URL treatment; their values are otherwise shown.
+func Redact(name, value string) string {
+	if value == "" {
+		return ""
+	}
+	if k, ok := lookupKey(name); ok && k.Secret {
+		return Redacted
+	}
+	if u, err := url.Parse(value); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+	}
+	return value
+}

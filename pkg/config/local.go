@@ -1,0 +1,169 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultLocalPath is where the daemons and the CLI look for the local file.
+const DefaultLocalPath = "/etc/neco/config.yml"
+
+// MaxLocalSize bounds the local file. A real one is a few hundred bytes; the
+// bound keeps a wrong path (a disk image, /dev/zero) from exhausting memory.
+const MaxLocalSize = 1 << 20
+
+// Local is the per-boot-server configuration from /etc/neco/config.yml.
+type Local struct {
+	// LRN is the logical rack number of this boot server.
+	LRN  int        `yaml:"lrn"`
+	Etcd EtcdConfig `yaml:"etcd"`
+	// LogLevel is one of debug, info, warn or error.
+	LogLevel string `yaml:"log-level"`
+	// MetricsListen is the host:port of the Prometheus endpoint.
+	MetricsListen string `yaml:"metrics-listen"`
+	// DataDir holds local state, including the embedded etcd when
+	// Etcd.Endpoints is empty.
+	DataDir string `yaml:"data-dir"`
+}
+
+// EtcdConfig says how to reach the cluster's etcd.
+type EtcdConfig struct {
+	// Endpoints empty means an embedded single-member etcd (single-server
+	// sites, the demo).
+	Endpoints []string `yaml:"endpoints"`
+	// Prefix is prepended to every neco key; it starts and ends with "/".
+	Prefix      string `yaml:"prefix"`
+	TLSCAFile   string `yaml:"tls-ca-file"`
+	TLSCertFile string `yaml:"tls-cert-file"`
+	TLSKeyFile  string `yaml:"tls-key-file"`
+}
+
+// DefaultLocal returns the configuration of a boot server whose file is empty.
+func DefaultLocal() Local {
+	return Local{
+		Etcd:          EtcdConfig{Prefix: "/neco/"},
+		LogLevel:      "info",
+		MetricsListen: "127.0.0.1:10280",
+		DataDir:       "/var/lib/neco",
+	}
+}
+
+// LoadLocal reads and validates the local file at path.
+func LoadLocal(path string) (Local, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Local{}, err // *PathError already names the path
+	}
+	defer f.Close()
+	l, err := ParseLocal(f)
+	if err != nil {
+		return Local{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}
+
+// ParseLocal decodes r over DefaultLocal and validates the result. Fields the
+// file omits keep their defaults; a field neco does not know is an error, so a
+// typo ("endpoint:") is not silently ignored.
+func ParseLocal(r io.Reader) (Local, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxLocalSize+1))
+	if err != nil {
+		return Local{}, fmt.Errorf("read config: %w", err)
+	}
+	if len(data) > MaxLocalSize {
+		return Local{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxLocalSize)
+	}
+	l := DefaultLocal()
+	if err := decodeStrict(data, &l); err != nil {
+		return Local{}, err
+	}
+	if err := l.Validate(); err != nil {
+		return Local{}, err
+	}
+	return l, nil
+}
+
+// decodeStrict decodes exactly one YAML document, or none, into out.
+func decodeStrict(data []byte, out any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // empty file: defaults
+		}
+		return fmt.Errorf("parse local config: %w", err)
+	}
+	// A second document would be ignored by a plain Decode; an operator who
+	// wrote one meant something by it.
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return fmt.Errorf("parse local config: %w", err)
+	}
+	return errors.New("parse local config: more than one YAML document")
+}
+
+// Validate reports every invalid field of l, one line per field.
+func (l Local) Validate() error {
+	var errs fieldErrors
+	if l.LRN < 0 {
+		errs.add("lrn", fmt.Errorf("must be >= 0, got %d", l.LRN))
+	}
+	l.Etcd.validate(&errs)
+	errs.add("log-level", checkLogLevel(l.LogLevel))
+	errs.add("metrics-listen", checkListen(l.MetricsListen))
+	if !filepath.IsAbs(l.DataDir) {
+		errs.add("data-dir", fmt.Errorf("must be an absolute path, got %q", l.DataDir))
+	}
+	return errs.join()
+}
+
+func (e EtcdConfig) validate(errs *fieldErrors) {
+	for i, ep := range e.Endpoints {
+		_, err := checkURL(ep, urlRule{})
+		errs.add(fmt.Sprintf("etcd.endpoints[%d]", i), err)
+	}
+	if !strings.HasPrefix(e.Prefix, "/") || !strings.HasSuffix(e.Prefix, "/") {
+		errs.add("etcd.prefix", fmt.Errorf("must start and end with \"/\", got %q", e.Prefix))
+	}
+	// A certificate without its key (or the reverse) cannot authenticate;
+	// failing here beats a TLS handshake error at the first etcd call.
+	switch {
+	case e.TLSCertFile != "" && e.TLSKeyFile == "":
+		errs.add("etcd.tls-key-file", errors.New("required when etcd.tls-cert-file is set"))
+	case e.TLSCertFile == "" && e.TLSKeyFile != "":
+		errs.add("etcd.tls-cert-file", errors.New("required when etcd.tls-key-file is set"))
+	}
+}
+
+func checkLogLevel(s string) error {
+	switch s {
+	case "debug", "info", "warn", "error":
+		return nil
+	}
+	return fmt.Errorf("unknown level %q; want debug, info, warn or error", s)
+}
+
+func checkListen(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	// ParseUint, not Atoi: a sign ("+80") is not a port.
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return fmt.Errorf("port %q not in 1..65535", port)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Per-key value parsers. Each takes a non-empty raw value and returns the
+// typed value or an error that does not repeat the key (the caller adds it)
+// and, for secret keys, does not repeat the value either.
+
+var repoPartRE = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// pgpPublicKeyHeader marks an ASCII-armored OpenPGP public key block; full
+// parsing is left to the verifier, which owns the OpenPGP dependency.
+const pgpPublicKeyHeader = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+
+func parseRepo(v string) (string, error) {
+	owner, name, ok := strings.Cut(v, "/")
+	if !ok || strings.Contains(name, "/") {
+		return "", fmt.Errorf("%q: want owner/name", v)
+	}
+	for _, p := range [...]string{owner, name} {
+		if p == "." || p == ".." || !repoPartRE.MatchString(p) {
+			return "", fmt.Errorf("%q: %q is not a valid owner or repository name (want [A-Za-z0-9_.-]+)", v, p)
+		}
+	}
+	return v, nil
+}
+
+// parseAPIURL normalises to a trailing "/" because API clients resolve
+// relative paths against it and would otherwise drop the last segment
+// (".../api/v3" + "repos" -> ".../api/repos").
+func parseAPIURL(v string) (string, error) {
+	if _, err := checkURL(v, urlRule{base: true}); err != nil {
+		return "", err
+	}
+	if !strings.HasSuffix(v, "/") {
+		v += "/"
+	}
+	return v, nil
+}
+
+// parseToken refuses what cannot go in an Authorization header, which also
+// catches the trailing newline of a token pasted from a file.
+func parseToken(v string) (string, error) {
+	for i := 0; i < len(v); i++ {
+		if v[i] <= ' ' || v[i] >= 0x7f {
+			return "", fmt.Errorf("byte %d: want printable ASCII without spaces (value not shown: it is secret)", i)
+		}
+	}
+	return v, nil
+}
+
+func parseProxy(v string) (string, error) {
+	// secret: a proxy URL may carry a password.
+	if _, err := checkURL(v, urlRule{secret: true}); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func parseHookURL(v string) (string, error) {
+	if _, err := checkURL(v, urlRule{httpsOnly: true, secret: true}); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		return 0, err
+	case d < lo:
+		return 0, fmt.Errorf("%s is below the minimum %s", d, lo)
+	case hi > 0 && d > hi:
+		return 0, fmt.Errorf("%s is above the maximum %s", d, hi)
+	}
+	return d, nil
+}
+
+func parseTimezone(v string) (*time.Location, error) {
+	// "Local" is whatever each boot server's clock is set to: the same
+	// window would open at different instants on different servers.
+	if v == "Local" {
+		return nil, errors.New(`"Local" not allowed; name a zone such as UTC or Asia/Tokyo`)
+	}
+	return time.LoadLocation(v)
+}
+
+// parsePrefixes parses a comma-separated list of tag prefixes.
+func parsePrefixes(v string) ([]string, error) {
+	parts := strings.Split(v, ",")
+	out := make([]string, 0, len(parts))
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		switch {
+		case p == "":
+			return nil, fmt.Errorf("prefix %d is empty", i+1)
+		case model.ValidatePrefix(p) != nil:
+			return nil, fmt.Errorf("prefix %q: %w", p, model.ValidatePrefix(p))
+		case slices.Contains(out, p):
+			return nil, fmt.Errorf("prefix %q listed twice", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func parseApproval(v string) (Approval, error) {
+	switch a := Approval(v); a {
+	case ApprovalAuto, ApprovalManual:
+		return a, nil
+	}
+	return "", fmt.Errorf("unknown approval %q; want auto or manual", v)
+}
+
+func parsePackageAsset(v string) (string, error) {
+	switch {
+	case !strings.Contains(v, versionPlaceholder):
+		return "", fmt.Errorf("%q: must contain %q", v, versionPlaceholder)
+	case strings.Contains(v, "/"):
+		return "", fmt.Errorf("%q: must not contain \"/\" (it matches an asset name, not a path)", v)
+	}
+	// path.Match checks the whole pattern even when the name does not match.
+	if _, err := path.Match(v, ""); err != nil {
+		return "", fmt.Errorf("%q: %w", v, err)
+	}
+	return v, nil
+}
+
+func parseSigningKeys(v string) (string, error) {
+	if !strings.Contains(v, pgpPublicKeyHeader) {
+		return "", fmt.Errorf("no %q line: want ASCII-armored OpenPGP public keys", pgpPublicKeyHeader)
+	}
+	return v, nil
+}
+
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("want true or false, got %q", v)
+	}
+	return b, nil
+}
