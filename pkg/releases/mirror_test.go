@@ -1,0 +1,112 @@
+package releases_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/necoship/neco/pkg/mirror"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/releases"
+)
+
+// TestClientAgainstMirror reads a neco mirror with the same client that
+// reads GitHub: listing, picking, fetching by tag and a verified download
+// through the API asset URL and its redirect.
+func TestClientAgainstMirror(t *testing.T) {
+	dir := t.TempDir()
+	src := t.TempDir()
+	deb := filepath.Join(src, "site_2026.11.23-1_amd64.deb")
+	if err := os.WriteFile(deb, []byte("payload of the site package"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	publish := func(tag string, pre bool) {
+		t.Helper()
+		_, err := mirror.Publish(dir, mirror.PublishRequest{
+			Repo: "example/site", Tag: tag, Prerelease: pre, Files: []string{deb},
+			PublishedAt: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish("release-2026.11.22-1", false)
+	publish("release-2026.11.23-1", true)
+	srv := httptest.NewServer(mirror.NewServer(dir, mirror.ServerOptions{}))
+	t.Cleanup(srv.Close)
+
+	c, err := releases.New(releases.Options{APIURL: srv.URL, Repo: "example/site"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rs, err := c.ListReleases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	picks := map[model.Env]string{}
+	for _, env := range []model.Env{model.EnvProduction, model.EnvStaging} {
+		r, ok := releases.Channel{Env: env, Prefixes: []string{"release"}}.Pick(rs)
+		if !ok {
+			t.Fatalf("%s picked nothing from %v", env, rs)
+		}
+		picks[env] = r.Tag
+	}
+	if picks[model.EnvProduction] != "release-2026.11.22-1" || picks[model.EnvStaging] != "release-2026.11.23-1" {
+		t.Errorf("picks = %v", picks)
+	}
+
+	// A second listing is answered 304 by the mirror.
+	if _, err := c.ListReleases(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Stats(); s.NotModified != 1 {
+		t.Errorf("stats = %+v, want one 304 from the mirror", s)
+	}
+
+	rel, err := c.ReleaseByTag(ctx, "release-2026.11.23-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	v, err := c.FetchVerified(ctx, rel, "site_2026.11.23-1_amd64.deb", out, &releases.Verifier{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(v.Path)
+	if err != nil || string(got) != "payload of the site package" {
+		t.Fatalf("downloaded %q, %v", got, err)
+	}
+}
+
+// TestMirrorChecksumMismatchRefused publishes a SHA256SUMS that does not
+// match the package: the download is refused and nothing is left.
+func TestMirrorChecksumMismatchRefused(t *testing.T) {
+	dir, src := t.TempDir(), t.TempDir()
+	deb := filepath.Join(src, "site_1.0_amd64.deb")
+	sums := filepath.Join(src, "SHA256SUMS")
+	_ = os.WriteFile(deb, []byte("the real package"), 0o644)
+	_ = os.WriteFile(sums, []byte("0000000000000000000000000000000000000000000000000000000000000000  site_1.0_amd64.deb\n"), 0o644)
+	if _, err := mirror.Publish(dir, mirror.PublishRequest{Repo: "example/site", Tag: "release-1.0", Files: []string{deb, sums}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mirror.NewServer(dir, mirror.ServerOptions{}))
+	t.Cleanup(srv.Close)
+	c, _ := releases.New(releases.Options{APIURL: srv.URL, Repo: "example/site"})
+	rel, err := c.ReleaseByTag(context.Background(), "release-1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	_, err = c.FetchVerified(context.Background(), rel, "site_1.0_amd64.deb", out, nil)
+	if !errors.Is(err, releases.ErrChecksumMismatch) {
+		t.Fatalf("err = %v, want ErrChecksumMismatch", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("refused download left %v", entries)
+	}
+}
