@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# make demo / make demo-down.
+#
+# Today the demo shows release detection end to end with real parts: it
+# builds site packages with dpkg-deb, publishes them as releases to a neco
+# mirror, serves the mirror on loopback, and asks neco which release each
+# env would take. It grows into the three-boot-server site of the dctest
+# issue (docs/dctest.md) as those pieces land.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STATE=${NECO_DEMO_DIR:-$PWD/build/demo}
+PORT=${NECO_DEMO_PORT:-18080}
+API=http://127.0.0.1:$PORT/
+REPO=example/site
+NECO=$PWD/bin/neco
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+down() {
+  if [[ -f $STATE/mirror.pid ]]; then
+    kill "$(cat "$STATE/mirror.pid")" 2>/dev/null || true
+  fi
+  rm -rf "$STATE"
+}
+
+# site_package VERSION: a real Debian package carrying the release plan.
+site_package() {
+  local v=$1 root=$STATE/src/site_$1
+  mkdir -p "$root/DEBIAN" "$root/usr/share/neco" "$root/usr/lib/example-site"
+  cat > "$root/DEBIAN/control" <<CTL
+Package: example-site
+Version: $v
+Architecture: amd64
+Maintainer: neco demo <demo@example.com>
+Description: example site release for the neco demo
+CTL
+  cat > "$root/usr/share/neco/plan.yaml" <<PLAN
+version: $v
+services:
+  - {unit: example-site.service, strategy: rolling, max-unavailable: 1}
+PLAN
+  echo "$v" > "$root/usr/lib/example-site/VERSION"
+  dpkg-deb --root-owner-group --build "$root" "$STATE/pkgs/example-site_${v}_amd64.deb" >/dev/null
+  echo "$STATE/pkgs/example-site_${v}_amd64.deb"
+}
+
+publish() { # TAG VERSION [publish flags...]
+  local tag=$1 v=$2; shift 2
+  "$NECO" mirror publish --dir "$STATE/mirror" --repo "$REPO" --tag "$tag" "$@" "$(site_package "$v")"
+}
+
+up() {
+  down
+  mkdir -p "$STATE/pkgs" "$STATE/src"
+  say "Building site packages with dpkg-deb and publishing them to a mirror in $STATE/mirror"
+  publish release-2026.11.20-1 2026.11.20-1
+  publish release-2026.11.23-1 2026.11.23-1 --prerelease
+  publish test-2026.11.24-1 2026.11.24-1 --prerelease
+  publish release-2026.12.01-1 2026.12.01-1 --draft
+  "$NECO" mirror publish --dir "$STATE/mirror" --repo "$REPO" --tag v2.0.0 --no-checksums
+
+  say "Serving the mirror on $API (GitHub's REST paths)"
+  setsid "$NECO" mirror serve --dir "$STATE/mirror" --listen "127.0.0.1:$PORT" </dev/null >"$STATE/mirror.log" 2>&1 &
+  echo $! > "$STATE/mirror.pid"
+  for _ in $(seq 100); do curl -fs "${API}repos/$REPO/releases" >/dev/null && break; sleep 0.1; done
+
+  say "neco releases: what each env would pick now"
+  "$NECO" releases --repo "$REPO" --api-url "$API"
+
+  say "Verifying the staging pick the way a worker will: SHA256SUMS, then the package"
+  local dl=$STATE/download
+  mkdir -p "$dl"
+  curl -fsSL "${API}$REPO/releases/download/release-2026.11.23-1/SHA256SUMS" -o "$dl/SHA256SUMS"
+  curl -fsSL "${API}$REPO/releases/download/release-2026.11.23-1/example-site_2026.11.23-1_amd64.deb" -o "$dl/example-site_2026.11.23-1_amd64.deb"
+  (cd "$dl" && sha256sum -c SHA256SUMS)
+  dpkg-deb --fsys-tarfile "$dl/example-site_2026.11.23-1_amd64.deb" | tar -xO ./usr/share/neco/plan.yaml
+
+  say "Publishing release-2026.11.25-1 while the mirror serves: production moves"
+  publish release-2026.11.25-1 2026.11.25-1
+  "$NECO" releases --repo "$REPO" --api-url "$API" --env production
+
+  say "Done. The mirror is still serving on $API"
+  cat <<EOF2
+  Try:      $NECO releases --repo $REPO --api-url $API --json
+  Publish:  $NECO mirror publish --dir $STATE/mirror --repo $REPO --tag release-2026.11.26-1 --prerelease FILE.deb
+  Stop:     make demo-down
+EOF2
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down; echo "demo stopped and removed" ;;
+  *) echo "usage: $0 [up|down]" >&2; exit 2 ;;
+esac
