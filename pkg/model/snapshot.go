@@ -1,0 +1,50 @@
+package model
+
+import "slices"
+
+// Snapshot is everything the decisions read, as of one etcd revision.
+// Storage fills it; decide reads it. Keys whose values did not decode are
+// left out and listed in Invalid, so one garbage key never hides the rest.
+type Snapshot struct {
+	// Revision is the etcd revision the snapshot was read at.
+	Revision int64
+	// Bootservers are the registered servers by LRN.
+	Bootservers map[int]Bootserver
+	// Config holds the raw cluster config values by key name.
+	Config map[string]string
+	// Current is the running or last update; nil before the first one.
+	Current *Update
+	// Finished is the history entry of Current once it has ended; nil
+	// while Current runs (or when there is no Current).
+	Finished *HistoryEntry
+	// Barrier is the current barrier; nil when none was written.
+	Barrier *Barrier
+	// Workers are the worker reports by LRN.
+	Workers map[int]WorkerStatus
+	// Seen is the latest release seen (info/release); nil if none.
+	Seen *SeenRelease
+	// Candidate waits for approval (info/candidate); nil if none.
+	Candidate *Candidate
+	// Contents are once-step records by name.
+	Contents map[string]Content
+	// Invalid lists keys that were present but did not decode or validate.
+	Invalid []InvalidKey
+}
+
+// InvalidKey names a key whose value was rejected, and why.
+type InvalidKey struct {
+	Key string
+	Err error
+}
+
+func (k InvalidKey) Error() string { return k.Key + ": " + k.Err.Error() }
+
+// LRNs returns the registered LRNs sorted numerically.
+func (s Snapshot) LRNs() []int {
+	out := make([]int, 0, len(s.Bootservers))
+	for l := range s.Bootservers {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,181 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Reason says why an update was started.
+type Reason string
+
+// The reasons of an update.
+const (
+	// ReasonUpdate: a new release was picked.
+	ReasonUpdate Reason = "update"
+	// ReasonReconfigure: the registered server set changed.
+	ReasonReconfigure Reason = "reconfigure"
+	// ReasonRollback: an operator asked for an older release.
+	ReasonRollback Reason = "rollback"
+)
+
+// Cond is a worker's condition within one update.
+type Cond string
+
+// The worker conditions.
+const (
+	CondRunning   Cond = "running"
+	CondCompleted Cond = "completed"
+	CondAborted   Cond = "aborted"
+	CondTimedOut  Cond = "timedout"
+)
+
+// Result is how an update ended, as recorded in history.
+type Result string
+
+// The update results.
+const (
+	ResultCompleted Result = "completed"
+	ResultAborted   Result = "aborted"
+	ResultTimedOut  Result = "timedout"
+)
+
+// Bootserver is a registered boot server (key bootservers/<LRN>).
+type Bootserver struct {
+	LRN      int       `json:"lrn"`
+	Hostname string    `json:"hostname"`
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+// SeenRelease is the latest release the updater saw (key info/release).
+type SeenRelease struct {
+	Version     Version   `json:"version"`
+	Tag         string    `json:"tag"`
+	Prerelease  bool      `json:"prerelease"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+// Candidate is a release waiting for manual approval (key info/candidate).
+// `neco update approve VERSION` sets Approved.
+type Candidate struct {
+	Version  Version `json:"version"`
+	Tag      string  `json:"tag"`
+	Approved bool    `json:"approved"`
+}
+
+// Update is the running or last update (key status/current).
+type Update struct {
+	// ID increases by one for every update the cluster ever starts.
+	ID      int64   `json:"id"`
+	Version Version `json:"version"`
+	Tag     string  `json:"tag"`
+	// Servers are the LRNs taking part, sorted numerically.
+	Servers []int `json:"servers"`
+	// Stop is set when the update was aborted or timed out; workers stop
+	// at once and nothing restarts until `neco recover`.
+	Stop      bool      `json:"stop"`
+	Reason    Reason    `json:"reason"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// Barrier is the step every worker of update ID may now enter (key
+// status/barrier).
+type Barrier struct {
+	ID   int64 `json:"id"`
+	Step int   `json:"step"`
+}
+
+// WorkerStatus is one worker's report (key status/bootservers/<LRN>).
+type WorkerStatus struct {
+	ID      int64   `json:"id"`
+	Version Version `json:"version"`
+	// Step is the step the worker is in (Cond running) or finished.
+	Step      int       `json:"step"`
+	StepName  string    `json:"step_name,omitempty"`
+	Cond      Cond      `json:"cond"`
+	Message   string    `json:"message,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Content records a once-per-cluster step (key contents/<name>).
+type Content struct {
+	Version Version `json:"version"`
+	Success bool    `json:"success"`
+}
+
+// HistoryEntry records how one update ended (key history/<id>).
+type HistoryEntry struct {
+	ID         int64     `json:"id"`
+	Version    Version   `json:"version"`
+	Tag        string    `json:"tag"`
+	Reason     Reason    `json:"reason"`
+	Result     Result    `json:"result"`
+	Servers    []int     `json:"servers"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Message    string    `json:"message,omitempty"`
+}
+
+// Validate checks what decoding cannot: enums, ranges, sorted servers.
+func (u Update) Validate() error {
+	var errs []error
+	if u.ID <= 0 {
+		errs = append(errs, fmt.Errorf("id %d: want > 0", u.ID))
+	}
+	if u.Version.IsZero() {
+		errs = append(errs, errors.New("version: empty"))
+	}
+	if !slices.Contains([]Reason{ReasonUpdate, ReasonReconfigure, ReasonRollback}, u.Reason) {
+		errs = append(errs, fmt.Errorf("reason %q: want update, reconfigure or rollback", u.Reason))
+	}
+	if err := validateLRNs(u.Servers); err != nil {
+		errs = append(errs, fmt.Errorf("servers: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the worker's report.
+func (w WorkerStatus) Validate() error {
+	var errs []error
+	if w.ID <= 0 {
+		errs = append(errs, fmt.Errorf("id %d: want > 0", w.ID))
+	}
+	if w.Step < 0 {
+		errs = append(errs, fmt.Errorf("step %d: want >= 0", w.Step))
+	}
+	if !slices.Contains([]Cond{CondRunning, CondCompleted, CondAborted, CondTimedOut}, w.Cond) {
+		errs = append(errs, fmt.Errorf("cond %q: want running, completed, aborted or timedout", w.Cond))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the barrier.
+func (b Barrier) Validate() error {
+	if b.ID <= 0 || b.Step < 0 {
+		return fmt.Errorf("barrier id %d step %d: want id > 0, step >= 0", b.ID, b.Step)
+	}
+	return nil
+}
+
+// Validate checks the registration.
+func (b Bootserver) Validate() error {
+	if b.LRN < 0 {
+		return fmt.Errorf("lrn %d: want >= 0", b.LRN)
+	}
+	return nil
+}
+
+// validateLRNs requires LRNs to be non-negative, unique and sorted
+// numerically (etcd lists keys lexically: 10 before 2).
+func validateLRNs(lrns []int) error {
+	for i, l := range lrns {
+		if l < 0 {
+			return fmt.Errorf("lrn %d: want >= 0", l)
+		}
+		if i > 0 && lrns[i-1] >= l {
+			return fmt.Errorf("not sorted and unique at %d", l)
+		}
+	}
+	return nil
+}
