@@ -55,13 +55,13 @@ var registry = [...]keyDef{
 			return
 		}},
 	{Key{Name: "worker-timeout", Default: "30m",
-		Description: "how long an update may run before it times out, at least 1m"},
+		Description: "how long a worker may go without progress before the update times out, at least 1m"},
 		func(c *Cluster, v string) (err error) {
 			c.WorkerTimeout, err = parseDurationIn(v, time.Minute, 0)
 			return
 		}},
 	{Key{Name: "release-time", Default: "",
-		Description: `cron expressions separated by ";" when an update may start (empty: any time)`},
+		Description: `cron expressions separated by ";": the minutes in which an update may start (empty: any time)`},
 		func(c *Cluster, v string) (err error) { c.ReleaseTime, err = parseSchedules(v); return }},
 	{Key{Name: "release-timezone", Default: "UTC",
 		Description: "time zone of release-time, e.g. Asia/Tokyo"},
