@@ -3,6 +3,7 @@ package releases_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -108,5 +109,38 @@ func TestMirrorChecksumMismatchRefused(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Errorf("refused download left %v", entries)
+	}
+}
+
+// TestClientPaginatesMirror lists more than one page (100) of releases
+// from a mirror through go-github's Link handling.
+func TestClientPaginatesMirror(t *testing.T) {
+	dir := t.TempDir()
+	const n = 120
+	for i := range n {
+		_, err := mirror.Publish(dir, mirror.PublishRequest{
+			Repo: "example/site", Tag: fmt.Sprintf("release-1.%d", i), NoChecksums: true,
+			PublishedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(mirror.NewServer(dir, mirror.ServerOptions{}))
+	t.Cleanup(srv.Close)
+	c, _ := releases.New(releases.Options{APIURL: srv.URL, Repo: "example/site"})
+	rs, err := c.ListReleases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != n {
+		t.Fatalf("listed %d releases, want %d", len(rs), n)
+	}
+	if s := c.Stats(); s.Requests != 2 {
+		t.Errorf("%d requests, want 2 pages", s.Requests)
+	}
+	r, _ := releases.Channel{Env: model.EnvProduction, Prefixes: []string{"release"}}.Pick(rs)
+	if r.Tag != fmt.Sprintf("release-1.%d", n-1) {
+		t.Errorf("picked %s", r.Tag)
 	}
 }
