@@ -1,0 +1,157 @@
+package decide
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Fixtures for the updater's table test. A snapshot is built from options,
+// so that each row spells only what matters to it.
+
+const (
+	// curID is the ID of the fixture's current update.
+	curID = int64(7)
+	// v9 < v10 by Debian ordering, though not as strings.
+	v9  = "2026.11.23-9"
+	v10 = "2026.11.23-10"
+)
+
+var (
+	// t0 is when the current update started; now is ten minutes later.
+	t0  = time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
+	now = t0.Add(10 * time.Minute)
+)
+
+// cmpVersions compares versions by their ordering: model.Version has
+// unexported fields that cmp cannot look into.
+var cmpVersions = cmp.Comparer(func(a, b model.Version) bool { return a.Equal(b) })
+
+type snapOpt func(*model.Snapshot)
+
+func snap(opts ...snapOpt) model.Snapshot {
+	s := model.Snapshot{
+		Revision:    100,
+		Bootservers: map[int]model.Bootserver{},
+		Workers:     map[int]model.WorkerStatus{},
+	}
+	for _, o := range opts {
+		o(&s)
+	}
+	return s
+}
+
+func registered(lrns ...int) snapOpt {
+	return func(s *model.Snapshot) {
+		for _, l := range lrns {
+			s.Bootservers[l] = model.Bootserver{LRN: l, JoinedAt: t0.Add(-24 * time.Hour)}
+		}
+	}
+}
+
+// current is the fixture update: ID curID, started at t0.
+func current(version string, servers ...int) model.Update {
+	return model.Update{
+		ID:        curID,
+		Version:   model.MustParseVersion(version),
+		Tag:       "release-" + version,
+		Servers:   servers,
+		Reason:    model.ReasonUpdate,
+		StartedAt: t0,
+	}
+}
+
+func withCurrent(version string, servers ...int) snapOpt {
+	return func(s *model.Snapshot) {
+		u := current(version, servers...)
+		s.Current = &u
+	}
+}
+
+func stopped() snapOpt {
+	return func(s *model.Snapshot) { s.Current.Stop = true }
+}
+
+// finished records the current update's history entry; apply it after
+// withCurrent.
+func finished(r model.Result, msg string) snapOpt {
+	return func(s *model.Snapshot) {
+		h := history(*s.Current, r, msg)
+		h.FinishedAt = t0.Add(5 * time.Minute)
+		s.Finished = h
+	}
+}
+
+func withBarrier(id int64, step int) snapOpt {
+	return func(s *model.Snapshot) { s.Barrier = &model.Barrier{ID: id, Step: step} }
+}
+
+func withCandidate(version string, approved bool) snapOpt {
+	return func(s *model.Snapshot) {
+		s.Candidate = &model.Candidate{Version: model.MustParseVersion(version), Tag: "release-" + version, Approved: approved}
+	}
+}
+
+type workerOpt func(*model.WorkerStatus)
+
+// worker is lrn's report for the current update, made a minute ago.
+func worker(lrn, step int, cond model.Cond, opts ...workerOpt) snapOpt {
+	return func(s *model.Snapshot) {
+		w := model.WorkerStatus{ID: curID, Step: step, Cond: cond, UpdatedAt: now.Add(-time.Minute)}
+		for _, o := range opts {
+			o(&w)
+		}
+		s.Workers[lrn] = w
+	}
+}
+
+func forUpdate(id int64) workerOpt     { return func(w *model.WorkerStatus) { w.ID = id } }
+func reportedAt(t time.Time) workerOpt { return func(w *model.WorkerStatus) { w.UpdatedAt = t } }
+func saying(msg string) workerOpt      { return func(w *model.WorkerStatus) { w.Message = msg } }
+
+func release(version string) *model.Release {
+	return &model.Release{Tag: "release-" + version, Prefix: "release", Version: model.MustParseVersion(version)}
+}
+
+// cluster parses config keys given as name, value pairs.
+func cluster(t *testing.T, kv ...string) config.Cluster {
+	t.Helper()
+	values := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		values[kv[i]] = kv[i+1]
+	}
+	c, unknown, err := config.ParseCluster(values)
+	if err != nil || len(unknown) > 0 {
+		t.Fatalf("config %v: %v (unknown %v)", values, err, unknown)
+	}
+	return c
+}
+
+func input(c config.Cluster, latest *model.Release, s model.Snapshot) UpdaterInput {
+	return UpdaterInput{Snapshot: s, Config: c, Latest: latest, Now: now}
+}
+
+func at(in UpdaterInput, t time.Time) UpdaterInput {
+	in.Now = t
+	return in
+}
+
+// Expected values.
+
+func ended(u model.Update) *model.Update {
+	u.Stop = true
+	return &u
+}
+
+func history(u model.Update, r model.Result, msg string) *model.HistoryEntry {
+	return &model.HistoryEntry{ID: u.ID, Version: u.Version, Tag: u.Tag, Reason: u.Reason, Result: r,
+		Servers: u.Servers, StartedAt: u.StartedAt, FinishedAt: now, Message: msg}
+}
+
+func started(id int64, version, tag string, r model.Reason, startedAt time.Time, servers ...int) *model.Update {
+	return &model.Update{ID: id, Version: model.MustParseVersion(version), Tag: tag, Servers: servers,
+		Reason: r, StartedAt: startedAt}
+}

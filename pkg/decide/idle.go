@@ -1,0 +1,111 @@
+package decide
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
+)
+
+// decideIdle decides whether to start an update when none runs: there is no
+// Current, or it ended and was not stopped.
+func decideIdle(in UpdaterInput) Action {
+	s, cur, latest := in.Snapshot, in.Snapshot.Current, in.Latest
+	switch {
+	case in.Config.Env == model.EnvTest:
+		return Action{Kind: ActionNone, Reason: "env test never updates automatically"}
+	case latest == nil:
+		return Action{Kind: ActionNone, Reason: "no release qualifies"}
+	case len(s.Bootservers) == 0:
+		return Action{Kind: ActionNone, Reason: "no boot servers are registered"}
+	case cur == nil:
+		return approveThenStart(in, fmt.Sprintf("update to %s", latest.Version))
+	}
+	switch c := latest.Version.Compare(cur.Version); {
+	case c < 0:
+		// A release that vanished or was demoted must not pull the cluster
+		// back on its own: going back is `neco rollback`, an operator's act.
+		return Action{Kind: ActionNone, Reason: fmt.Sprintf(
+			"latest release %s is older than %s; never downgrading automatically (see neco rollback)",
+			latest.Version, cur.Version)}
+	case c > 0:
+		return approveThenStart(in, fmt.Sprintf("update from %s to %s", cur.Version, latest.Version))
+	case s.Finished != nil && s.Finished.Result != model.ResultCompleted:
+		// `neco recover` cleared Stop: the operator wants this version
+		// again, so it is an ordinary update, approval included.
+		return approveThenStart(in, fmt.Sprintf("retry of %s after it %s", latest.Version, resultWords(s.Finished.Result)))
+	}
+	return reconfigure(in)
+}
+
+// reconfigure starts the completed version again when the registered
+// servers changed, so that a joined server gets installed and a departed one
+// stops being waited for. The version was approved when it first started, so
+// approval is not asked again; the release window still applies, since
+// services restart.
+func reconfigure(in UpdaterInput) Action {
+	cur := in.Snapshot.Current
+	was := sortedLRNs(cur.Servers)
+	if slices.Equal(in.Snapshot.LRNs(), was) {
+		return Action{Kind: ActionNone, Reason: fmt.Sprintf("up to date at %s", cur.Version)}
+	}
+	what := fmt.Sprintf("reconfigure of %s (servers were %s)", cur.Version, lrnList(was))
+	return gateWindow(in, startUpdate(in, cur.Version, cur.Tag, model.ReasonReconfigure, what))
+}
+
+// approveThenStart starts an update to Latest once it is approved and the
+// release window is open.
+func approveThenStart(in UpdaterInput, what string) Action {
+	if a, wait := awaitApproval(in); wait {
+		return a
+	}
+	return gateWindow(in, startUpdate(in, in.Latest.Version, in.Latest.Tag, model.ReasonUpdate, what))
+}
+
+// awaitApproval reports whether Latest still needs `neco update approve`.
+// The candidate is returned only when info/candidate does not already hold
+// this version, so that the updater does not rewrite the key (and clear an
+// approval racing with it) on every loop.
+func awaitApproval(in UpdaterInput) (Action, bool) {
+	if in.Config.Approval != config.ApprovalManual {
+		return Action{}, false
+	}
+	l, c := in.Latest, in.Snapshot.Candidate
+	wait := Action{Kind: ActionWaitApproval, Reason: fmt.Sprintf("waiting for approval of %s", l.Version)}
+	switch {
+	case c == nil || !c.Version.Equal(l.Version):
+		wait.Candidate = &model.Candidate{Version: l.Version, Tag: l.Tag}
+		return wait, true
+	case !c.Approved:
+		return wait, true
+	}
+	return Action{}, false
+}
+
+// startUpdate builds the next update over every registered server. IDs only
+// grow: workers tell a new update from an old one by ID alone.
+func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, what string) Action {
+	id := int64(1)
+	if cur := in.Snapshot.Current; cur != nil {
+		if cur.ID == math.MaxInt64 {
+			return Action{Kind: ActionNone, Reason: "update IDs are exhausted; " + what + " cannot start"}
+		}
+		id = cur.ID + 1
+	}
+	servers := in.Snapshot.LRNs()
+	return Action{
+		Kind: ActionStartUpdate,
+		Update: &model.Update{
+			ID:        id,
+			Version:   v,
+			Tag:       tag,
+			Servers:   servers,
+			Reason:    r,
+			StartedAt: in.Now,
+		},
+		Barrier: &model.Barrier{ID: id, Step: 0},
+		Reason:  fmt.Sprintf("starting update %d: %s on servers %s", id, what, lrnList(servers)),
+	}
+}

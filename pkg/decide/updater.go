@@ -1,0 +1,107 @@
+package decide
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
+)
+
+// UpdaterInput is everything one decision of the updater leader reads.
+type UpdaterInput struct {
+	// Snapshot is read at one etcd revision, so that the reports, the
+	// barrier and the current update agree with each other.
+	Snapshot model.Snapshot
+	// Config is the parsed cluster config of the same snapshot.
+	Config config.Cluster
+	// Latest is the channel's pick right now; nil when nothing qualifies
+	// or the check failed (the updater reports that error itself).
+	Latest *model.Release
+	// Now is the caller's clock, read once per decision.
+	Now time.Time
+}
+
+// ActionKind says what the updater must do next.
+type ActionKind string
+
+// The updater's actions. Each one is a single etcd transaction for the
+// updater (or nothing at all), so that a leader change between two decisions
+// never leaves half an action behind.
+const (
+	// ActionNone: nothing to write; Reason says what is awaited.
+	ActionNone ActionKind = "none"
+	// ActionStartUpdate: write Update as status/current and Barrier.
+	ActionStartUpdate ActionKind = "start-update"
+	// ActionAdvanceBarrier: write Barrier.
+	ActionAdvanceBarrier ActionKind = "advance-barrier"
+	// ActionFinish: write History; Update is the unchanged current.
+	ActionFinish ActionKind = "finish"
+	// ActionAbort: write Update (Stop set) and History.
+	ActionAbort ActionKind = "abort"
+	// ActionTimeout: write Update (Stop set) and History.
+	ActionTimeout ActionKind = "timeout"
+	// ActionWaitApproval: write Candidate when it is set.
+	ActionWaitApproval ActionKind = "wait-approval"
+	// ActionWaitWindow: nothing to write; decide again at Until.
+	ActionWaitWindow ActionKind = "wait-window"
+	// ActionStopped: nothing until `neco recover` clears Stop.
+	ActionStopped ActionKind = "stopped"
+)
+
+// Action is the updater's next step. Every pointer is a fresh value the
+// caller may keep or modify; none aliases the input.
+type Action struct {
+	Kind ActionKind
+	// Update is status/current as it must be written: the new update for
+	// start-update, the ended one for finish, abort and timeout.
+	Update *model.Update
+	// Barrier is {ID, 0} for start-update and the next barrier for
+	// advance-barrier.
+	Barrier *model.Barrier
+	// History is history/<id> for finish, abort and timeout.
+	History *model.HistoryEntry
+	// Candidate is info/candidate to record for wait-approval, nil when the
+	// same candidate is already recorded.
+	Candidate *model.Candidate
+	// Until is when the next release window opens (wait-window); zero if
+	// no window ever opens.
+	Until time.Time
+	// Reason is one sentence for logs and `neco status`.
+	Reason string
+}
+
+// NextAction decides the updater's next step. It never fails: input that
+// storage could not decode has already been left out of the snapshot, and
+// anything odd that remains ends in an action an operator can see.
+func NextAction(in UpdaterInput) Action {
+	s := in.Snapshot
+	switch {
+	case s.Current == nil:
+		return decideIdle(in)
+	case s.Current.Stop:
+		return decideStopped(in)
+	case s.Finished == nil:
+		return decideRunning(in)
+	}
+	return decideIdle(in)
+}
+
+// sortedLRNs returns a sorted copy without duplicates: Current.Servers comes
+// from etcd, and a hand-edited value must not make a server count twice.
+func sortedLRNs(lrns []int) []int {
+	out := slices.Clone(lrns)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// lrnList formats LRNs for reasons, e.g. "0, 2, 10".
+func lrnList(lrns []int) string {
+	parts := make([]string, len(lrns))
+	for i, l := range lrns {
+		parts[i] = strconv.Itoa(l)
+	}
+	return strings.Join(parts, ", ")
+}
