@@ -1,0 +1,134 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Snapshot reads everything the decisions need as of one etcd revision.
+//
+// The ranges are read in one transaction, which etcd serves at a single
+// revision; the history entry of the current update is then read pinned to
+// that revision. install/, leader/ and the rest of history/ are not read:
+// they grow with servers and time and no decision needs them.
+//
+// A value that does not decode or validate is left out and listed in
+// Invalid with its full key; it never fails the whole snapshot.
+func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
+	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix()}
+	ops := make([]clientv3.Op, len(ranges))
+	for i, p := range ranges {
+		ops[i] = clientv3.OpGet(p, clientv3.WithPrefix())
+	}
+	resp, err := s.client.Txn(ctx).Then(ops...).Commit()
+	if err != nil {
+		return model.Snapshot{}, fmt.Errorf("snapshot %s: %w", s.prefix, err)
+	}
+	b := snapshotBuilder{s: s, snap: model.Snapshot{
+		Revision:    resp.Header.Revision,
+		Bootservers: map[int]model.Bootserver{},
+		Config:      map[string]string{},
+		Workers:     map[int]model.WorkerStatus{},
+		Contents:    map[string]model.Content{},
+	}}
+	for _, r := range resp.Responses {
+		for _, kv := range r.GetResponseRange().Kvs {
+			b.add(kv)
+		}
+	}
+	if err := b.addFinished(ctx); err != nil {
+		return model.Snapshot{}, err
+	}
+	return b.snap, nil
+}
+
+// snapshotBuilder fills one Snapshot from the key-values read.
+type snapshotBuilder struct {
+	s    *Storage
+	snap model.Snapshot
+}
+
+// add decodes one key-value into the snapshot, or records it as invalid.
+func (b *snapshotBuilder) add(kv *mvccpb.KeyValue) {
+	pk, err := b.s.parseKey(string(kv.Key))
+	if err == nil {
+		err = b.decode(pk, kv.Value)
+	}
+	if err != nil {
+		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: string(kv.Key), Err: err})
+	}
+}
+
+func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
+	switch pk.kind {
+	case kindBootserver:
+		v, err := decodeBootserver(pk.lrn, raw)
+		if err != nil {
+			return err
+		}
+		b.snap.Bootservers[pk.lrn] = v
+	case kindConfig:
+		b.snap.Config[pk.name] = string(raw)
+	case kindContent:
+		return decodeEntry(raw, b.snap.Contents, pk.name)
+	case kindWorker:
+		return decodeEntry(raw, b.snap.Workers, pk.lrn)
+	case kindSeen:
+		return decodePtr(raw, &b.snap.Seen)
+	case kindCandidate:
+		return decodePtr(raw, &b.snap.Candidate)
+	case kindCurrent:
+		return decodePtr(raw, &b.snap.Current)
+	case kindBarrier:
+		return decodePtr(raw, &b.snap.Barrier)
+	}
+	return nil
+}
+
+// addFinished reads the history entry of Current, at the snapshot's
+// revision so that Current and Finished agree.
+func (b *snapshotBuilder) addFinished(ctx context.Context) error {
+	if b.snap.Current == nil {
+		return nil
+	}
+	key := b.s.HistoryKey(b.snap.Current.ID)
+	resp, err := b.s.client.Get(ctx, key, clientv3.WithRev(b.snap.Revision))
+	if err != nil {
+		return fmt.Errorf("snapshot %s at %d: %w", key, b.snap.Revision, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil
+	}
+	h, err := b.s.decodeHistory(resp.Kvs[0])
+	if err != nil {
+		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: key, Err: err})
+		return nil
+	}
+	b.snap.Finished = &h
+	return nil
+}
+
+// decodePtr sets *dst to the decoded value, leaving it nil on error.
+func decodePtr[T any](raw []byte, dst **T) error {
+	v, err := decode[T](raw)
+	if err != nil {
+		return err
+	}
+	*dst = &v
+	return nil
+}
+
+// decodeEntry sets m[k] to the decoded value, leaving m alone on error.
+func decodeEntry[K comparable, T any](raw []byte, m map[K]T, k K) error {
+	v, err := decode[T](raw)
+	if err != nil {
+		return err
+	}
+	m[k] = v
+	return nil
+}

@@ -1,0 +1,215 @@
+package storage
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// baseline is one valid value for every key the snapshot reads, plus keys
+// it must not decode (install/, leader/, other history) holding garbage.
+func baseline(t *testing.T) (map[string]string, model.Snapshot) {
+	cur := update(7)
+	fin := historyEntry(7, model.ResultCompleted)
+	want := model.Snapshot{
+		Bootservers: map[int]model.Bootserver{
+			2:  {LRN: 2, Hostname: "boot-2", JoinedAt: t0},
+			10: {LRN: 10, Hostname: "boot-10", JoinedAt: t0},
+		},
+		Config:    map[string]string{"env": "staging", "release-time": "0 3 * * *"},
+		Current:   &cur,
+		Finished:  &fin,
+		Barrier:   &model.Barrier{ID: 7, Step: 3},
+		Workers:   map[int]model.WorkerStatus{2: workerStatus(7, 3), 10: workerStatus(7, 2)},
+		Seen:      &model.SeenRelease{Version: v2, Tag: "release-2026.11.23-10", Prerelease: true, PublishedAt: t0},
+		Candidate: &model.Candidate{Version: v2, Tag: "release-2026.11.23-10"},
+		Contents:  map[string]model.Content{"upload-contents": {Version: v1, Success: true}},
+	}
+	kvs := map[string]string{
+		"bootservers/2":                mustEncode(t, want.Bootservers[2]),
+		"bootservers/10":               mustEncode(t, want.Bootservers[10]),
+		"config/env":                   "staging",
+		"config/release-time":          "0 3 * * *",
+		"status/current":               mustEncode(t, cur),
+		"history/00000000000000000007": mustEncode(t, fin),
+		"status/barrier":               mustEncode(t, *want.Barrier),
+		"status/bootservers/2":         mustEncode(t, want.Workers[2]),
+		"status/bootservers/10":        mustEncode(t, want.Workers[10]),
+		"info/release":                 mustEncode(t, *want.Seen),
+		"info/candidate":               mustEncode(t, *want.Candidate),
+		"contents/upload-contents":     mustEncode(t, want.Contents["upload-contents"]),
+		// Not read by the snapshot: garbage here must not show up.
+		"history/00000000000000000006": "{",
+		"history/junk":                 "{",
+		"install/2/debs/etcdpasswd":    "{",
+		"leader/updater/abc":           "{",
+		"status/unknown-future-key":    "{",
+	}
+	return kvs, want
+}
+
+var snapshotOpts = cmp.Options{
+	cmpopts.IgnoreFields(model.Snapshot{}, "Revision", "Invalid"),
+	cmpopts.EquateEmpty(),
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	s, c := newStorage(t)
+	kvs, want := baseline(t)
+	rev := putRaw(t, s, c, kvs)
+	got, err := s.Snapshot(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, snapshotOpts); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if got.Revision != rev {
+		t.Errorf("revision %d, want %d", got.Revision, rev)
+	}
+	if len(got.Invalid) != 0 {
+		t.Errorf("invalid: %v", got.Invalid)
+	}
+	if lrns := got.LRNs(); !slices.Equal(lrns, []int{2, 10}) {
+		t.Errorf("LRNs %v, want numeric order [2 10]", lrns)
+	}
+}
+
+func TestSnapshotEmpty(t *testing.T) {
+	s, _ := newStorage(t)
+	got, err := s.Snapshot(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(model.Snapshot{}, got, snapshotOpts); diff != "" || got.Revision == 0 || got.Invalid != nil {
+		t.Errorf("revision %d, invalid %v, (-want +got)\n%s", got.Revision, got.Invalid, diff)
+	}
+	if got.Bootservers == nil || got.Config == nil || got.Workers == nil || got.Contents == nil {
+		t.Error("maps must be allocated so that callers can index them")
+	}
+}
+
+func TestSnapshotRunningUpdateHasNoFinished(t *testing.T) {
+	s, c := newStorage(t)
+	kvs, want := baseline(t)
+	delete(kvs, "history/00000000000000000007")
+	putRaw(t, s, c, kvs)
+	got, err := s.Snapshot(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Finished = nil
+	if diff := cmp.Diff(want, got, snapshotOpts); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+// garbage is a bad value at a key, and what it removes from the baseline.
+type garbage struct {
+	key, value string
+	drop       func(*model.Snapshot)
+}
+
+func garbageCases() []garbage {
+	dropServer := func(s *model.Snapshot) { delete(s.Bootservers, 2) }
+	dropWorker := func(s *model.Snapshot) { delete(s.Workers, 2) }
+	// Without a current update there is no history entry to read.
+	dropCurrent := func(s *model.Snapshot) { s.Current, s.Finished = nil, nil }
+	dropFinished := func(s *model.Snapshot) { s.Finished = nil }
+	dropBarrier := func(s *model.Snapshot) { s.Barrier = nil }
+	dropSeen := func(s *model.Snapshot) { s.Seen = nil }
+	dropCandidate := func(s *model.Snapshot) { s.Candidate = nil }
+	dropContent := func(s *model.Snapshot) { delete(s.Contents, "upload-contents") }
+	nothing := func(*model.Snapshot) {}
+	var cases []garbage
+	add := func(key string, drop func(*model.Snapshot), values ...string) {
+		for _, v := range values {
+			cases = append(cases, garbage{key, v, drop})
+		}
+	}
+	common := []string{"{", "null", "[]", `"x"`, "1", `{"id":-1}`, ""}
+	add("bootservers/2", dropServer, append(common, `{"lrn":"2"}`, `{"hostname":"no-lrn"}`,
+		`{"lrn":3,"hostname":"boot-3"}`, `{"lrn":-2}`, `{"lrn":2,"joined_at":5}`)...)
+	add("bootservers/abc", nothing, `{"lrn":0,"hostname":"x"}`)
+	add("bootservers/02", nothing, `{"lrn":2,"hostname":"x"}`)
+	add("status/bootservers/2", dropWorker, append(common, `{"id":7,"cond":"sleeping"}`,
+		`{"id":7,"step":"3","cond":"running"}`, `{"id":7,"step":-1,"cond":"running"}`)...)
+	add("status/bootservers/abc", nothing, mustJSON(workerStatus(7, 1)))
+	add("status/current", dropCurrent, append(common, `{"id":7,"version":"x","reason":"update"}`,
+		`{"id":7,"version":"1.0","reason":"update","servers":[10,2]}`, `{"id":7,"version":"1.0","reason":"why"}`)...)
+	add("status/barrier", dropBarrier, append(common, `{"id":7,"step":-1}`, `{"id":"7","step":1}`)...)
+	add("info/release", dropSeen, append(common, `{"version":1,"tag":"t"}`, `{"version":"1.0"}`)...)
+	add("info/candidate", dropCandidate, append(common, `{"version":"1.0","tag":"t","approved":"yes"}`)...)
+	add("contents/upload-contents", dropContent, append(common, `{"version":"1.0","success":1}`)...)
+	add("contents/", nothing, `{"version":"1.0","success":true}`)
+	add("config/", nothing, "x")
+	add("config/a/b", nothing, "x")
+	add("history/00000000000000000007", dropFinished, append(common, mustJSON(historyEntry(8, model.ResultCompleted)),
+		`{"id":7,"version":"1.0","reason":"update","result":"meh"}`)...)
+	return cases
+}
+
+func mustJSON[T any](v T) string {
+	s, err := encode(v)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func TestSnapshotInvalidKeys(t *testing.T) {
+	for _, g := range garbageCases() {
+		t.Run(g.key+"="+g.value, func(t *testing.T) {
+			s, c := newStorage(t)
+			kvs, want := baseline(t)
+			kvs[g.key] = g.value
+			putRaw(t, s, c, kvs)
+			got, err := s.Snapshot(testContext(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.drop(&want)
+			if diff := cmp.Diff(want, got, snapshotOpts); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			if keys := invalidKeys(got.Invalid); !slices.Equal(keys, []string{s.Prefix() + g.key}) {
+				t.Errorf("invalid %v, want [%s]", got.Invalid, s.Prefix()+g.key)
+			}
+		})
+	}
+}
+
+func TestSnapshotGarbageEverywhere(t *testing.T) {
+	s, c := newStorage(t)
+	kvs, want := baseline(t)
+	bad := map[string]bool{}
+	for _, g := range garbageCases() {
+		kvs[g.key] = g.value
+		g.drop(&want)
+		bad[s.Prefix()+g.key] = true
+	}
+	putRaw(t, s, c, kvs)
+	got, err := s.Snapshot(testContext(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// status/current is garbage, so history/<id> is not read at all.
+	delete(bad, s.HistoryKey(7))
+	if diff := cmp.Diff(want, got, snapshotOpts); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	wantKeys := slices.Sorted(maps.Keys(bad))
+	if diff := cmp.Diff(wantKeys, slices.Sorted(slices.Values(invalidKeys(got.Invalid)))); diff != "" {
+		t.Errorf("invalid keys (-want +got)\n%s", diff)
+	}
+	for _, k := range got.Invalid {
+		if k.Err == nil || k.Error() == "" {
+			t.Errorf("%s: no reason", k.Key)
+		}
+	}
+}

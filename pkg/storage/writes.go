@@ -1,0 +1,148 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// Writes of the workers and the CLI. They are not fenced: each worker owns
+// its own keys, and the CLI acts for an operator whether or not an updater
+// leader exists. Read-modify-writes are compare-and-swaps on the mod
+// revision read, so a concurrent change is ErrConflict, never lost.
+
+// put writes one value.
+func (s *Storage) put(ctx context.Context, key, val string) error {
+	if _, err := s.client.Put(ctx, key, val); err != nil {
+		return fmt.Errorf("put %s: %w", key, err)
+	}
+	return nil
+}
+
+// cas commits ops when every cmp holds, else returns ErrConflict.
+func (s *Storage) cas(ctx context.Context, cmps []clientv3.Cmp, ops ...clientv3.Op) error {
+	resp, err := s.client.Txn(ctx).If(cmps...).Then(ops...).Commit()
+	if err != nil {
+		return fmt.Errorf("txn: %w", err)
+	}
+	if !resp.Succeeded {
+		return fmt.Errorf("changed concurrently: %w", ErrConflict)
+	}
+	return nil
+}
+
+// casModRev is the compare of a CAS on key's mod revision (0: absent).
+func casModRev(key string, rev int64) []clientv3.Cmp {
+	return []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", rev)}
+}
+
+// PutWorkerStatus records the report of worker lrn.
+func (s *Storage) PutWorkerStatus(ctx context.Context, lrn int, w model.WorkerStatus) error {
+	if lrn < 0 {
+		return fmt.Errorf("put worker status: lrn %d: %w", lrn, ErrInvalid)
+	}
+	val, err := encode(w)
+	if err != nil {
+		return fmt.Errorf("put worker status %d: %w", lrn, err)
+	}
+	return s.put(ctx, s.WorkerStatusKey(lrn), val)
+}
+
+// PutBootserver registers b (neco join); joining again replaces the value.
+func (s *Storage) PutBootserver(ctx context.Context, b model.Bootserver) error {
+	val, err := encode(b)
+	if err != nil {
+		return fmt.Errorf("put bootserver: %w", err)
+	}
+	return s.put(ctx, s.BootserverKey(b.LRN), val)
+}
+
+// DeleteBootserver unregisters server lrn (neco leave); ErrNotFound when
+// it was not registered. Its worker report and install records stay: they
+// are history, and an update in progress still lists the server.
+func (s *Storage) DeleteBootserver(ctx context.Context, lrn int) error {
+	key := s.BootserverKey(lrn)
+	resp, err := s.client.Delete(ctx, key)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	if resp.Deleted == 0 {
+		return fmt.Errorf("delete %s: %w", key, ErrNotFound)
+	}
+	return nil
+}
+
+// Recover clears Stop on status/current (neco recover) and returns the
+// update as written. ErrNotFound when there is no current update.
+func (s *Storage) Recover(ctx context.Context) (model.Update, error) {
+	key := s.StatusCurrentKey()
+	u, rev, err := load[model.Update](ctx, s, key)
+	if err != nil {
+		return model.Update{}, fmt.Errorf("recover: %w", err)
+	}
+	u.Stop = false
+	val, err := encode(u)
+	if err != nil {
+		return model.Update{}, fmt.Errorf("recover: %w", err)
+	}
+	if err := s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
+		return model.Update{}, fmt.Errorf("recover update %d: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// ApproveCandidate approves the candidate of version v (neco update
+// approve) and returns it. ErrNotFound when there is no candidate,
+// ErrConflict when the candidate is another version: the operator approved
+// something they did not see.
+func (s *Storage) ApproveCandidate(ctx context.Context, v model.Version) (model.Candidate, error) {
+	key := s.InfoCandidateKey()
+	c, rev, err := load[model.Candidate](ctx, s, key)
+	if err != nil {
+		return model.Candidate{}, fmt.Errorf("approve %s: %w", v, err)
+	}
+	if !c.Version.Equal(v) {
+		return model.Candidate{}, fmt.Errorf("approve %s: the candidate is %s: %w", v, c.Version, ErrConflict)
+	}
+	c.Approved = true
+	val, err := encode(c)
+	if err != nil {
+		return model.Candidate{}, fmt.Errorf("approve %s: %w", v, err)
+	}
+	if err := s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
+		return model.Candidate{}, fmt.Errorf("approve %s: %w", v, err)
+	}
+	return c, nil
+}
+
+// PutContent records once-step name for c.Version. It refuses
+// (ErrConflict) when a record of the same version exists, so that two
+// worker leaders cannot both record (and so both run) a once-step of one
+// version. A stored value that does not decode is replaced.
+func (s *Storage) PutContent(ctx context.Context, name string, c model.Content) error {
+	if err := checkName(name); err != nil {
+		return fmt.Errorf("put content: %w: %w", ErrInvalid, err)
+	}
+	val, err := encode(c)
+	if err != nil {
+		return fmt.Errorf("put content %s: %w", name, err)
+	}
+	key := s.ContentKey(name)
+	stored, rev, err := load[model.Content](ctx, s, key)
+	var invalid model.InvalidKey
+	switch {
+	case errors.Is(err, ErrNotFound), errors.As(err, &invalid):
+	case err != nil:
+		return fmt.Errorf("put content %s: %w", name, err)
+	case stored.Version.Equal(c.Version):
+		return fmt.Errorf("put content %s: version %s recorded: %w", name, c.Version, ErrConflict)
+	}
+	if err := s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
+		return fmt.Errorf("put content %s: %w", name, err)
+	}
+	return nil
+}

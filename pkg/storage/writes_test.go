@@ -1,0 +1,252 @@
+package storage
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+func TestWorkerAndBootserverWrites(t *testing.T) {
+	s, _ := newStorage(t)
+	ctx := testContext(t)
+	for _, lrn := range []int{2, 10} {
+		if err := s.PutBootserver(ctx, model.Bootserver{LRN: lrn, Hostname: "boot", JoinedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutWorkerStatus(ctx, lrn, workerStatus(3, lrn)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.PutWorkerStatus(ctx, -1, workerStatus(3, 1)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative lrn: err = %v, want ErrInvalid", err)
+	}
+	if err := s.PutWorkerStatus(ctx, 1, model.WorkerStatus{ID: 3, Cond: "sleeping"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad cond: err = %v, want ErrInvalid", err)
+	}
+	if err := s.PutBootserver(ctx, model.Bootserver{LRN: -1}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative lrn: err = %v, want ErrInvalid", err)
+	}
+	if err := s.DeleteBootserver(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteBootserver(ctx, 2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second leave: err = %v, want ErrNotFound", err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lrns := snap.LRNs(); !slices.Equal(lrns, []int{10}) {
+		t.Errorf("bootservers %v, want [10]", lrns)
+	}
+	want := map[int]model.WorkerStatus{2: workerStatus(3, 2), 10: workerStatus(3, 10)}
+	if diff := cmp.Diff(want, snap.Workers); diff != "" || len(snap.Invalid) != 0 {
+		t.Errorf("invalid %v, workers (-want +got)\n%s", snap.Invalid, diff)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	s, _ := newStorage(t)
+	ctx := testContext(t)
+	if _, err := s.GetConfig(ctx, "env"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unset: err = %v, want ErrNotFound", err)
+	}
+	for name, v := range map[string]string{"env": "staging", "release-time": "0 3 * * *", "slack": ""} {
+		if err := s.PutConfig(ctx, name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := s.GetConfig(ctx, "env"); err != nil || v != "staging" {
+		t.Errorf("get env: %q, %v", v, err)
+	}
+	if err := s.DeleteConfig(ctx, "slack"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteConfig(ctx, "slack"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second delete: err = %v, want ErrNotFound", err)
+	}
+	got, err := s.ListConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"env": "staging", "release-time": "0 3 * * *"}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	for _, name := range []string{"", "a/b"} {
+		if err := s.PutConfig(ctx, name, "x"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("name %q: err = %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+func TestRecover(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	if _, err := s.Recover(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no current: err = %v, want ErrNotFound", err)
+	}
+	stopped := update(4)
+	stopped.Stop = true
+	putRaw(t, s, c, map[string]string{"status/current": mustJSON(stopped)})
+	got, err := s.Recover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := update(4)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("returned (-want +got)\n%s", diff)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&want, snap.Current); diff != "" {
+		t.Errorf("stored (-want +got)\n%s", diff)
+	}
+}
+
+// TestCASLosesToAConcurrentWrite is the guard of Recover, ApproveCandidate
+// and PutContent: a value changed after it was read is not overwritten.
+func TestCASLosesToAConcurrentWrite(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	key := s.StatusCurrentKey()
+	putRaw(t, s, c, map[string]string{"status/current": mustJSON(update(4))})
+	_, rev, err := load[model.Update](ctx, s, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putRaw(t, s, c, map[string]string{"status/current": mustJSON(update(5))})
+	err = s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, mustJSON(update(4))))
+	if !errors.Is(err, ErrConflict) {
+		t.Errorf("err = %v, want ErrConflict", err)
+	}
+	if got, _, _ := load[model.Update](ctx, s, key); got.ID != 5 {
+		t.Errorf("stored id %d, want 5", got.ID)
+	}
+}
+
+func TestApproveCandidate(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	if _, err := s.ApproveCandidate(ctx, v1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no candidate: err = %v, want ErrNotFound", err)
+	}
+	putRaw(t, s, c, map[string]string{"info/candidate": mustJSON(model.Candidate{Version: v2, Tag: "release-2"})})
+	if _, err := s.ApproveCandidate(ctx, v1); !errors.Is(err, ErrConflict) {
+		t.Errorf("wrong version: err = %v, want ErrConflict", err)
+	}
+	if snap, err := s.Snapshot(ctx); err != nil || snap.Candidate == nil || snap.Candidate.Approved {
+		t.Fatalf("wrong version approved anyway: %+v, %v", snap.Candidate, err)
+	}
+	got, err := s.ApproveCandidate(ctx, v2)
+	want := model.Candidate{Version: v2, Tag: "release-2", Approved: true}
+	if err != nil || !cmp.Equal(want, got) {
+		t.Fatalf("approve: %+v, %v", got, err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&want, snap.Candidate); diff != "" {
+		t.Errorf("stored (-want +got)\n%s", diff)
+	}
+}
+
+func TestPutContentOncePerVersion(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	tests := []struct {
+		c    model.Content
+		want error
+	}{
+		{model.Content{Version: v1, Success: false}, nil},
+		{model.Content{Version: v1, Success: true}, ErrConflict},
+		{model.Content{Version: v2, Success: true}, nil},
+		{model.Content{Version: v2, Success: true}, ErrConflict},
+		{model.Content{Version: v1, Success: true}, nil},
+		{model.Content{}, ErrInvalid},
+	}
+	for i, tt := range tests {
+		if err := s.PutContent(ctx, "upload", tt.c); !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("%d %+v: err = %v, want %v", i, tt.c, err, tt.want)
+		}
+	}
+	if err := s.PutContent(ctx, "a/b", model.Content{Version: v1}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("nested name: err = %v, want ErrInvalid", err)
+	}
+	putRaw(t, s, c, map[string]string{"contents/garbage": "{"})
+	if err := s.PutContent(ctx, "garbage", model.Content{Version: v1}); err != nil {
+		t.Errorf("replacing garbage: %v", err)
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]model.Content{"upload": {Version: v1, Success: true}, "garbage": {Version: v1}}
+	if diff := cmp.Diff(want, snap.Contents); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+func TestInstalled(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	if err := s.PutInstalledDeb(ctx, 10, "etcdpasswd", v1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutInstalledImage(ctx, 10, "cke", "sha256:abc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutInstalledDeb(ctx, 2, "other-server", v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutInstalledImage(ctx, 10, "cke", ""); !errors.Is(err, ErrInvalid) {
+		t.Errorf("empty digest: err = %v, want ErrInvalid", err)
+	}
+	if err := s.PutInstalledDeb(ctx, -1, "x", v1); !errors.Is(err, ErrInvalid) {
+		t.Errorf("negative lrn: err = %v, want ErrInvalid", err)
+	}
+	putRaw(t, s, c, map[string]string{"install/10/debs/bad": `"not a version"`, "install/10/what/x": `"1"`})
+	got, invalid, err := s.ListInstalled(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Installed{Debs: map[string]model.Version{"etcdpasswd": v1}, Images: map[string]string{"cke": "sha256:abc"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	wantInvalid := []string{s.Prefix() + "install/10/debs/bad", s.Prefix() + "install/10/what/x"}
+	if diff := cmp.Diff(wantInvalid, invalidKeys(invalid)); diff != "" {
+		t.Errorf("invalid (-want +got)\n%s", diff)
+	}
+}
+
+func TestListHistory(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	kvs := map[string]string{"history/5": mustJSON(historyEntry(5, model.ResultCompleted)),
+		"history/00000000000000000003": "null"}
+	for _, id := range []int64{10, 2, 1} {
+		kvs[s.HistoryKey(id)[len(s.Prefix()):]] = mustJSON(historyEntry(id, model.ResultCompleted))
+	}
+	putRaw(t, s, c, kvs)
+	got, invalid, err := s.ListHistory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []model.HistoryEntry{historyEntry(1, model.ResultCompleted), historyEntry(2, model.ResultCompleted),
+		historyEntry(10, model.ResultCompleted)}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	wantInvalid := []string{s.HistoryKey(3), s.Prefix() + "history/5"}
+	if diff := cmp.Diff(wantInvalid, invalidKeys(invalid)); diff != "" {
+		t.Errorf("invalid (-want +got)\n%s", diff)
+	}
+}
