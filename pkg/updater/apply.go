@@ -1,0 +1,105 @@
+package updater
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/decide"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/notify"
+)
+
+// apply records the decided action with leader-fenced writes, then tells
+// people. Recording comes first: a notification about something etcd does
+// not hold would be a lie if the write failed.
+func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster, act decide.Action) error {
+	env := string(cfg.Env)
+	switch act.Kind {
+	case decide.ActionStartUpdate:
+		if err := l.Store.StartUpdate(ctx, leaderKey, *act.Update, *act.Barrier); err != nil {
+			return fmt.Errorf("start update %d: %w", act.Update.ID, err)
+		}
+		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
+		l.Notifier.Notify(notify.Started(*act.Update, env, ""))
+	case decide.ActionAdvanceBarrier:
+		if err := l.Store.AdvanceBarrier(ctx, leaderKey, *act.Barrier); err != nil {
+			return fmt.Errorf("advance barrier of update %d to %d: %w", act.Barrier.ID, act.Barrier.Step, err)
+		}
+		l.logAction(act, zap.Int64(keyUpdateID, act.Barrier.ID))
+	case decide.ActionFinish, decide.ActionAbort, decide.ActionTimeout:
+		if err := l.Store.FinishUpdate(ctx, leaderKey, *act.Update, *act.History); err != nil {
+			return fmt.Errorf("finish update %d: %w", act.Update.ID, err)
+		}
+		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
+		l.Notifier.Notify(notify.Finished(*act.Update, *act.History, env, ""))
+	case decide.ActionWaitApproval:
+		if act.Candidate != nil {
+			if err := l.Store.PutCandidate(ctx, leaderKey, *act.Candidate); err != nil {
+				return fmt.Errorf("record candidate %s: %w", act.Candidate.Version, err)
+			}
+		}
+		l.logReason(act)
+	default:
+		l.logReason(act)
+	}
+	return nil
+}
+
+// recordSeen keeps info/release at the channel's pick, writing only when
+// it changed.
+func (l *Leader) recordSeen(ctx context.Context, leaderKey string, seen *model.SeenRelease, latest *model.Release) error {
+	if latest == nil || (seen != nil && seen.Tag == latest.Tag && seen.Prerelease == latest.Prerelease) {
+		return nil
+	}
+	r := model.SeenRelease{Version: latest.Version, Tag: latest.Tag, Prerelease: latest.Prerelease, PublishedAt: latest.PublishedAt}
+	if err := l.Store.PutSeenRelease(ctx, leaderKey, r); err != nil {
+		return fmt.Errorf("record seen release %s: %w", latest.Tag, err)
+	}
+	l.Log.Info("new release seen", zap.String(keyVersion, latest.Version.String()), zap.String(keyKey, latest.Tag))
+	return nil
+}
+
+// logAction logs a state-changing action, always.
+func (l *Leader) logAction(act decide.Action, fields ...zap.Field) {
+	l.lastReason = act.Reason
+	l.Log.Info(act.Reason, append(fields, zap.String(keyAction, string(act.Kind)))...)
+}
+
+// logReason logs why nothing happens, once per distinct reason, so a
+// waiting updater does not write the same line every tick.
+func (l *Leader) logReason(act decide.Action) {
+	if act.Reason == l.lastReason {
+		return
+	}
+	l.lastReason = act.Reason
+	l.Log.Info(act.Reason, zap.String(keyAction, string(act.Kind)))
+}
+
+// errorRepeatEvery bounds how often one and the same error is logged.
+const errorRepeatEvery = time.Minute
+
+// logError logs a failed round; the same message at most once a minute.
+func (l *Leader) logError(err error) {
+	now := l.Now()
+	if msg := err.Error(); msg != l.lastErr || now.Sub(l.lastErrAt) >= errorRepeatEvery {
+		l.lastErr, l.lastErrAt = msg, now
+		l.Log.Error("updater round failed", zap.Error(err))
+	}
+}
+
+// reportInvalid logs each garbage key once, naming it, for as long as it
+// stays garbage; a key that was fixed and breaks again is logged again.
+func (l *Leader) reportInvalid(keys []model.InvalidKey) {
+	now := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		now[k.Key] = true
+		if !l.invalid[k.Key] {
+			l.Log.Error("ignoring invalid etcd value", zap.String(keyKey, k.Key), zap.Error(k.Err))
+		}
+	}
+	l.invalid = now
+}

@@ -1,0 +1,173 @@
+package updater
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/decide"
+	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/notify"
+	"github.com/necoship/neco/pkg/storage"
+)
+
+// Store is what the leader loop needs from etcd; *storage.Storage is one.
+type Store interface {
+	Prefix() string
+	Snapshot(ctx context.Context) (model.Snapshot, error)
+	Watch(ctx context.Context, afterRev int64, keyOrPrefix string, prefix bool) <-chan storage.WatchEvent
+	StartUpdate(ctx context.Context, leaderKey string, u model.Update, b model.Barrier) error
+	AdvanceBarrier(ctx context.Context, leaderKey string, b model.Barrier) error
+	FinishUpdate(ctx context.Context, leaderKey string, cur model.Update, h model.HistoryEntry) error
+	PutSeenRelease(ctx context.Context, leaderKey string, r model.SeenRelease) error
+	PutCandidate(ctx context.Context, leaderKey string, c model.Candidate) error
+}
+
+var _ Store = (*storage.Storage)(nil)
+
+// Notifier tells people about updates; it must never block.
+type Notifier interface {
+	Notify(e notify.Event)
+}
+
+// Constant log field keys.
+const (
+	keyUpdateID = "update_id"
+	keyVersion  = "version"
+	keyAction   = "action"
+	keyReason   = "reason"
+	keyKey      = "key"
+)
+
+var errUnknownConfigKey = errors.New("unknown config key (set by a newer neco?); ignored")
+
+// defaultTick is how often the leader re-evaluates with no etcd change:
+// timeouts and release-check intervals are measured against the clock.
+const defaultTick = 5 * time.Second
+
+// Leader is the work of the elected neco-updater: observe, decide, record,
+// tell. It runs only while this process holds leadership (see Lead).
+type Leader struct {
+	Store    Store
+	Checker  *ReleaseChecker
+	Notifier Notifier
+	// Trigger forces a release check at once (the webhook fires it).
+	Trigger interface{ C() <-chan struct{} }
+	Log     *zap.Logger
+	// Now and Tick are replaced by tests.
+	Now  func() time.Time
+	Tick time.Duration
+
+	lastReason string
+	lastErr    string
+	lastErrAt  time.Time
+	invalid    map[string]bool // keys already reported as invalid
+}
+
+// Lead runs the loop for one term of leadership. It returns when ctx ends
+// (shutdown or lost leadership) or a write is refused because this process
+// is no longer leader; every other failure is logged and retried.
+func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
+	l.Log.Info("leading", zap.String(keyKey, term.Key))
+	events := l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
+	force := true
+	for {
+		err := l.step(ctx, term.Key, force)
+		switch {
+		case errors.Is(err, storage.ErrNoLeader):
+			return err
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			l.logError(err)
+		}
+		w := l.wait(ctx, events)
+		switch {
+		case w.done:
+			return ctx.Err()
+		case w.watchEnded:
+			// Compacted past what we watched: the next round reads a fresh
+			// snapshot anyway, so watching again from now loses nothing.
+			events = l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
+		}
+		force = w.force
+	}
+}
+
+// wake says why wait returned.
+type wake struct {
+	force      bool // a release check was requested
+	watchEnded bool // the etcd watch closed and must be restarted
+	done       bool // ctx ended
+}
+
+// wait blocks until something may have changed: an etcd event, a release
+// trigger or the tick.
+func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
+	tick := time.NewTimer(l.tick())
+	defer tick.Stop()
+	select {
+	case <-ctx.Done():
+		return wake{done: true}
+	case <-l.Trigger.C():
+		return wake{force: true}
+	case <-tick.C:
+		return wake{}
+	case _, open := <-events:
+		if !open {
+			return wake{watchEnded: true, done: ctx.Err() != nil}
+		}
+		// Coalesce a burst (N workers reporting) into one evaluation.
+		for {
+			select {
+			case _, open := <-events:
+				if !open {
+					return wake{watchEnded: true, done: ctx.Err() != nil}
+				}
+			default:
+				return wake{}
+			}
+		}
+	}
+}
+
+func (l *Leader) tick() time.Duration {
+	if l.Tick > 0 {
+		return l.Tick
+	}
+	return defaultTick
+}
+
+// step is one observe-decide-record-tell round.
+func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
+	snap, err := l.Store.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	cfg, unknown, err := config.ParseCluster(snap.Config)
+	invalid := snap.Invalid
+	for _, k := range unknown {
+		invalid = append(invalid, model.InvalidKey{Key: "config/" + k, Err: errUnknownConfigKey})
+	}
+	l.reportInvalid(invalid)
+	if err != nil {
+		return fmt.Errorf("cluster config: %w", err)
+	}
+	now := l.Now()
+	if l.Checker.Due(cfg, now, force) {
+		if err := l.Checker.Check(ctx, cfg, now); err != nil {
+			l.logError(fmt.Errorf("release check: %w", err))
+		}
+	}
+	latest := l.Checker.Latest(cfg)
+	if err := l.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
+		return err
+	}
+	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now})
+	return l.apply(ctx, leaderKey, cfg, act)
+}
