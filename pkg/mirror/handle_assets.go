@@ -18,18 +18,8 @@ const mediaTypeOctetStream = "application/octet-stream"
 // DownloadReleaseAsset stops at the redirect and follows it with the
 // caller's client (or returns the URL).
 func (s *server) asset(w http.ResponseWriter, r *http.Request) {
-	names, ok := s.pathNames(w, r, "owner", "repo")
+	names, id, recs, ok := s.releasesAndID(w, r)
 	if !ok {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		s.notFound(w, r)
-		return
-	}
-	recs, err := loadReleases(s.dir, names[0], names[1], s.log)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	urls := s.repoURLs(r, names[0], names[1])

@@ -140,18 +140,8 @@ func (s *server) releaseByTag(w http.ResponseWriter, r *http.Request) {
 
 // releaseByID serves GET /repos/{owner}/{repo}/releases/{id}.
 func (s *server) releaseByID(w http.ResponseWriter, r *http.Request) {
-	names, ok := s.pathNames(w, r, "owner", "repo")
+	names, id, recs, ok := s.releasesAndID(w, r)
 	if !ok {
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		s.notFound(w, r)
-		return
-	}
-	recs, err := loadReleases(s.dir, names[0], names[1], s.log)
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	for _, rec := range recs {
@@ -161,4 +151,25 @@ func (s *server) releaseByID(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.fail(w, r, fs.ErrNotExist)
+}
+
+// releasesAndID parses {owner}, {repo} and a positive {id} from the path
+// and loads the repository's releases; on failure it has answered and ok
+// is false.
+func (s *server) releasesAndID(w http.ResponseWriter, r *http.Request) (names []string, id int64, recs []releaseRecord, ok bool) {
+	names, ok = s.pathNames(w, r, "owner", "repo")
+	if !ok {
+		return nil, 0, nil, false
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		s.notFound(w, r)
+		return nil, 0, nil, false
+	}
+	recs, err = loadReleases(s.dir, names[0], names[1], s.log)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, 0, nil, false
+	}
+	return names, id, recs, true
 }
