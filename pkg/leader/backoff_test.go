@@ -7,7 +7,7 @@ import (
 
 func TestBackoffGrowsCapsAndResets(t *testing.T) {
 	const ms = time.Millisecond
-	b := newBackoff(100*ms, time.Second)
+	b := newCyclePause(100*ms, time.Second)
 	now := time.Unix(1000, 0)
 	// Each pause lies in [d/2, d] for d doubling from min up to max.
 	want := []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, time.Second, time.Second}

@@ -8,6 +8,8 @@ import (
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // ErrNilLead is returned by Run when it is given no lead function.
@@ -34,7 +36,7 @@ func (e *Elector) Run(ctx context.Context, lead LeadFunc) error {
 	}
 	var s *session
 	defer func() { e.closeSession(ctx, s) }()
-	pause := newBackoff(e.minPause, e.maxPause)
+	pause := newCyclePause(e.minPause, e.maxPause)
 	for {
 		var err error
 		s, err = e.cycle(ctx, s, lead)
@@ -53,7 +55,7 @@ func (e *Elector) Run(ctx context.Context, lead LeadFunc) error {
 		default:
 			e.log.Error("election cycle failed", zap.Error(err), zap.Duration(fieldPause, d))
 		}
-		if !sleep(ctx, d) {
+		if backoff.Sleep(ctx, d) != nil {
 			return ctx.Err()
 		}
 	}
@@ -92,16 +94,4 @@ func (e *Elector) cycle(ctx context.Context, s *session, lead LeadFunc) (*sessio
 		return nil, errors.Join(leadErr, err)
 	}
 	return s, leadErr
-}
-
-// sleep waits d or until ctx ends, reporting whether the full d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // Options tunes a Dispatcher. Zero values take the defaults shown.
@@ -54,7 +56,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = 10 * time.Second
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = backoff.Sleep
 	}
 	return o
 }
@@ -160,17 +162,5 @@ func (d *Dispatcher) dropPending(inFlight int) {
 func (d *Dispatcher) failed(sender string) {
 	if d.o.OnFailure != nil {
 		d.o.OnFailure(sender)
-	}
-}
-
-// sleep waits d or until ctx ends, whichever comes first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // deliverTo tries s until it delivers e, fails for good, or ctx ends; false
@@ -62,19 +63,7 @@ func (d *Dispatcher) wait(err error, attempt int) time.Duration {
 	if errors.As(err, &se) && se.RetryAfter > 0 {
 		return min(se.RetryAfter, d.o.MaxDelay)
 	}
-	return d.backoff(attempt - 1)
-}
-
-// backoff is the n-th (0-based) exponential delay with equal jitter, so
-// that boot servers retrying together do not hit the endpoint in step.
-func (d *Dispatcher) backoff(n int) time.Duration {
-	b := d.o.BaseDelay
-	for i := 0; i < n && b < d.o.MaxDelay; i++ {
-		b *= 2 // stopping at MaxDelay keeps a large n from overflowing
-	}
-	b = min(b, d.o.MaxDelay)
-	half := b / 2
-	return half + rand.N(b-half+1)
+	return backoff.Exponential{Base: d.o.BaseDelay, Max: d.o.MaxDelay}.Delay(attempt - 1)
 }
 
 func statusOf(err error) int {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-github/v66/github"
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // DefaultAPIURL is GitHub's REST API root. GitHub Enterprise sites use
@@ -86,7 +88,7 @@ func New(o Options) (*Client, error) {
 		o.Logger = zap.NewNop()
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepContext
+		o.Sleep = backoff.Sleep
 	}
 	cond := newConditionalTransport(base)
 	gh := github.NewClient(&http.Client{Transport: cond, Timeout: o.RequestTimeout})

@@ -13,6 +13,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // sleepRecorder replaces Client.Sleep: it records each requested wait and
@@ -28,7 +30,7 @@ func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
 	s.waits = append(s.waits, d)
 	s.mu.Unlock()
 	if s.real {
-		return sleepContext(ctx, d)
+		return backoff.Sleep(ctx, d)
 	}
 	return ctx.Err()
 }

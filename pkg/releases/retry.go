@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/google/go-github/v66/github"
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // Errors a caller can branch on (and show in `neco status`) instead of
@@ -129,17 +130,6 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-// backoff is the n-th (0-based) exponential delay with equal jitter, so
-// several boot servers retrying together do not stampede the API.
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.BaseDelay << min(n, 16)
-	if d <= 0 || d > p.MaxDelay {
-		d = p.MaxDelay
-	}
-	half := d / 2
-	return half + rand.N(half+1)
-}
-
 // retry runs call until it succeeds, fails permanently, runs out of
 // attempts, or ctx ends.
 func (c *Client) retry(ctx context.Context, what string, call func(context.Context) error) error {
@@ -155,7 +145,7 @@ func (c *Client) retry(ctx context.Context, what string, call func(context.Conte
 		}
 		wait := v.wait
 		if wait == 0 {
-			wait = p.backoff(n)
+			wait = backoff.Exponential{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(n)
 		}
 		if wait > p.MaxRateLimitWait {
 			return fmt.Errorf("%s: %w (retry after %s)", what, v.err, wait.Round(time.Second))
@@ -165,17 +155,5 @@ func (c *Client) retry(ctx context.Context, what string, call func(context.Conte
 		if err := c.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-	}
-}
-
-// sleepContext waits d or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
