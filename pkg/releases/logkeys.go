@@ -7,8 +7,6 @@ const (
 	keyWait    = "wait"
 	keyTag     = "tag"
 	keyRepo    = "repo"
-	keyAsset   = "asset"
-	keyEvent   = "event"
 	keyAction  = "action"
 	keyReason  = "reason"
 )

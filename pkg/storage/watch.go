@@ -6,6 +6,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // WatchEvent is one change of a watched key, or the notice that the watch
@@ -81,12 +83,8 @@ func (r *resumer) run(ctx context.Context) {
 		if progressed {
 			delay = watchRetryMin
 		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if backoff.Sleep(ctx, delay) != nil {
 			return
-		case <-t.C:
 		}
 		delay = min(2*delay, watchRetryMax)
 	}

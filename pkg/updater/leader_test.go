@@ -2,6 +2,7 @@ package updater
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -99,7 +100,7 @@ collect:
 		case wr := <-currentWrites:
 			for _, ev := range wr.Events {
 				var u struct{ ID int64 }
-				if err := jsonUnmarshal(ev.Kv.Value, &u); err != nil {
+				if err := json.Unmarshal(ev.Kv.Value, &u); err != nil {
 					t.Fatal(err)
 				}
 				ids[u.ID]++
