@@ -47,9 +47,11 @@ type Cluster struct {
 	// SigningKeys empty means releases need not be signed.
 	SigningKeys string
 	// Slack and Webhook are secret (their URLs carry the credential).
-	Slack             string
-	Webhook           string
-	GitHubDeployments bool
+	Slack   string
+	Webhook string
+	// GitHubWebhookSecret is secret: it authenticates release webhooks.
+	GitHubWebhookSecret string
+	GitHubDeployments   bool
 }
 
 // DefaultCluster returns the configuration of a cluster with no config keys.

@@ -83,6 +83,7 @@ func TestParseCluster(t *testing.T) {
 		"signing-keys":          testArmor,
 		"slack":                 "https://hooks.slack.com/services/T0/B0/X0",
 		"webhook":               "http://127.0.0.1:8080/hook",
+		"github-webhook-secret": "0123456789abcdef",
 		"github-deployments":    "true",
 	}
 	tests := []struct {
@@ -112,8 +113,11 @@ func TestParseCluster(t *testing.T) {
 			SigningKeys:         testArmor,
 			Slack:               "https://hooks.slack.com/services/T0/B0/X0",
 			Webhook:             "http://127.0.0.1:8080/hook",
+			GitHubWebhookSecret: "0123456789abcdef",
 			GitHubDeployments:   true,
 		}},
+		{name: "short webhook secret", values: map[string]string{"github-webhook-secret": "hunter2"},
+			wantErr: "config/github-webhook-secret: at least 16 characters, got 7"},
 		{name: "unknown keys are returned sorted",
 			values:      map[string]string{"zeta": "1", "alpha": "", "env": "dev"},
 			want:        withCluster(func(c *Cluster) { c.Env = model.EnvDev }),

@@ -13,7 +13,7 @@ func TestKeys(t *testing.T) {
 		"env", "github-repo", "github-api-url", "github-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
 		"release-prefixes", "dev-prefixes", "approval", "package-asset", "signing-keys",
-		"slack", "webhook", "github-deployments",
+		"slack", "webhook", "github-webhook-secret", "github-deployments",
 	}
 	keys := Keys()
 	var names, secrets []string
@@ -32,7 +32,7 @@ func TestKeys(t *testing.T) {
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("Keys() names mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"github-token", "slack", "webhook"}, secrets); diff != "" {
+	if diff := cmp.Diff([]string{"github-token", "slack", "webhook", "github-webhook-secret"}, secrets); diff != "" {
 		t.Errorf("secret keys mismatch (-want +got):\n%s", diff)
 	}
 	keys[0].Name = "changed"

@@ -33,6 +33,9 @@ type Local struct {
 	// DataDir holds local state, including the embedded etcd when
 	// Etcd.Endpoints is empty.
 	DataDir string `yaml:"data-dir"`
+	// WebhookListen is the host:port where neco-updater receives GitHub
+	// release webhooks; empty disables the endpoint (polling only).
+	WebhookListen string `yaml:"webhook-listen"`
 }
 
 // EtcdConfig says how to reach the cluster's etcd.
@@ -45,12 +48,34 @@ type EtcdConfig struct {
 	TLSCAFile   string `yaml:"tls-ca-file"`
 	TLSCertFile string `yaml:"tls-cert-file"`
 	TLSKeyFile  string `yaml:"tls-key-file"`
+	// EmbeddedClientURL and EmbeddedPeerURL are where neco-updater's
+	// embedded etcd listens when Endpoints is empty; the CLI and the worker
+	// then dial EmbeddedClientURL. Loopback only: the embedded member has
+	// neither TLS nor authentication.
+	EmbeddedClientURL string `yaml:"embedded-client-url"`
+	EmbeddedPeerURL   string `yaml:"embedded-peer-url"`
+}
+
+// Embedded reports whether neco-updater runs the cluster's etcd itself.
+func (e EtcdConfig) Embedded() bool { return len(e.Endpoints) == 0 }
+
+// ClientEndpoints are the URLs clients dial: Endpoints, or the embedded
+// member's client URL.
+func (e EtcdConfig) ClientEndpoints() []string {
+	if e.Embedded() {
+		return []string{e.EmbeddedClientURL}
+	}
+	return e.Endpoints
 }
 
 // DefaultLocal returns the configuration of a boot server whose file is empty.
 func DefaultLocal() Local {
 	return Local{
-		Etcd:          EtcdConfig{Prefix: "/neco/"},
+		Etcd: EtcdConfig{
+			Prefix:            "/neco/",
+			EmbeddedClientURL: "http://127.0.0.1:2379",
+			EmbeddedPeerURL:   "http://127.0.0.1:2380",
+		},
 		LogLevel:      "info",
 		MetricsListen: "127.0.0.1:10280",
 		DataDir:       "/var/lib/neco",
@@ -123,6 +148,9 @@ func (l Local) Validate() error {
 	l.Etcd.validate(&errs)
 	errs.add("log-level", checkLogLevel(l.LogLevel))
 	errs.add("metrics-listen", checkListen(l.MetricsListen))
+	if l.WebhookListen != "" {
+		errs.add("webhook-listen", checkListen(l.WebhookListen))
+	}
 	if !filepath.IsAbs(l.DataDir) {
 		errs.add("data-dir", fmt.Errorf("must be an absolute path, got %q", l.DataDir))
 	}
@@ -137,6 +165,12 @@ func (e EtcdConfig) validate(errs *fieldErrors) {
 	if !strings.HasPrefix(e.Prefix, "/") || !strings.HasSuffix(e.Prefix, "/") {
 		errs.add("etcd.prefix", fmt.Errorf("must start and end with \"/\", got %q", e.Prefix))
 	}
+	clientErr, peerErr := checkEmbeddedURL(e.EmbeddedClientURL), checkEmbeddedURL(e.EmbeddedPeerURL)
+	if clientErr == nil && peerErr == nil && e.EmbeddedClientURL == e.EmbeddedPeerURL {
+		peerErr = errors.New("must differ from etcd.embedded-client-url")
+	}
+	errs.add("etcd.embedded-client-url", clientErr)
+	errs.add("etcd.embedded-peer-url", peerErr)
 	// A certificate without its key (or the reverse) cannot authenticate;
 	// failing here beats a TLS handshake error at the first etcd call.
 	switch {
@@ -145,6 +179,23 @@ func (e EtcdConfig) validate(errs *fieldErrors) {
 	case e.TLSCertFile == "" && e.TLSKeyFile != "":
 		errs.add("etcd.tls-cert-file", errors.New("required when etcd.tls-key-file is set"))
 	}
+}
+
+// checkEmbeddedURL accepts http://LOOPBACK:PORT and nothing else: the
+// embedded member serves without TLS or authentication, so it must not be
+// reachable from the network.
+func checkEmbeddedURL(raw string) error {
+	u, err := checkURL(raw, urlRule{base: true})
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("must be http://127.0.0.1:PORT (loopback: the embedded etcd has no TLS), got %q", raw)
+	}
+	if u.Port() == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("must be http://HOST:PORT with no path, got %q", raw)
+	}
+	return nil
 }
 
 func checkLogLevel(s string) error {

@@ -60,6 +60,20 @@ func parseToken(v string) (string, error) {
 	return v, nil
 }
 
+// minWebhookSecret keeps a guessable secret from authenticating forged
+// deliveries; GitHub accepts any length, so this is our floor.
+const minWebhookSecret = 16
+
+func parseWebhookSecret(v string) (string, error) {
+	if _, err := parseToken(v); err != nil {
+		return "", err
+	}
+	if len(v) < minWebhookSecret {
+		return "", fmt.Errorf("at least %d characters, got %d", minWebhookSecret, len(v))
+	}
+	return v, nil
+}
+
 func parseProxy(v string) (string, error) {
 	// secret: a proxy URL may carry a password.
 	if _, err := checkURL(v, urlRule{secret: true}); err != nil {

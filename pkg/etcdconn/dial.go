@@ -1,0 +1,96 @@
+package etcdconn
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+)
+
+// DialOptions tune Dial; the zero value is fine for daemons and the CLI.
+type DialOptions struct {
+	// Logger receives the etcd client's own warnings; nil discards them.
+	Logger *zap.Logger
+	// ProbeTimeout bounds the first round trip that proves the cluster
+	// answers; default 5s.
+	ProbeTimeout time.Duration
+}
+
+// defaultProbeTimeout is long enough for a member election, short enough
+// that an operator with a wrong endpoint is not left staring at a prompt.
+const defaultProbeTimeout = 5 * time.Second
+
+// Dial connects to the etcd that e describes and proves it answers with one
+// read, so a wrong endpoint or certificate is one clear error here rather
+// than a timeout on the first real call.
+func Dial(ctx context.Context, e config.EtcdConfig, o DialOptions) (*clientv3.Client, error) {
+	endpoints := e.ClientEndpoints()
+	tlsCfg, err := tlsConfig(e)
+	if err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints:   endpoints,
+		DialTimeout: defaultProbeTimeout,
+		TLS:         tlsCfg,
+		Logger:      log,
+		Context:     ctx,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
+	}
+	probe := o.ProbeTimeout
+	if probe <= 0 {
+		probe = defaultProbeTimeout
+	}
+	pctx, cancel := context.WithTimeout(ctx, probe)
+	defer cancel()
+	if _, err := c.Get(pctx, e.Prefix, clientv3.WithCountOnly(), clientv3.WithLimit(1)); err != nil {
+		c.Close()
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("no answer within %s", probe)
+		}
+		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
+	}
+	return c, nil
+}
+
+// tlsConfig builds the client TLS settings, or nil when e names no files
+// (plain http endpoints, the embedded member).
+func tlsConfig(e config.EtcdConfig) (*tls.Config, error) {
+	if e.TLSCAFile == "" && e.TLSCertFile == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if e.TLSCAFile != "" {
+		pem, err := os.ReadFile(e.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("etcd.tls-ca-file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("etcd.tls-ca-file %s: no PEM certificate found", e.TLSCAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if e.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(e.TLSCertFile, e.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("etcd.tls-cert-file/tls-key-file: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}

@@ -1,0 +1,97 @@
+package etcdconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+)
+
+// Member is the embedded single-member etcd of a single-server site.
+type Member struct {
+	etcd *embed.Etcd
+}
+
+// readyTimeout bounds the wait for the member to serve. A fresh member is
+// ready in well under a second; replaying a large WAL after a crash takes
+// longer, which is why this is generous.
+const readyTimeout = 2 * time.Minute
+
+// memberName is fixed: the data directory belongs to this one member, and
+// a name that changed with the hostname would no longer match it.
+const memberName = "neco"
+
+// StartMember runs the embedded member with its data in dataDir/etcd,
+// listening on e's embedded URLs, and returns once it serves clients. An
+// existing data directory is reused: the cluster's state survives restarts.
+func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *zap.Logger) (*Member, error) {
+	client, err := url.Parse(e.EmbeddedClientURL)
+	if err != nil {
+		return nil, fmt.Errorf("embedded etcd client url: %w", err)
+	}
+	peer, err := url.Parse(e.EmbeddedPeerURL)
+	if err != nil {
+		return nil, fmt.Errorf("embedded etcd peer url: %w", err)
+	}
+	dir := filepath.Join(dataDir, "etcd")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("embedded etcd: %w", err)
+	}
+	cfg := embed.NewConfig()
+	cfg.Name = memberName
+	cfg.Dir = dir
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*client}, []url.URL{*client}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	// Metrics stay on neco's own endpoint; the member adds none of its own.
+	cfg.ListenMetricsUrls = nil
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(log.Named("etcd").WithOptions(zap.IncreaseLevel(zap.WarnLevel)))
+	m, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded etcd in %s: %w", dir, err)
+	}
+	select {
+	case <-m.Server.ReadyNotify():
+		return &Member{etcd: m}, nil
+	case err := <-m.Err():
+		m.Close()
+		return nil, fmt.Errorf("embedded etcd: %w", err)
+	case <-time.After(readyTimeout):
+		m.Close()
+		return nil, fmt.Errorf("embedded etcd in %s: not ready after %s", dir, readyTimeout)
+	case <-ctx.Done():
+		m.Close()
+		return nil, fmt.Errorf("embedded etcd: %w", ctx.Err())
+	}
+}
+
+// Close stops the member; it waits for in-flight requests to end.
+func (m *Member) Close() {
+	m.etcd.Close()
+}
+
+// errMemberStopped is what Wait returns when the member ended by itself.
+var errMemberStopped = errors.New("embedded etcd stopped")
+
+// Wait blocks until ctx ends (nil) or the member fails (its error).
+func (m *Member) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err, ok := <-m.etcd.Err():
+		if !ok || err == nil {
+			return errMemberStopped
+		}
+		return fmt.Errorf("embedded etcd: %w", err)
+	case <-m.etcd.Server.StopNotify():
+		return errMemberStopped
+	}
+}
