@@ -23,6 +23,9 @@ type Snapshot struct {
 	Workers map[int]WorkerStatus
 	// Seen is the latest release seen (info/release); nil if none.
 	Seen *SeenRelease
+	// Check is the outcome of the release checks (info/check); nil if
+	// none was recorded.
+	Check *ReleaseCheck
 	// Candidate waits for approval (info/candidate); nil if none.
 	Candidate *Candidate
 	// Contents are once-step records by name.

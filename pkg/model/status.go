@@ -56,6 +56,17 @@ type SeenRelease struct {
 	PublishedAt time.Time `json:"published_at"`
 }
 
+// ReleaseCheck is the outcome of the updater's release checks (key
+// info/check). It is written when the outcome changes, not on every check,
+// so a healthy cluster costs no etcd writes per poll; Since is when the
+// current outcome began.
+type ReleaseCheck struct {
+	// Error is empty while checks succeed; otherwise the last failure
+	// (authentication, rate limit, unreachable API), never a secret.
+	Error string    `json:"error,omitempty"`
+	Since time.Time `json:"since"`
+}
+
 // Candidate is a release waiting for manual approval (key info/candidate).
 // `neco update approve VERSION` sets Approved.
 type Candidate struct {

@@ -76,6 +76,10 @@ func check(v any) error {
 		return checkRelease(v.Version, v.Tag)
 	case *model.Candidate:
 		return checkRelease(v.Version, v.Tag)
+	case *model.ReleaseCheck:
+		if v.Since.IsZero() {
+			return errors.New("since: empty")
+		}
 	case *model.Content:
 		return checkVersion(v.Version)
 	case *model.HistoryEntry:

@@ -149,6 +149,18 @@ func (s *Storage) PutSeenRelease(ctx context.Context, leaderKey string, r model.
 	return nil
 }
 
+// PutReleaseCheck records the outcome of the release checks.
+func (s *Storage) PutReleaseCheck(ctx context.Context, leaderKey string, c model.ReleaseCheck) error {
+	val, err := encode(c)
+	if err != nil {
+		return fmt.Errorf("put release check: %w", err)
+	}
+	if err := s.fenced(ctx, leaderKey, nil, clientv3.OpPut(s.InfoCheckKey(), val)); err != nil {
+		return fmt.Errorf("put release check: %w", err)
+	}
+	return nil
+}
+
 // PutCandidate records a release waiting for manual approval. It refuses
 // (ErrConflict) to replace a candidate of the same version, because that
 // could reset an approval the CLI wrote after the leader's last read. A

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -89,6 +90,14 @@ func fencedCases() map[string]fencedCase {
 			},
 			second: func(ctx context.Context, s *Storage, key string) error {
 				return s.PutSeenRelease(ctx, key, model.SeenRelease{Version: v2, Tag: "release-2"})
+			},
+		},
+		"PutReleaseCheck": {
+			first: func(ctx context.Context, s *Storage, key string) error {
+				return s.PutReleaseCheck(ctx, key, model.ReleaseCheck{Error: "unauthorized", Since: t0})
+			},
+			second: func(ctx context.Context, s *Storage, key string) error {
+				return s.PutReleaseCheck(ctx, key, model.ReleaseCheck{Since: t0.Add(time.Minute)})
 			},
 		},
 		"PutCandidate": {

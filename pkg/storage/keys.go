@@ -17,6 +17,7 @@ import (
 //	bootservers/<lrn>              neco join / leave      model.Bootserver
 //	config/<name>                  neco config set        raw string, not JSON
 //	info/release                   updater leader         model.SeenRelease
+//	info/check                     updater leader         model.ReleaseCheck
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
 //	status/current                 updater leader; CLI    model.Update (neco recover clears stop)
 //	status/barrier                 updater leader         model.Barrier
@@ -35,6 +36,7 @@ const (
 	configDir        = "config/"
 	infoReleaseName  = "info/release"
 	infoCandName     = "info/candidate"
+	infoCheckName    = "info/check"
 	infoDir          = "info/"
 	statusCurName    = "status/current"
 	statusBarName    = "status/barrier"
@@ -76,6 +78,9 @@ func (s *Storage) InfoReleaseKey() string { return s.prefix + infoReleaseName }
 
 // InfoCandidateKey is the release waiting for manual approval.
 func (s *Storage) InfoCandidateKey() string { return s.prefix + infoCandName }
+
+// InfoCheckKey holds the outcome of the updater's release checks.
+func (s *Storage) InfoCheckKey() string { return s.prefix + infoCheckName }
 
 // StatusCurrentKey is the running or last update.
 func (s *Storage) StatusCurrentKey() string { return s.prefix + statusCurName }
@@ -140,6 +145,7 @@ const (
 	kindContent
 	kindSeen
 	kindCandidate
+	kindCheck
 	kindCurrent
 	kindBarrier
 	kindWorker
@@ -167,6 +173,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindSeen}, nil
 	case infoCandName:
 		return parsedKey{kind: kindCandidate}, nil
+	case infoCheckName:
+		return parsedKey{kind: kindCheck}, nil
 	case statusCurName:
 		return parsedKey{kind: kindCurrent}, nil
 	case statusBarName:

@@ -82,6 +82,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Seen)
 	case kindCandidate:
 		return decodePtr(raw, &b.snap.Candidate)
+	case kindCheck:
+		return decodePtr(raw, &b.snap.Check)
 	case kindCurrent:
 		return decodePtr(raw, &b.snap.Current)
 	case kindBarrier:

@@ -28,6 +28,7 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 		Workers:   map[int]model.WorkerStatus{2: workerStatus(7, 3), 10: workerStatus(7, 2)},
 		Seen:      &model.SeenRelease{Version: v2, Tag: "release-2026.11.23-10", Prerelease: true, PublishedAt: t0},
 		Candidate: &model.Candidate{Version: v2, Tag: "release-2026.11.23-10"},
+		Check:     &model.ReleaseCheck{Error: "releases: unauthorized", Since: t0},
 		Contents:  map[string]model.Content{"upload-contents": {Version: v1, Success: true}},
 	}
 	kvs := map[string]string{
@@ -42,6 +43,7 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 		"status/bootservers/10":        mustEncode(t, want.Workers[10]),
 		"info/release":                 mustEncode(t, *want.Seen),
 		"info/candidate":               mustEncode(t, *want.Candidate),
+		"info/check":                   mustEncode(t, *want.Check),
 		"contents/upload-contents":     mustEncode(t, want.Contents["upload-contents"]),
 		// Not read by the snapshot: garbage here must not show up.
 		"history/00000000000000000006": "{",
@@ -124,6 +126,7 @@ func garbageCases() []garbage {
 	dropBarrier := func(s *model.Snapshot) { s.Barrier = nil }
 	dropSeen := func(s *model.Snapshot) { s.Seen = nil }
 	dropCandidate := func(s *model.Snapshot) { s.Candidate = nil }
+	dropCheck := func(s *model.Snapshot) { s.Check = nil }
 	dropContent := func(s *model.Snapshot) { delete(s.Contents, "upload-contents") }
 	nothing := func(*model.Snapshot) {}
 	var cases []garbage
@@ -145,6 +148,7 @@ func garbageCases() []garbage {
 	add("status/barrier", dropBarrier, append(common, `{"id":7,"step":-1}`, `{"id":"7","step":1}`)...)
 	add("info/release", dropSeen, append(common, `{"version":1,"tag":"t"}`, `{"version":"1.0"}`)...)
 	add("info/candidate", dropCandidate, append(common, `{"version":"1.0","tag":"t","approved":"yes"}`)...)
+	add("info/check", dropCheck, append(common, `{"error":"x"}`, `{"since":"yesterday"}`)...)
 	add("contents/upload-contents", dropContent, append(common, `{"version":"1.0","success":1}`)...)
 	add("contents/", nothing, `{"version":"1.0","success":true}`)
 	add("config/", nothing, "x")

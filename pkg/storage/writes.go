@@ -95,6 +95,45 @@ func (s *Storage) Recover(ctx context.Context) (model.Update, error) {
 	return u, nil
 }
 
+// AbortUpdate sets Stop on the running update (neco update abort) and
+// returns it. Workers stop at once; the updater leader then records the
+// update as aborted. Aborting a stopped update changes nothing. ErrNotFound
+// when there is no current update, ErrConflict when it already ended
+// (history/<id> exists), so an abort typed too late is said to be late.
+func (s *Storage) AbortUpdate(ctx context.Context) (model.Update, error) {
+	key := s.StatusCurrentKey()
+	u, rev, err := load[model.Update](ctx, s, key)
+	if err != nil {
+		return model.Update{}, fmt.Errorf("abort: %w", err)
+	}
+	if u.Stop {
+		return u, nil
+	}
+	u.Stop = true
+	val, err := encode(u)
+	if err != nil {
+		return model.Update{}, fmt.Errorf("abort: %w", err)
+	}
+	hist := s.HistoryKey(u.ID)
+	cmps := append(casModRev(key, rev), clientv3.Compare(clientv3.CreateRevision(hist), "=", 0))
+	if err := s.cas(ctx, cmps, clientv3.OpPut(key, val)); err != nil {
+		if ended, _ := s.exists(ctx, hist); ended {
+			return model.Update{}, fmt.Errorf("abort update %d: it already ended: %w", u.ID, ErrConflict)
+		}
+		return model.Update{}, fmt.Errorf("abort update %d: %w", u.ID, err)
+	}
+	return u, nil
+}
+
+// exists reports whether key is present.
+func (s *Storage) exists(ctx context.Context, key string) (bool, error) {
+	resp, err := s.client.Get(ctx, key, clientv3.WithCountOnly())
+	if err != nil {
+		return false, fmt.Errorf("get %s: %w", key, err)
+	}
+	return resp.Count > 0, nil
+}
+
 // ApproveCandidate approves the candidate of version v (neco update
 // approve) and returns it. ErrNotFound when there is no candidate,
 // ErrConflict when the candidate is another version: the operator approved

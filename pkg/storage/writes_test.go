@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -128,6 +129,46 @@ func TestCASLosesToAConcurrentWrite(t *testing.T) {
 	}
 	if got, _, _ := load[model.Update](ctx, s, key); got.ID != 5 {
 		t.Errorf("stored id %d, want 5", got.ID)
+	}
+}
+
+func TestAbortUpdate(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	if _, err := s.AbortUpdate(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("no current: err = %v, want ErrNotFound", err)
+	}
+	putRaw(t, s, c, map[string]string{"status/current": mustJSON(update(4))})
+	want := update(4)
+	want.Stop = true
+	for i := range 2 { // the second abort finds it stopped and changes nothing
+		got, err := s.AbortUpdate(ctx)
+		if err != nil {
+			t.Fatalf("abort %d: %v", i+1, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("abort %d returned (-want +got)\n%s", i+1, diff)
+		}
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&want, snap.Current); diff != "" {
+		t.Errorf("stored (-want +got)\n%s", diff)
+	}
+
+	// An update that already ended is not marked stopped after the fact:
+	// that would turn a success into a brake nobody asked for.
+	putRaw(t, s, c, map[string]string{
+		"status/current":               mustJSON(update(5)),
+		"history/00000000000000000005": mustJSON(historyEntry(5, model.ResultCompleted)),
+	})
+	if _, err := s.AbortUpdate(ctx); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already ended") {
+		t.Errorf("ended update: err = %v, want ErrConflict saying it already ended", err)
+	}
+	if got, _, _ := load[model.Update](ctx, s, s.StatusCurrentKey()); got.Stop {
+		t.Error("an ended update was marked stopped")
 	}
 }
 
