@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -19,13 +20,22 @@ import (
 type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	// Getenv reads environment variables (NECO_GITHUB_TOKEN).
+	// Getenv reads environment variables (NECO_GITHUB_TOKEN, NECO_CONFIG).
 	Getenv func(string) string
+	// OpenStore connects to the cluster's etcd.
+	OpenStore StoreOpener
+	// Now reads the clock: status shows elapsed times, join records when.
+	Now func() time.Time
+	// Hostname names this machine for `neco join`.
+	Hostname func() (string, error)
 }
 
 // SystemEnv is the process's own streams and environment.
 func SystemEnv() Env {
-	return Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
+		OpenStore: openSystemStore, Now: time.Now, Hostname: os.Hostname,
+	}
 }
 
 // NewRootCommand builds the `neco` command tree.
@@ -42,6 +52,9 @@ neco-worker installs and restarts, and this command shows and steers it.`,
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
+	var cf clusterFlags
+	cf.register(root, env)
+	_ = &cf // cluster commands take &cf
 	root.AddCommand(
 		newVersionCommand(env),
 		newReleasesCommand(env),
