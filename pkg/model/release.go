@@ -15,6 +15,9 @@ type Release struct {
 	Draft       bool      `json:"draft"`
 	PublishedAt time.Time `json:"published_at"`
 	Assets      []Asset   `json:"assets"`
+	// URL is the release's web page (GitHub's html_url), linked from
+	// notifications; empty when the server did not say.
+	URL string `json:"url,omitempty"`
 }
 
 // Asset is a file attached to a release.

@@ -220,6 +220,32 @@ func TestRunStopsDuringBackoff(t *testing.T) {
 	}
 }
 
+type skipSender struct{ calls *int }
+
+func (skipSender) Name() string { return "skip" }
+func (s skipSender) Send(context.Context, Event) error {
+	*s.calls++
+	return ErrSkipped
+}
+
+// A sender with nothing configured is asked once, not retried, not failed.
+func TestDeliverSkipped(t *testing.T) {
+	var rec recorder
+	calls := 0
+	log, logs := observedLogger()
+	d := NewDispatcher(Options{Logger: log, Sleep: rec.sleep, OnFailure: rec.onFailure}, skipSender{&calls})
+	if !d.deliver(context.Background(), Event{}) {
+		t.Fatal("deliver() reported an interruption")
+	}
+	sleeps, failures := rec.snapshot()
+	if calls != 1 || len(sleeps) != 0 || len(failures) != 0 {
+		t.Errorf("calls %d sleeps %v failures %v; want one call, no retry, no failure", calls, sleeps, failures)
+	}
+	if n := logs.FilterMessage("notification sent").Len(); n != 0 {
+		t.Errorf("a skipped notification was logged as sent")
+	}
+}
+
 type panicSender struct{}
 
 func (panicSender) Name() string                      { return "panic" }

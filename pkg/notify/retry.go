@@ -19,6 +19,10 @@ func (d *Dispatcher) deliverTo(ctx context.Context, s Sender, e Event) bool {
 		zap.Int64(keyUpdateID, e.UpdateID), zap.String(keyKind, string(e.Kind)))
 	for attempt := 1; ; attempt++ {
 		err := d.attempt(ctx, s, e)
+		if errors.Is(err, ErrSkipped) {
+			log.Debug("notification skipped: sender not configured")
+			return true
+		}
 		if err == nil {
 			log.Info("notification sent", zap.Int(keyAttempt, attempt))
 			return true

@@ -26,6 +26,11 @@ type Sender interface {
 // A custom Sender wraps it for the same effect.
 var ErrPermanent = errors.New("notify: permanent failure")
 
+// ErrSkipped is returned by a Sender that has no destination for this
+// event (its endpoint is not configured right now). The dispatcher neither
+// retries nor counts it, and logs it only at debug level.
+var ErrSkipped = errors.New("notify: no destination configured")
+
 // StatusError is a non-2xx answer from a webhook endpoint.
 type StatusError struct {
 	Code int

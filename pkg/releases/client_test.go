@@ -347,6 +347,9 @@ func TestReleaseByTag(t *testing.T) {
 	if r.Version.String() != "2026.11.23-1" || !r.Prerelease || r.Prefix != "release" {
 		t.Errorf("got %+v", r)
 	}
+	if want := f.srv.URL + "/" + fakeOwner + "/" + fakeRepo + "/releases/tag/release-2026.11.23-1"; r.URL != want {
+		t.Errorf("URL = %q, want the html_url %q", r.URL, want)
+	}
 	if _, err := c.ReleaseByTag(ctx, "release-9.9"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing tag: err = %v, want ErrNotFound", err)
 	}

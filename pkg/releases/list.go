@@ -75,6 +75,7 @@ func (c *Client) convert(r *github.RepositoryRelease) model.Release {
 		Prerelease:  r.GetPrerelease(),
 		Draft:       r.GetDraft(),
 		PublishedAt: r.GetPublishedAt().Time,
+		URL:         r.GetHTMLURL(),
 	}
 	for _, a := range r.Assets {
 		rel.Assets = append(rel.Assets, model.Asset{

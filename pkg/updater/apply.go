@@ -24,7 +24,7 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 			return fmt.Errorf("start update %d: %w", act.Update.ID, err)
 		}
 		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
-		l.Notifier.Notify(notify.Started(*act.Update, env, ""))
+		l.Notifier.Notify(cfg, notify.Started(*act.Update, env, l.releaseURL(cfg, act.Update.Tag)))
 	case decide.ActionAdvanceBarrier:
 		if err := l.Store.AdvanceBarrier(ctx, leaderKey, *act.Barrier); err != nil {
 			return fmt.Errorf("advance barrier of update %d to %d: %w", act.Barrier.ID, act.Barrier.Step, err)
@@ -35,7 +35,7 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 			return fmt.Errorf("finish update %d: %w", act.Update.ID, err)
 		}
 		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
-		l.Notifier.Notify(notify.Finished(*act.Update, *act.History, env, ""))
+		l.Notifier.Notify(cfg, notify.Finished(*act.Update, *act.History, env, l.releaseURL(cfg, act.Update.Tag)))
 	case decide.ActionWaitApproval:
 		if act.Candidate != nil {
 			if err := l.Store.PutCandidate(ctx, leaderKey, *act.Candidate); err != nil {
@@ -45,6 +45,37 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		l.logReason(act)
 	default:
 		l.logReason(act)
+	}
+	return nil
+}
+
+// releaseURL links the release of tag when it is the one the checker
+// picked (the usual case); other tags get no link rather than a guess.
+func (l *Leader) releaseURL(cfg config.Cluster, tag string) string {
+	if r := l.Checker.Latest(cfg); r != nil && r.Tag == tag {
+		return r.URL
+	}
+	return ""
+}
+
+// recordCheck keeps info/check at the outcome of the last release check,
+// writing only when the outcome changes: `neco status` then says since
+// when checks fail (bad token, rate limit) or succeed, without an etcd write
+// per poll.
+func (l *Leader) recordCheck(ctx context.Context, leaderKey string, stored *model.ReleaseCheck) error {
+	at, err := l.Checker.Status()
+	if at.IsZero() {
+		return nil // no check yet this term
+	}
+	c := model.ReleaseCheck{Since: at}
+	if err != nil {
+		c.Error = err.Error()
+	}
+	if stored != nil && stored.Error == c.Error {
+		return nil
+	}
+	if err := l.Store.PutReleaseCheck(ctx, leaderKey, c); err != nil {
+		return fmt.Errorf("record release check: %w", err)
 	}
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/leader"
 	"github.com/necoship/neco/pkg/model"
@@ -50,10 +53,16 @@ type recNotifier struct {
 
 var _ Notifier = (*recNotifier)(nil)
 
-func (r *recNotifier) Notify(e notify.Event) {
+func (r *recNotifier) Notify(_ config.Cluster, e notify.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
+}
+
+func (r *recNotifier) all() []notify.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
 }
 
 func (r *recNotifier) kinds() []notify.Kind {
@@ -75,6 +84,8 @@ type harness struct {
 	notes *recNotifier
 	logs  *observer.ObservedLogs
 	log   *zap.Logger
+	// failAPI makes the release API answer 401 while true.
+	failAPI *atomic.Bool
 }
 
 // newHarness publishes tags to a mirror ("!" suffix: pre-release), sets
@@ -82,7 +93,7 @@ type harness struct {
 // registers servers.
 func newHarness(t *testing.T, kv map[string]string, servers []int, tags ...string) *harness {
 	t.Helper()
-	url, _, _ := mirrorWith(t, tags...)
+	url, _, fail := mirrorWith(t, tags...)
 	core, logs := observer.New(zap.InfoLevel)
 	h := &harness{
 		t:     t,
@@ -91,6 +102,8 @@ func newHarness(t *testing.T, kv map[string]string, servers []int, tags ...strin
 		notes: &recNotifier{},
 		logs:  logs,
 		log:   zap.New(core),
+
+		failAPI: fail,
 	}
 	ctx := context.Background()
 	all := map[string]string{"github-repo": "example/site", "github-api-url": url, "worker-timeout": "1m"}

@@ -21,6 +21,7 @@ type Store interface {
 	Prefix() string
 	Snapshot(ctx context.Context) (model.Snapshot, error)
 	Watch(ctx context.Context, afterRev int64, keyOrPrefix string, prefix bool) <-chan storage.WatchEvent
+	PutReleaseCheck(ctx context.Context, leaderKey string, c model.ReleaseCheck) error
 	StartUpdate(ctx context.Context, leaderKey string, u model.Update, b model.Barrier) error
 	AdvanceBarrier(ctx context.Context, leaderKey string, b model.Barrier) error
 	FinishUpdate(ctx context.Context, leaderKey string, cur model.Update, h model.HistoryEntry) error
@@ -30,9 +31,10 @@ type Store interface {
 
 var _ Store = (*storage.Storage)(nil)
 
-// Notifier tells people about updates; it must never block.
+// Notifier tells people about updates, through the endpoints that cfg
+// names; it must never block.
 type Notifier interface {
-	Notify(e notify.Event)
+	Notify(cfg config.Cluster, e notify.Event)
 }
 
 // Constant log field keys.
@@ -163,6 +165,9 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		if err := l.Checker.Check(ctx, cfg, now); err != nil {
 			l.logError(fmt.Errorf("release check: %w", err))
 		}
+	}
+	if err := l.recordCheck(ctx, leaderKey, snap.Check); err != nil {
+		return err
 	}
 	latest := l.Checker.Latest(cfg)
 	if err := l.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {

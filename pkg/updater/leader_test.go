@@ -53,6 +53,32 @@ func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
 	}
 }
 
+// A failing release API is recorded in info/check for `neco status` (an
+// outage must not look like "no releases"), and so is its recovery; the
+// update then starts and its notification links the release.
+func TestReleaseCheckOutcomeRecorded(t *testing.T) {
+	h := newHarness(t, map[string]string{"env": "staging"}, []int{0}, "release-1.0")
+	h.failAPI.Store(true)
+	h.runUpdater("a")
+	snap := h.waitFor("failed check recorded", func(s model.Snapshot) bool { return s.Check != nil && s.Check.Error != "" })
+	if !strings.Contains(snap.Check.Error, "unauthorized") || !snap.Check.Since.Equal(h.clock.Now()) {
+		t.Errorf("info/check = %+v, want the unauthorized error since now", snap.Check)
+	}
+	h.stays("nothing starts without a listing", 100*time.Millisecond, func(s model.Snapshot) bool { return s.Current == nil })
+
+	h.failAPI.Store(false)
+	h.clock.Advance(time.Minute) // the next poll
+	snap = h.waitFor("recovery recorded", func(s model.Snapshot) bool { return s.Check != nil && s.Check.Error == "" })
+	if !snap.Check.Since.Equal(h.clock.Now()) {
+		t.Errorf("info/check since %v, want the recovering check's time %v", snap.Check.Since, h.clock.Now())
+	}
+	h.waitFor("update started", running)
+	events := h.notes.all()
+	if len(events) != 1 || !strings.HasSuffix(events[0].ReleaseURL, "/example/site/releases/tag/release-1.0") {
+		t.Errorf("started notification %+v, want a link to the release page", events)
+	}
+}
+
 func TestChannelPicksPerEnv(t *testing.T) {
 	for env, want := range map[string]string{"production": "1.0", "staging": "1.1"} {
 		t.Run(env, func(t *testing.T) {

@@ -31,8 +31,9 @@ type ReleaseChecker struct {
 	newLister func(o releases.Options) (ReleaseLister, error)
 	log       *zap.Logger
 
-	clientKey [32]byte
+	listerKey [32]byte // clientKey of lister
 	lister    ReleaseLister
+	clientKey [32]byte // clientKey of the last check's config
 
 	listing   []model.Release // last good listing
 	checkedAt time.Time       // when the last check ended
@@ -51,10 +52,12 @@ func NewReleaseChecker(log *zap.Logger) *ReleaseChecker {
 // ErrNoRepo is reported while github-repo is unset.
 var ErrNoRepo = errors.New("updater: github-repo is not configured")
 
-// Due reports whether a check should run now: never checked, forced, or
-// the interval since the last check has passed.
+// Due reports whether a check should run now: never checked, forced, the
+// settings that shape the client changed (an operator who just fixed the
+// token or the repository wants to know at once), or the interval since
+// the last check has passed.
 func (c *ReleaseChecker) Due(cfg config.Cluster, now time.Time, force bool) bool {
-	return !c.checked || force || now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
+	return !c.checked || force || clientKey(cfg) != c.clientKey || now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
 }
 
 // Check refreshes the listing. A failure keeps the previous listing (an
@@ -62,6 +65,7 @@ func (c *ReleaseChecker) Due(cfg config.Cluster, now time.Time, force bool) bool
 func (c *ReleaseChecker) Check(ctx context.Context, cfg config.Cluster, now time.Time) error {
 	c.checked = true
 	lister, err := c.client(cfg)
+	c.clientKey = clientKey(cfg) // also when the client failed: not due again until the interval
 	if err == nil {
 		var rs []model.Release
 		if rs, err = lister.ListReleases(ctx); err == nil {
@@ -91,8 +95,8 @@ func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
 	if cfg.GitHubRepo == "" {
 		return nil, ErrNoRepo
 	}
-	key := sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.GitHubToken))
-	if c.lister != nil && key == c.clientKey {
+	key := clientKey(cfg)
+	if c.lister != nil && key == c.listerKey {
 		return c.lister, nil
 	}
 	l, err := c.newLister(releases.Options{
@@ -101,6 +105,12 @@ func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
 	if err != nil {
 		return nil, fmt.Errorf("release client: %w", err)
 	}
-	c.lister, c.clientKey = l, key
+	c.lister, c.listerKey = l, key
 	return l, nil
+}
+
+// clientKey identifies the settings a client is built from; the token is
+// part of it only as a hash.
+func clientKey(cfg config.Cluster) [32]byte {
+	return sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.GitHubToken))
 }

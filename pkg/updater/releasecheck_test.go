@@ -78,6 +78,15 @@ func TestReleaseChecker(t *testing.T) {
 	if c.Due(cfg, now.Add(30*time.Second), false) || !c.Due(cfg, now.Add(time.Minute), false) || !c.Due(cfg, now, true) {
 		t.Error("Due does not follow check-update-interval (1m) and force")
 	}
+	for k, v := range map[string]string{"github-token": "ghp_new", "github-repo": "example/other", "proxy": "http://127.0.0.1:3128"} {
+		changed := clusterConfig(t, map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": url, k: v})
+		if !c.Due(changed, now, false) {
+			t.Errorf("changing %s does not make a check due at once", k)
+		}
+	}
+	if other := clusterConfig(t, map[string]string{"env": "staging", "github-repo": "example/site", "github-api-url": url}); c.Due(other, now, false) {
+		t.Error("changing env made a check due; it only re-picks from the listing")
+	}
 
 	// An env change re-picks from the kept listing without a request.
 	before := reqs.Load()
