@@ -53,6 +53,8 @@ func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	// Metrics stay on neco's own endpoint; the member adds none of its own.
 	cfg.ListenMetricsUrls = nil
+	// NewConfig leaves this at 0, which logs every request as slow.
+	cfg.WarningUnaryRequestDuration = embed.DefaultWarningUnaryRequestDuration
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(log.Named("etcd").WithOptions(zap.IncreaseLevel(zap.WarnLevel)))
 	m, err := embed.StartEtcd(cfg)
 	if err != nil {

@@ -84,8 +84,10 @@ type harness struct {
 	notes *recNotifier
 	logs  *observer.ObservedLogs
 	log   *zap.Logger
-	// failAPI makes the release API answer 401 while true.
-	failAPI *atomic.Bool
+	// failAPI makes the release API answer 401 while true, hangAPI makes
+	// it not answer at all.
+	failAPI, hangAPI *atomic.Bool
+	apiReqs          *atomic.Int64 // requests the release API received
 }
 
 // newHarness publishes tags to a mirror ("!" suffix: pre-release), sets
@@ -93,7 +95,7 @@ type harness struct {
 // registers servers.
 func newHarness(t *testing.T, kv map[string]string, servers []int, tags ...string) *harness {
 	t.Helper()
-	url, _, fail := mirrorWith(t, tags...)
+	url, reqs, fail, hang := mirrorWithHang(t, tags...)
 	core, logs := observer.New(zap.InfoLevel)
 	h := &harness{
 		t:     t,
@@ -104,6 +106,8 @@ func newHarness(t *testing.T, kv map[string]string, servers []int, tags ...strin
 		log:   zap.New(core),
 
 		failAPI: fail,
+		hangAPI: hang,
+		apiReqs: reqs,
 	}
 	ctx := context.Background()
 	all := map[string]string{"github-repo": "example/site", "github-api-url": url, "worker-timeout": "1m"}

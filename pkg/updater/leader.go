@@ -76,6 +76,10 @@ type Leader struct {
 // is no longer leader; every other failure is logged and retried.
 func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	l.Log.Info("leading", zap.String(keyKey, term.Key))
+	// Release checks run in the background, for this term only.
+	ctx, cancel := context.WithCancel(ctx)
+	defer l.Checker.Wait()
+	defer cancel()
 	events := l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
 	force := true
 	for {
@@ -120,6 +124,8 @@ func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wak
 		return wake{force: true}
 	case <-tick.C:
 		return wake{}
+	case <-l.Checker.Done():
+		return wake{}
 	case _, open := <-events:
 		if !open {
 			return wake{watchEnded: true, done: ctx.Err() != nil}
@@ -162,9 +168,7 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 	}
 	now := l.Now()
 	if l.Checker.Due(cfg, now, force) {
-		if err := l.Checker.Check(ctx, cfg, now); err != nil {
-			l.logError(fmt.Errorf("release check: %w", err))
-		}
+		l.Checker.Start(ctx, cfg, now)
 	}
 	if err := l.recordCheck(ctx, leaderKey, snap.Check); err != nil {
 		return err

@@ -79,6 +79,25 @@ func TestReleaseCheckOutcomeRecorded(t *testing.T) {
 	}
 }
 
+// A release API that does not answer must not stall a running update: the
+// check runs beside the loop, which keeps advancing barriers.
+func TestHangingReleaseAPIDoesNotStallUpdate(t *testing.T) {
+	h := newHarness(t, map[string]string{"env": "staging"}, []int{0, 1}, "release-1.0")
+	h.runUpdater("a")
+	h.waitFor("update started", running)
+	h.hangAPI.Store(true)
+	before := h.apiReqs.Load()
+	h.clock.Advance(time.Minute) // a poll is due and hangs
+	for deadline := time.Now().Add(5 * time.Second); h.apiReqs.Load() == before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no release check started")
+		}
+	}
+	if done := h.completeAll(1, []int{0, 1}); done.Result != model.ResultCompleted {
+		t.Errorf("history = %+v", done)
+	}
+}
+
 func TestChannelPicksPerEnv(t *testing.T) {
 	for env, want := range map[string]string{"production": "1.0", "staging": "1.1"} {
 		t.Run(env, func(t *testing.T) {

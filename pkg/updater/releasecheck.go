@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,18 +28,28 @@ var _ ReleaseLister = (*releases.Client)(nil)
 // env and prefixes re-pick from the kept listing at once, and the client
 // is rebuilt (with its conditional-request cache) when github-repo,
 // github-api-url, github-token or proxy change.
+//
+// Start runs a check in the background: GitHub retrying for minutes must
+// not stop the leader from advancing barriers of a running update. It is
+// safe for concurrent use.
 type ReleaseChecker struct {
 	newLister func(o releases.Options) (ReleaseLister, error)
 	log       *zap.Logger
+	done      chan struct{} // a background check ended
+	wg        sync.WaitGroup
 
+	mu        sync.Mutex
 	listerKey [32]byte // clientKey of lister
 	lister    ReleaseLister
-	clientKey [32]byte // clientKey of the last check's config
-
 	listing   []model.Release // last good listing
-	checkedAt time.Time       // when the last check ended
+	checkedAt time.Time       // when the last check started
 	err       error           // the last check's error; nil on success
 	checked   bool
+	clientKey [32]byte // clientKey of the last check's config
+	forced    bool     // a check was asked for while one ran
+	gen       int      // Start's count: only the newest check records
+	cancel    context.CancelFunc
+	running   bool
 }
 
 // NewReleaseChecker returns a checker that builds real GitHub clients.
@@ -46,39 +57,115 @@ func NewReleaseChecker(log *zap.Logger) *ReleaseChecker {
 	return &ReleaseChecker{
 		newLister: func(o releases.Options) (ReleaseLister, error) { return releases.New(o) },
 		log:       log,
+		done:      make(chan struct{}, 1),
 	}
 }
 
 // ErrNoRepo is reported while github-repo is unset.
 var ErrNoRepo = errors.New("updater: github-repo is not configured")
 
-// Due reports whether a check should run now: never checked, forced, the
-// settings that shape the client changed (an operator who just fixed the
-// token or the repository wants to know at once), or the interval since
-// the last check has passed.
+// Due reports whether a check should run now: never checked, forced (now
+// or while the last check ran), the settings that shape the client changed
+// (an operator who just fixed the token or the repository wants to know
+// at once), or the interval since the last check has passed.
 func (c *ReleaseChecker) Due(cfg config.Cluster, now time.Time, force bool) bool {
-	return !c.checked || force || clientKey(cfg) != c.clientKey || now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running && clientKey(cfg) == c.clientKey {
+		if force {
+			c.forced = true
+		}
+		return false
+	}
+	return !c.checked || force || c.forced || clientKey(cfg) != c.clientKey ||
+		now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
 }
 
-// Check refreshes the listing. A failure keeps the previous listing (an
-// outage must not look like "no releases") and is remembered for status.
-func (c *ReleaseChecker) Check(ctx context.Context, cfg config.Cluster, now time.Time) error {
-	c.checked = true
-	lister, err := c.client(cfg)
-	c.clientKey = clientKey(cfg) // also when the client failed: not due again until the interval
-	if err == nil {
-		var rs []model.Release
-		if rs, err = lister.ListReleases(ctx); err == nil {
-			c.listing = rs
-		}
+// Start runs a check in the background under ctx, superseding (cancelling)
+// one that still runs. Done signals its end; Wait waits for it.
+func (c *ReleaseChecker) Start(ctx context.Context, cfg config.Cluster, now time.Time) {
+	c.mu.Lock()
+	if c.cancel != nil {
+		c.cancel()
 	}
-	c.checkedAt, c.err = now, err
+	ctx, cancel := context.WithCancel(ctx)
+	c.gen++
+	gen := c.gen
+	c.cancel, c.running, c.forced = cancel, true, false
+	c.clientKey = clientKey(cfg)
+	c.mu.Unlock()
+
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer cancel()
+		_ = c.check(ctx, cfg, now, gen) // recorded for Status, logged on change
+		select {
+		case c.done <- struct{}{}:
+		default: // a signal is already pending; one is enough
+		}
+	}()
+}
+
+// Done receives after each background check.
+func (c *ReleaseChecker) Done() <-chan struct{} { return c.done }
+
+// Wait blocks until no background check runs; cancel their ctx first.
+func (c *ReleaseChecker) Wait() { c.wg.Wait() }
+
+// Check refreshes the listing and returns the check's error.
+func (c *ReleaseChecker) Check(ctx context.Context, cfg config.Cluster, now time.Time) error {
+	c.mu.Lock()
+	c.gen++
+	gen := c.gen
+	c.clientKey = clientKey(cfg)
+	c.mu.Unlock()
+	return c.check(ctx, cfg, now, gen)
+}
+
+// check lists releases and records the outcome, unless a newer check was
+// started meanwhile: then this one was superseded and says nothing. A
+// failure keeps the previous listing (an outage must not look like "no
+// releases") and is remembered for status.
+func (c *ReleaseChecker) check(ctx context.Context, cfg config.Cluster, now time.Time, gen int) error {
+	lister, err := c.client(cfg)
+	var rs []model.Release
+	if err == nil {
+		rs, err = lister.ListReleases(ctx)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return err
+	}
+	c.running, c.cancel = false, nil
+	if ctx.Err() != nil {
+		return err // stopped, not failed: nothing learned
+	}
+	if err == nil {
+		c.listing = rs
+	}
+	c.logChange(c.err, err)
+	c.checked, c.checkedAt, c.err = true, now, err
 	return err
+}
+
+// logChange logs when checks start failing, fail differently or recover:
+// a failure repeated every poll is in info/check, not in every log line.
+func (c *ReleaseChecker) logChange(before, after error) {
+	switch {
+	case after == nil && before != nil:
+		c.log.Info("release checks succeed again")
+	case after != nil && (before == nil || before.Error() != after.Error()):
+		c.log.Warn("release check failed", zap.Error(after))
+	}
 }
 
 // Latest is the newest release of the kept listing that cfg's channel
 // accepts; nil when nothing qualifies.
 func (c *ReleaseChecker) Latest(cfg config.Cluster) *model.Release {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	ch := releases.Channel{Env: cfg.Env, Prefixes: cfg.ReleasePrefixes, DevPrefixes: cfg.DevPrefixes}
 	if r, ok := ch.Pick(c.listing); ok {
 		return &r
@@ -86,16 +173,22 @@ func (c *ReleaseChecker) Latest(cfg config.Cluster) *model.Release {
 	return nil
 }
 
-// Status reports when the last check ended and its error.
-func (c *ReleaseChecker) Status() (checkedAt time.Time, err error) { return c.checkedAt, c.err }
+// Status reports when the last finished check started and its error.
+func (c *ReleaseChecker) Status() (checkedAt time.Time, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.checkedAt, c.err
+}
 
 // client returns the lister for cfg, building a new one when the settings
-// that shape it changed. The token is part of the key only as a hash.
+// that shape it changed.
 func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
 	if cfg.GitHubRepo == "" {
 		return nil, ErrNoRepo
 	}
 	key := clientKey(cfg)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.lister != nil && key == c.listerKey {
 		return c.lister, nil
 	}

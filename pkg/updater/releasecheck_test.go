@@ -21,6 +21,13 @@ import (
 // tag ending in "!" is published as a pre-release. The returned counter
 // counts requests, and fail makes the server answer 401.
 func mirrorWith(t *testing.T, tags ...string) (url string, reqs *atomic.Int64, fail *atomic.Bool) {
+	url, reqs, fail, _ = mirrorWithHang(t, tags...)
+	return url, reqs, fail
+}
+
+// mirrorWithHang is mirrorWith whose API can also hang: while hang is
+// true, requests get no answer until the client gives up.
+func mirrorWithHang(t *testing.T, tags ...string) (url string, reqs *atomic.Int64, fail, hang *atomic.Bool) {
 	t.Helper()
 	dir := t.TempDir()
 	for i, tag := range tags {
@@ -34,10 +41,14 @@ func mirrorWith(t *testing.T, tags ...string) (url string, reqs *atomic.Int64, f
 			t.Fatal(err)
 		}
 	}
-	reqs, fail = &atomic.Int64{}, &atomic.Bool{}
+	reqs, fail, hang = &atomic.Int64{}, &atomic.Bool{}, &atomic.Bool{}
 	h := mirror.NewServer(dir, mirror.ServerOptions{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqs.Add(1)
+		if hang.Load() {
+			<-r.Context().Done()
+			return
+		}
 		if fail.Load() {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -47,7 +58,7 @@ func mirrorWith(t *testing.T, tags ...string) (url string, reqs *atomic.Int64, f
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL, reqs, fail
+	return srv.URL, reqs, fail, hang
 }
 
 func clusterConfig(t *testing.T, kv map[string]string) config.Cluster {

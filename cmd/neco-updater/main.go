@@ -1,0 +1,60 @@
+// Command neco-updater runs on every boot server; the elected one decides
+// which release the servers run and drives each update to its end. See
+// docs/operations.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // release-timezone must resolve on minimal systems
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/buildinfo"
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/updater"
+)
+
+func main() {
+	configPath := flag.String("config", config.DefaultLocalPath, "local config file")
+	version := flag.Bool("version", false, "print the version and exit")
+	flag.Parse()
+	if *version {
+		fmt.Println(buildinfo.Version)
+		return
+	}
+	os.Exit(run(*configPath))
+}
+
+func run(configPath string) int {
+	local, err := config.LoadLocal(configPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "neco-updater: %v\n", err)
+		return 2
+	}
+	log, err := daemon.NewLogger(os.Stderr, local.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "neco-updater: %v\n", err)
+		return 2
+	}
+	defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
+	name, err := os.Hostname()
+	if err != nil {
+		log.Error("hostname", zap.Error(err))
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log.Info("neco-updater starting", zap.String("version", buildinfo.Version), zap.Int("lrn", local.LRN))
+	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: name, Log: log}); err != nil {
+		log.Error("neco-updater stopped", zap.Error(err))
+		return 1
+	}
+	log.Info("neco-updater stopped")
+	return 0
+}

@@ -1,0 +1,94 @@
+package updater
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/notify"
+	"github.com/necoship/neco/pkg/releases"
+	"github.com/necoship/neco/pkg/storage"
+)
+
+// DaemonOptions configure one neco-updater process.
+type DaemonOptions struct {
+	Local config.Local
+	// Name is this process's election candidate name, shown by
+	// `neco status` as the leader: the boot server's hostname.
+	Name string
+	Log  *zap.Logger
+}
+
+// RunDaemon is neco-updater: it runs the embedded etcd member when the
+// local config lists no endpoints, connects, serves the release webhook
+// when webhook-listen is set, and campaigns; while it leads, Leader.Lead
+// drives updates. Every updater runs the same code, so any of them can take
+// over. It returns when ctx ends (nil) or a part fails for good.
+func RunDaemon(ctx context.Context, o DaemonOptions) error {
+	log := o.Log
+	if o.Local.Etcd.Embedded() {
+		m, err := etcdconn.StartMember(ctx, o.Local.DataDir, o.Local.Etcd, log)
+		if err != nil {
+			return err
+		}
+		defer m.Close()
+		log.Info("embedded etcd started", zap.String(keyKey, o.Local.Etcd.EmbeddedClientURL))
+		ctx = withMember(ctx, m)
+	}
+	client, err := daemon.DialCluster(ctx, o.Local.Etcd, log)
+	if err != nil {
+		return daemonEnd(ctx, err)
+	}
+	defer client.Close()
+	st := storage.New(client, o.Local.Etcd.Prefix)
+	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: o.Name, Logger: log})
+	if err != nil {
+		return err
+	}
+	trigger := releases.NewTrigger()
+	notes := NewNotifications(notify.Options{Logger: log.Named("notify")})
+	l := &Leader{
+		Store: st, Checker: NewReleaseChecker(log.Named("releases")), Notifier: notes,
+		Trigger: trigger, Log: log, Now: time.Now,
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { notes.Run(gctx); return nil })
+	g.Go(func() error { return el.Run(gctx, l.Lead) })
+	if addr := o.Local.WebhookListen; addr != "" {
+		hook := &WebhookEndpoint{Config: st, Trigger: trigger, Log: log.Named("webhook")}
+		g.Go(func() error { return daemon.Serve(gctx, addr, hook, log.Named("webhook")) })
+	}
+	return daemonEnd(ctx, g.Wait())
+}
+
+// daemonEnd turns the end of the process's context into a clean stop, and
+// reports a failed embedded member as the cause it is.
+func daemonEnd(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// withMember returns a context that ends, with the member's error as its
+// cause, when the embedded member fails: nothing can work without it.
+func withMember(ctx context.Context, m *etcdconn.Member) context.Context {
+	ctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		if err := m.Wait(ctx); err != nil {
+			cancel(err)
+		}
+	}()
+	return ctx
+}

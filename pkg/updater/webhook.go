@@ -1,0 +1,85 @@
+package updater
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/releases"
+	"github.com/necoship/neco/pkg/storage"
+)
+
+// ConfigReader reads one cluster config value; *storage.Storage is one.
+type ConfigReader interface {
+	GetConfig(ctx context.Context, name string) (string, error)
+}
+
+// WebhookEndpoint receives GitHub release webhooks for the updater. The
+// secret and the repository are read from the cluster config on every
+// delivery, so `neco config set github-webhook-secret` takes effect at once
+// and a rotated secret needs no restart. While the secret is unset every
+// delivery is refused: an unauthenticated endpoint would let anyone on the
+// network drive the release checks.
+type WebhookEndpoint struct {
+	Config  ConfigReader
+	Trigger *releases.Trigger
+	Log     *zap.Logger
+}
+
+// configReadTimeout bounds the etcd reads of one delivery; GitHub gives up
+// on a delivery after 10 seconds.
+const configReadTimeout = 5 * time.Second
+
+func (e *WebhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), configReadTimeout)
+	defer cancel()
+	secret, err := e.value(ctx, "github-webhook-secret")
+	if err != nil {
+		e.unavailable(w, "read github-webhook-secret", err)
+		return
+	}
+	if secret == "" {
+		e.Log.Warn("webhook delivery refused: github-webhook-secret is not set")
+		http.Error(w, "webhook secret not configured", http.StatusServiceUnavailable)
+		return
+	}
+	repo, err := e.value(ctx, "github-repo")
+	if err != nil || repo == "" {
+		e.unavailable(w, "read github-repo", err)
+		return
+	}
+	h, err := releases.NewWebhookHandler([]byte(secret), repo, e.Trigger, e.Log)
+	if err != nil {
+		e.unavailable(w, "webhook handler", err)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// value reads a config key, validated as `neco config set` would; unset
+// is "".
+func (e *WebhookEndpoint) value(ctx context.Context, name string) (string, error) {
+	v, err := e.Config.GetConfig(ctx, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := config.ValidateValue(name, v); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+func (e *WebhookEndpoint) unavailable(w http.ResponseWriter, what string, err error) {
+	if err == nil {
+		err = errors.New("not set")
+	}
+	e.Log.Error("webhook delivery refused", zap.String(keyAction, what), zap.Error(err))
+	http.Error(w, "updater cannot check deliveries now", http.StatusServiceUnavailable)
+}
