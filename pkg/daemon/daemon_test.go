@@ -1,0 +1,119 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/etcdconn"
+)
+
+func TestNewLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := NewLogger(&buf, "warn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hidden")
+	log.Warn("shown", zap.String("key", "v"))
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("not one JSON line: %q: %v", buf.String(), err)
+	}
+	if line["msg"] != "shown" || line["level"] != "warn" || line["key"] != "v" {
+		t.Errorf("line = %v", line)
+	}
+	if _, err := time.Parse("2006-01-02T15:04:05.000Z0700", fmt.Sprint(line["ts"])); err != nil {
+		t.Errorf("ts %v is not ISO 8601: %v", line["ts"], err)
+	}
+	if _, err := NewLogger(io.Discard, "loud"); err == nil {
+		t.Error("unknown level accepted")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// DialCluster waits for an etcd that starts after it, as boot servers'
+// daemons do when they come up before the cluster.
+func TestDialClusterWaitsForEtcd(t *testing.T) {
+	e := config.DefaultLocal().Etcd
+	e.EmbeddedClientURL, e.EmbeddedPeerURL = "http://"+freeAddr(t), "http://"+freeAddr(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		m, err := etcdconn.StartMember(ctx, t.TempDir(), e, zap.NewNop())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		<-ctx.Done()
+		m.Close()
+	}()
+	c, err := DialCluster(ctx, e, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Put(ctx, "/neco/x", "y"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDialClusterStopsWithContext(t *testing.T) {
+	e := config.DefaultLocal().Etcd
+	e.Endpoints = []string{"http://" + freeAddr(t)}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := DialCluster(ctx, e, zap.NewNop()); err != context.DeadlineExceeded {
+		t.Fatalf("err = %v, want the context's error", err)
+	}
+}
+
+func TestServe(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "ok")
+		}), zap.NewNop())
+	}()
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); body == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+		}
+	}
+	if body != "ok" {
+		t.Fatalf("body %q", body)
+	}
+	// The port is taken now: a second server fails at once.
+	if err := Serve(ctx, addr, http.NotFoundHandler(), zap.NewNop()); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("second Serve on %s: %v", addr, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve after cancel = %v, want nil", err)
+	}
+}
