@@ -54,8 +54,14 @@ neco-worker installs and restarts, and this command shows and steers it.`,
 	root.SetErr(env.Stderr)
 	var cf clusterFlags
 	cf.register(root, env)
-	_ = &cf // cluster commands take &cf
 	root.AddCommand(
+		newStatusCommand(env, &cf),
+		newHistoryCommand(env, &cf),
+		newConfigCommand(env, &cf),
+		newJoinCommand(env, &cf),
+		newLeaveCommand(env, &cf),
+		newUpdateCommand(env, &cf),
+		newRecoverCommand(env, &cf),
 		newVersionCommand(env),
 		newReleasesCommand(env),
 		newMirrorCommand(env),

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// statusText renders status for a person. It is built whole so that a
+// redraw under --watch is written at once.
+func statusText(s statusJSON) string {
+	var b strings.Builder
+	writeUpdateText(&b, s)
+	b.WriteString("\n")
+	writeServersText(&b, s)
+	writeInstalledText(&b, s)
+	b.WriteString("\n")
+	writeClusterText(&b, s)
+	return trimLineEnds(b.String())
+}
+
+// trimLineEnds drops the padding tabwriter leaves after an empty last
+// column, so that copied output and the README stay clean.
+func trimLineEnds(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// field writes one "label: value" line; labels share one width so the
+// values line up down the whole output.
+func field(b *strings.Builder, label, value string) {
+	fmt.Fprintf(b, "%-16s %s\n", label+":", value)
+}
+
+func writeUpdateText(b *strings.Builder, s statusJSON) {
+	u := s.Update
+	if u == nil {
+		field(b, "update", "none yet")
+		return
+	}
+	field(b, "update "+strconv.FormatInt(u.ID, 10), fmt.Sprintf("%s (%s), reason %s", u.Version, u.Tag, u.Reason))
+	field(b, "state", updateStateText(u))
+	field(b, "started", formatTime(u.StartedAt))
+	field(b, "servers", formatServers(u.Servers))
+	barrier := "none yet"
+	if u.BarrierStep != nil {
+		barrier = "step " + strconv.Itoa(*u.BarrierStep)
+	}
+	field(b, "barrier", barrier)
+	field(b, "stop", stopText(u))
+	if u.Message != "" {
+		field(b, "message", oneLine(u.Message))
+	}
+}
+
+func updateStateText(u *statusUpdateJSON) string {
+	elapsed := formatDuration(time.Duration(u.ElapsedSeconds) * time.Second)
+	switch {
+	case u.State == stateRunning:
+		return "running for " + elapsed
+	case u.State == stateStopping:
+		return "stopping for " + elapsed + ": abort requested; the updater records it as aborted"
+	case u.FinishedAt != nil:
+		return fmt.Sprintf("%s after %s, at %s", u.State, elapsed, formatTime(*u.FinishedAt))
+	}
+	return u.State
+}
+
+func stopText(u *statusUpdateJSON) string {
+	switch {
+	case !u.Stop:
+		return "false"
+	case u.State == stateStopping:
+		return "true: abort requested"
+	}
+	return `true: nothing starts until "neco recover"`
+}
+
+func writeServersText(b *strings.Builder, s statusJSON) {
+	if len(s.Servers) == 0 {
+		b.WriteString("no boot servers registered (neco join LRN)\n")
+		return
+	}
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LRN\tHOST\tIN UPDATE\tSTEP\tSTEP NAME\tCOND\tUPDATED\tMESSAGE")
+	for _, srv := range s.Servers {
+		host := "-"
+		if srv.Hostname != nil {
+			host = valueCell(*srv.Hostname)
+		}
+		step, name, cond, updated, msg := "-", "-", "-", "-", ""
+		if r := srv.Report; r != nil {
+			step, name, cond = strconv.Itoa(r.Step), orDash(oneLine(r.StepName)), r.Cond
+			updated, msg = formatAgo(s.Now, r.UpdatedAt), oneLine(r.Message)
+		} else if srv.InUpdate {
+			cond = "no report"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", srv.LRN, host, yesNo(srv.InUpdate), step, name, cond, updated, msg)
+	}
+	tw.Flush()
+}
+
+// writeInstalledText lists what servers recorded as installed, if any did.
+// Image digests are cut to 12 hex digits, as container tools show them;
+// --json has them whole.
+func writeInstalledText(b *strings.Builder, s statusJSON) {
+	var rows []string
+	for _, srv := range s.Servers {
+		in := srv.Installed
+		if len(in.Debs) == 0 && len(in.Images) == 0 {
+			continue
+		}
+		rows = append(rows, fmt.Sprintf("  %d\t%s\t%s", srv.LRN, namedList(in.Debs, 0), namedList(in.Images, 12)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\ninstalled:\n")
+	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  LRN\tDEBS\tIMAGES")
+	for _, r := range rows {
+		fmt.Fprintln(tw, r)
+	}
+	tw.Flush()
+}
+
+// namedList prints "name value, ..." sorted by name; digestLen > 0 cuts
+// "sha256:<hex>" values to that many hex digits.
+func namedList(m map[string]string, digestLen int) string {
+	parts := make([]string, 0, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		v := m[name]
+		if algo, hex, ok := strings.Cut(v, ":"); ok && digestLen > 0 && len(hex) > digestLen {
+			v = algo + ":" + hex[:digestLen]
+		}
+		parts = append(parts, valueCell(name)+" "+valueCell(v))
+	}
+	return orDash(strings.Join(parts, ", "))
+}
+
+func writeClusterText(b *strings.Builder, s statusJSON) {
+	field(b, "latest release", latestText(s.LatestRelease))
+	field(b, "candidate", candidateText(s.Candidate))
+	field(b, "release check", checkText(s.ReleaseCheck, s.Now))
+	leader := "none: no neco-updater is leading; nothing advances"
+	if s.UpdaterLeader != nil {
+		leader = valueCell(*s.UpdaterLeader)
+	}
+	field(b, "updater leader", leader)
+	writeConfigText(b, s.Config)
+	if len(s.InvalidKeys) > 0 {
+		b.WriteString("invalid keys (ignored by neco; fix or delete them):\n")
+		for _, k := range s.InvalidKeys {
+			fmt.Fprintf(b, "  %s: %s\n", valueCell(k.Key), oneLine(k.Error))
+		}
+	}
+}
+
+func latestText(r *statusReleaseJSON) string {
+	if r == nil {
+		return "none seen yet"
+	}
+	kind := "release"
+	if r.Prerelease {
+		kind = "pre-release"
+	}
+	return fmt.Sprintf("%s (%s, %s), published %s", r.Version, r.Tag, kind, formatTime(r.PublishedAt))
+}
+
+func candidateText(c *statusCandidateJSON) string {
+	switch {
+	case c == nil:
+		return "none"
+	case c.Approved:
+		return fmt.Sprintf("%s (%s): approved; starts when the release window allows", c.Version, c.Tag)
+	}
+	return fmt.Sprintf("%s (%s): waiting for: neco update approve %s", c.Version, c.Tag, c.Version)
+}
+
+func checkText(c *statusCheckJSON, now time.Time) string {
+	switch {
+	case c == nil:
+		return "not recorded yet"
+	case c.OK:
+		return "ok since " + formatTime(c.Since)
+	}
+	return fmt.Sprintf("FAILING since %s (%s): %s", formatTime(c.Since), formatAgo(now, c.Since), oneLine(c.Error))
+}
+
+func writeConfigText(b *strings.Builder, c statusConfigJSON) {
+	env := valueCell(c.Env)
+	if c.Env == "test" {
+		env += " (never updates automatically)"
+	}
+	field(b, "env", env)
+	if c.Error != "" {
+		field(b, "config", "INVALID (the updater does nothing until it is fixed): "+c.Error)
+		return
+	}
+	field(b, "approval", c.Approval)
+	window := "any time"
+	if c.ReleaseTime != "" {
+		window = fmt.Sprintf("%q in %s", c.ReleaseTime, c.ReleaseTimezone)
+	}
+	field(b, "release window", window)
+}

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/storage"
+)
+
+// statusJSON is the documented `neco status --json` schema (docs/cli.md).
+// Fields are only ever added. The text output is rendered from it too, so
+// both always say the same.
+type statusJSON struct {
+	Revision      int64                `json:"revision"`
+	Now           time.Time            `json:"now"`
+	UpdaterLeader *string              `json:"updater_leader"`
+	Update        *statusUpdateJSON    `json:"update"`
+	Servers       []statusServerJSON   `json:"servers"`
+	LatestRelease *statusReleaseJSON   `json:"latest_release"`
+	Candidate     *statusCandidateJSON `json:"candidate"`
+	ReleaseCheck  *statusCheckJSON     `json:"release_check"`
+	Config        statusConfigJSON     `json:"config"`
+	InvalidKeys   []invalidKeyJSON     `json:"invalid_keys"`
+}
+
+type statusUpdateJSON struct {
+	ID      int64  `json:"id"`
+	Version string `json:"version"`
+	Tag     string `json:"tag"`
+	Reason  string `json:"reason"`
+	Servers []int  `json:"servers"`
+	Stop    bool   `json:"stop"`
+	// State is running, stopping, completed, aborted or timedout.
+	State      string     `json:"state"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	// ElapsedSeconds runs until now while the update has not ended.
+	ElapsedSeconds int64  `json:"elapsed_seconds"`
+	Message        string `json:"message"`
+	// BarrierStep is nil when no barrier of this update was written.
+	BarrierStep *int `json:"barrier_step"`
+}
+
+type statusServerJSON struct {
+	LRN int `json:"lrn"`
+	// Hostname is nil when the server is not registered (it left, or only
+	// its worker reports exist).
+	Hostname *string `json:"hostname"`
+	InUpdate bool    `json:"in_update"`
+	// Report is nil unless the worker reported for the current update.
+	Report    *statusReportJSON `json:"report"`
+	Installed installedJSON     `json:"installed"`
+}
+
+type statusReportJSON struct {
+	Version   string    `json:"version"`
+	Step      int       `json:"step"`
+	StepName  string    `json:"step_name"`
+	Cond      string    `json:"cond"`
+	Message   string    `json:"message"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type installedJSON struct {
+	Debs   map[string]string `json:"debs"`
+	Images map[string]string `json:"images"`
+}
+
+type statusReleaseJSON struct {
+	Version     string    `json:"version"`
+	Tag         string    `json:"tag"`
+	Prerelease  bool      `json:"prerelease"`
+	PublishedAt time.Time `json:"published_at"`
+}
+
+type statusCandidateJSON struct {
+	Version  string `json:"version"`
+	Tag      string `json:"tag"`
+	Approved bool   `json:"approved"`
+}
+
+type statusCheckJSON struct {
+	OK    bool      `json:"ok"`
+	Error string    `json:"error"`
+	Since time.Time `json:"since"`
+}
+
+type statusConfigJSON struct {
+	Env      string `json:"env"`
+	Approval string `json:"approval"`
+	// ReleaseTime is "" when updates may start at any time.
+	ReleaseTime     string `json:"release_time"`
+	ReleaseTimezone string `json:"release_timezone"`
+	// Error is "" when the configuration is valid; otherwise the fields
+	// above are the raw stored values (or defaults).
+	Error string `json:"error"`
+}
+
+// The states of an update that are not a model.Result.
+const (
+	stateRunning  = "running"
+	stateStopping = "stopping"
+)
+
+// updateState is how the current update stands: "" when there is none,
+// its result once recorded, stopping while stop is set but the end is not
+// recorded yet (abort requested), else running.
+func updateState(snap model.Snapshot) string {
+	switch {
+	case snap.Current == nil:
+		return ""
+	case snap.Finished != nil:
+		return string(snap.Finished.Result)
+	case snap.Current.Stop:
+		return stateStopping
+	}
+	return stateRunning
+}
+
+// statusInput is everything one status shows, read from etcd.
+type statusInput struct {
+	snap model.Snapshot
+	// leader is "" when no updater campaigns.
+	leader    string
+	installed map[int]storage.Installed
+	// invalid are install keys that did not decode.
+	invalid []model.InvalidKey
+	now     time.Time
+}
+
+func buildStatus(in statusInput) statusJSON {
+	snap := in.snap
+	out := statusJSON{
+		Revision:    snap.Revision,
+		Now:         in.now.UTC(),
+		Update:      toStatusUpdate(snap, in.now),
+		Servers:     statusServers(in),
+		Config:      statusConfig(snap.Config),
+		InvalidKeys: toInvalidKeysJSON(slices.Concat(snap.Invalid, in.invalid)),
+	}
+	if in.leader != "" {
+		out.UpdaterLeader = &in.leader
+	}
+	if r := snap.Seen; r != nil {
+		out.LatestRelease = &statusReleaseJSON{Version: r.Version.String(), Tag: r.Tag, Prerelease: r.Prerelease,
+			PublishedAt: r.PublishedAt.UTC()}
+	}
+	if c := snap.Candidate; c != nil {
+		out.Candidate = &statusCandidateJSON{Version: c.Version.String(), Tag: c.Tag, Approved: c.Approved}
+	}
+	if c := snap.Check; c != nil {
+		out.ReleaseCheck = &statusCheckJSON{OK: c.Error == "", Error: c.Error, Since: c.Since.UTC()}
+	}
+	return out
+}
+
+func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
+	u := snap.Current
+	if u == nil {
+		return nil
+	}
+	j := &statusUpdateJSON{
+		ID: u.ID, Version: u.Version.String(), Tag: u.Tag, Reason: string(u.Reason),
+		Servers: nonNil(u.Servers), Stop: u.Stop, State: updateState(snap), StartedAt: u.StartedAt.UTC(),
+	}
+	end := now
+	if f := snap.Finished; f != nil {
+		t := f.FinishedAt.UTC()
+		j.FinishedAt, j.Message, end = &t, f.Message, f.FinishedAt
+	}
+	j.ElapsedSeconds = int64(max(end.Sub(u.StartedAt), 0).Round(time.Second) / time.Second)
+	if b := snap.Barrier; b != nil && b.ID == u.ID {
+		step := b.Step
+		j.BarrierStep = &step
+	}
+	return j
+}
+
+// serverLRNs lists every server anything speaks of: registered, taking
+// part in the current update, or with a worker report. Sorted numerically
+// (etcd lists 10 before 2).
+func serverLRNs(snap model.Snapshot) []int {
+	lrns := slices.Concat(slices.Collect(maps.Keys(snap.Bootservers)), slices.Collect(maps.Keys(snap.Workers)))
+	if snap.Current != nil {
+		lrns = append(lrns, snap.Current.Servers...)
+	}
+	slices.Sort(lrns)
+	return slices.Compact(lrns)
+}
+
+func statusServers(in statusInput) []statusServerJSON {
+	snap := in.snap
+	lrns := serverLRNs(snap)
+	out := make([]statusServerJSON, 0, len(lrns))
+	for _, lrn := range lrns {
+		s := statusServerJSON{LRN: lrn, Installed: toInstalledJSON(in.installed[lrn])}
+		if b, ok := snap.Bootservers[lrn]; ok {
+			s.Hostname = &b.Hostname
+		}
+		if u := snap.Current; u != nil {
+			s.InUpdate = slices.Contains(u.Servers, lrn)
+			// A report of an earlier update says nothing about this one.
+			if w, ok := snap.Workers[lrn]; ok && w.ID == u.ID {
+				s.Report = &statusReportJSON{Version: w.Version.String(), Step: w.Step, StepName: w.StepName,
+					Cond: string(w.Cond), Message: w.Message, UpdatedAt: w.UpdatedAt.UTC()}
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func toInstalledJSON(in storage.Installed) installedJSON {
+	out := installedJSON{Debs: map[string]string{}, Images: map[string]string{}}
+	for name, v := range in.Debs {
+		out.Debs[name] = v.String()
+	}
+	maps.Copy(out.Images, in.Images)
+	return out
+}
+
+// statusConfig shows the configuration as the updater applies it
+// (defaults included); when it does not parse, the updater refuses it, so
+// the raw values are shown with the error.
+func statusConfig(values map[string]string) statusConfigJSON {
+	c, _, err := config.ParseCluster(values)
+	if err != nil {
+		return statusConfigJSON{
+			Env: rawOrDefault(values, "env"), Approval: rawOrDefault(values, "approval"),
+			ReleaseTime: rawOrDefault(values, "release-time"), ReleaseTimezone: rawOrDefault(values, "release-timezone"),
+			Error: oneLine(err.Error()),
+		}
+	}
+	exprs := make([]string, len(c.ReleaseTime))
+	for i, s := range c.ReleaseTime {
+		exprs[i] = s.String()
+	}
+	return statusConfigJSON{Env: string(c.Env), Approval: string(c.Approval),
+		ReleaseTime: strings.Join(exprs, "; "), ReleaseTimezone: c.ReleaseTimezone.String()}
+}
+
+func rawOrDefault(values map[string]string, name string) string {
+	if v := values[name]; v != "" {
+		return v
+	}
+	k, _ := config.LookupKey(name)
+	return k.Default
+}
+
+func nonNil(lrns []int) []int {
+	if lrns == nil {
+		return []int{}
+	}
+	return lrns
+}

@@ -1,0 +1,17 @@
+package cli
+
+import "github.com/spf13/cobra"
+
+func newUpdateCommand(env Env, cf *clusterFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Approve a waiting release or abort the running update",
+		Long: `Steer the updater: with approval manual, a release waits in info/candidate
+until "neco update approve VERSION"; "neco update abort" stops the running
+update on every boot server. "neco status" shows both.`,
+		Example: `  neco update approve 2026.11.24-1
+  neco update abort`,
+	}
+	cmd.AddCommand(newUpdateApproveCommand(env, cf), newUpdateAbortCommand(env, cf))
+	return cmd
+}

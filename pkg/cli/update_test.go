@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// commandCase is one run of a command against seeded keys: its exact
+// stdout and stderr ("{prefix}" stands for the test's key prefix), and
+// what the keys hold afterwards.
+type commandCase struct {
+	name    string
+	setup   func(s *seeder)
+	args    []string
+	wantOut string
+	wantErr string
+	check   func(t *testing.T, s *seeder)
+}
+
+func (tt commandCase) run(t *testing.T) {
+	t.Helper()
+	c := newCluster(t)
+	s := seed(c)
+	if tt.setup != nil {
+		tt.setup(s)
+	}
+	out, errOut, code := c.run(tt.args...)
+	wantCode := 0
+	if tt.wantErr != "" {
+		wantCode = 1
+	}
+	wantErr := strings.ReplaceAll(tt.wantErr, "{prefix}", c.store.Prefix())
+	if code != wantCode || out != tt.wantOut || errOut != wantErr {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr %q",
+			code, out, errOut, wantCode, tt.wantOut, wantErr)
+	}
+	if tt.check != nil {
+		tt.check(t, s)
+	}
+}
+
+// wantStop checks status/current's stop.
+func wantStop(stop bool) func(t *testing.T, s *seeder) {
+	return func(t *testing.T, s *seeder) {
+		var u model.Update
+		s.decode("status/current", &u)
+		if diff := cmp.Diff(fixUpdate(stop), u); diff != "" {
+			t.Errorf("status/current (-want +got):\n%s", diff)
+		}
+	}
+}
+
+func TestRecover(t *testing.T) {
+	for _, tt := range []commandCase{
+		{name: "aborted update", setup: func(s *seeder) {
+			s.current(true)
+			s.finished(model.ResultAborted, time.Minute, "worker 2: dpkg failed")
+		}, wantOut: "update 12 to 2026.11.23-1: stop cleared; the updater retries it\n", check: wantStop(false)},
+		{name: "stop not recorded yet", setup: func(s *seeder) { s.current(true) },
+			wantOut: "update 12 to 2026.11.23-1: stop cleared before the updater recorded the abort; the update runs on\n",
+			check:   wantStop(false)},
+		{name: "not stopped", setup: func(s *seeder) { s.current(false) },
+			wantOut: "update 12 is not stopped; nothing to recover\n", check: wantStop(false)},
+		{name: "no update", wantErr: "neco: no update to recover\n"},
+		{name: "garbage status/current", setup: func(s *seeder) { s.raw("status/current", "{") },
+			wantErr: "neco: {prefix}status/current: decode: unexpected end of JSON input " +
+				"(write a good value or delete it with etcdctl)\n",
+			check: func(t *testing.T, s *seeder) {
+				if v, _ := s.get("status/current"); v != "{" {
+					t.Errorf("status/current rewritten: %q", v)
+				}
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.args = []string{"recover"}
+			tt.run(t)
+		})
+	}
+}
+
+func TestUpdateApprove(t *testing.T) {
+	candidate := func(approved bool) model.Candidate {
+		return model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1", Approved: approved}
+	}
+	wantCandidate := func(approved bool) func(t *testing.T, s *seeder) {
+		return func(t *testing.T, s *seeder) {
+			var got model.Candidate
+			s.decode("info/candidate", &got)
+			if diff := cmp.Diff(candidate(approved), got); diff != "" {
+				t.Errorf("info/candidate (-want +got):\n%s", diff)
+			}
+		}
+	}
+	for _, tt := range []commandCase{
+		{name: "waiting", args: []string{"2026.11.24-1"},
+			setup:   func(s *seeder) { s.json("info/candidate", candidate(false)) },
+			wantOut: "approved 2026.11.24-1 (release-2026.11.24-1); the update starts when the release window allows\n",
+			check:   wantCandidate(true)},
+		{name: "another version", args: []string{"2026.11.23-1"},
+			setup:   func(s *seeder) { s.json("info/candidate", candidate(false)) },
+			wantErr: "neco: 2026.11.23-1 is not waiting for approval: the candidate is 2026.11.24-1 (release-2026.11.24-1)\n",
+			check:   wantCandidate(false)},
+		{name: "nothing waiting", args: []string{"2026.11.24-1"},
+			wantErr: "neco: no release is waiting for approval\n"},
+		{name: "not a version", args: []string{"v2026"},
+			wantErr: "neco: model: invalid version \"v2026\": must start with a digit\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.args = append([]string{"update", "approve"}, tt.args...)
+			tt.run(t)
+		})
+	}
+}
+
+func TestUpdateAbort(t *testing.T) {
+	finishedAt := formatTime(fixStarted.Add(time.Minute))
+	for _, tt := range []commandCase{
+		{name: "running", setup: func(s *seeder) { s.current(false) },
+			wantOut: "update 12 to 2026.11.23-1: stop set; workers stop their current step and the updater " +
+				"records it as aborted; run \"neco recover\" to retry\n",
+			check: wantStop(true)},
+		{name: "already stopping", setup: func(s *seeder) { s.current(true) },
+			wantOut: "update 12 to 2026.11.23-1 is already stopping; the updater records it as aborted\n",
+			check:   wantStop(true)},
+		{name: "already aborted", setup: func(s *seeder) {
+			s.current(true)
+			s.finished(model.ResultAborted, time.Minute, "x")
+		}, wantOut: "update 12 to 2026.11.23-1 is already stopped (aborted at " + finishedAt +
+			"); run \"neco recover\" to retry\n", check: wantStop(true)},
+		{name: "completed", setup: func(s *seeder) {
+			s.current(false)
+			s.finished(model.ResultCompleted, time.Minute, "done")
+		}, wantErr: "neco: update 12 to 2026.11.23-1 already ended: completed at " + finishedAt + "; nothing to abort\n",
+			check: wantStop(false)},
+		{name: "no update", wantErr: "neco: no update to abort\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.args = []string{"update", "abort"}
+			tt.run(t)
+		})
+	}
+}
