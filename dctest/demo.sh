@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # make demo / make demo-down.
 #
-# Today the demo shows release detection end to end with real parts: it
-# builds site packages with dpkg-deb, publishes them as releases to a neco
-# mirror, serves the mirror on loopback, and asks neco which release each
-# env would take. It grows into the three-boot-server site of the dctest
-# issue (docs/dctest.md) as those pieces land.
+# The demo runs a single-server site with real parts: it builds site
+# packages with dpkg-deb, publishes them as releases to a neco mirror served
+# on loopback, asks neco which release each env would take, then starts
+# neco-updater (with its embedded etcd), configures the cluster with
+# `neco config`, registers three boot servers and shows the update it
+# starts with `neco status`, an abort, the history and a recover. It grows
+# into the three-boot-server site of the dctest issue (docs/dctest.md) as
+# the worker lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,14 +17,48 @@ PORT=${NECO_DEMO_PORT:-18080}
 API=http://127.0.0.1:$PORT/
 REPO=example/site
 NECO=$PWD/bin/neco
+UPDATER=$PWD/bin/neco-updater
+ETCD_PORT=${NECO_DEMO_ETCD_PORT:-12379}
+export NECO_CONFIG=$STATE/config.yml
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 down() {
-  if [[ -f $STATE/mirror.pid ]]; then
-    kill "$(cat "$STATE/mirror.pid")" 2>/dev/null || true
-  fi
+  local p
+  for p in updater mirror; do
+    if [[ -f $STATE/$p.pid ]]; then
+      kill "$(cat "$STATE/$p.pid")" 2>/dev/null || true
+      # The updater resigns and stops its embedded etcd: let it finish.
+      for _ in $(seq 100); do kill -0 "$(cat "$STATE/$p.pid")" 2>/dev/null || break; sleep 0.1; done
+    fi
+  done
   rm -rf "$STATE"
+}
+
+# until_status PATTERN: wait (up to 30s) for `neco status` to match.
+until_status() {
+  for _ in $(seq 300); do
+    "$NECO" status 2>/dev/null | grep -q -- "$1" && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for neco status to show: $1" >&2
+  "$NECO" status >&2 || true
+  exit 1
+}
+
+start_updater() {
+  cat > "$NECO_CONFIG" <<CFG
+lrn: 0
+etcd:
+  prefix: /neco/
+  embedded-client-url: http://127.0.0.1:$ETCD_PORT
+  embedded-peer-url: http://127.0.0.1:$((ETCD_PORT + 1))
+data-dir: $STATE/updater
+log-level: info
+CFG
+  setsid "$UPDATER" --config "$NECO_CONFIG" </dev/null >"$STATE/updater.log" 2>&1 &
+  echo $! > "$STATE/updater.pid"
+  until_status "updater leader"
 }
 
 # site_package VERSION: a real Debian package carrying the release plan.
@@ -80,9 +117,36 @@ up() {
   publish release-2026.11.25-1 2026.11.25-1
   "$NECO" releases --repo "$REPO" --api-url "$API" --env production
 
-  say "Done. The mirror is still serving on $API"
+  say "Starting neco-updater with an embedded etcd (no endpoints in $NECO_CONFIG)"
+  start_updater
+  say "Registering three boot servers (env is still test: nothing starts)"
+  for lrn in 0 1 2; do "$NECO" join "$lrn" --hostname "boot-$lrn"; done
+
+  say "Configuring the cluster with neco config (stored in etcd; no restart needed)"
+  "$NECO" config set github-repo "$REPO"
+  "$NECO" config set github-api-url "$API"
+  "$NECO" config set check-update-interval 10s
+  "$NECO" config set worker-timeout 10m
+  printf 'hunter2-but-longer-than-16\n' | "$NECO" config set github-webhook-secret
+  "$NECO" config list
+  "$NECO" config set env staging
+
+  say "env staging: the updater starts an update to the staging pick"
+  until_status "running for"
+  "$NECO" status
+
+  say "No neco-worker runs yet (issue 4), so nothing reports: abort, look at the history, recover"
+  "$NECO" update abort
+  until_status "aborted after"
+  "$NECO" history
+  "$NECO" recover
+  until_status "update 2:"
+  "$NECO" status | head -n 3
+
+  say "Done. The mirror serves on $API, neco-updater runs (log: $STATE/updater.log)"
   cat <<EOF2
-  Try:      $NECO releases --repo $REPO --api-url $API --json
+  Try:      NECO_CONFIG=$NECO_CONFIG $NECO status --watch
+            $NECO releases --repo $REPO --api-url $API --json
   Publish:  $NECO mirror publish --dir $STATE/mirror --repo $REPO --tag release-2026.11.26-1 --prerelease FILE.deb
   Stop:     make demo-down
 EOF2
