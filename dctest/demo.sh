@@ -56,7 +56,7 @@ etcd:
 data-dir: $STATE/updater
 log-level: info
 CFG
-  setsid "$UPDATER" --config "$NECO_CONFIG" </dev/null >"$STATE/updater.log" 2>&1 &
+  setsid "$UPDATER" --config "$NECO_CONFIG" --name boot-0 </dev/null >"$STATE/updater.log" 2>&1 &
   echo $! > "$STATE/updater.pid"
   until_status "updater leader"
 }

@@ -22,16 +22,17 @@ import (
 
 func main() {
 	configPath := flag.String("config", config.DefaultLocalPath, "local config file")
+	name := flag.String("name", "", "election candidate name shown by `neco status` (default: the hostname)")
 	version := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *version {
 		fmt.Println(buildinfo.Version)
 		return
 	}
-	os.Exit(run(*configPath))
+	os.Exit(run(*configPath, *name))
 }
 
-func run(configPath string) int {
+func run(configPath, name string) int {
 	local, err := config.LoadLocal(configPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "neco-updater: %v\n", err)
@@ -43,10 +44,11 @@ func run(configPath string) int {
 		return 2
 	}
 	defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
-	name, err := os.Hostname()
-	if err != nil {
-		log.Error("hostname", zap.Error(err))
-		return 1
+	if name == "" {
+		if name, err = os.Hostname(); err != nil {
+			log.Error("hostname", zap.Error(err))
+			return 1
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
