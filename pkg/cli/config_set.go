@@ -16,12 +16,6 @@ import (
 // must not be buffered whole and then refused by etcd.
 const maxConfigValue = 1 << 20
 
-// multiLineKey is the one key whose value spans lines (ASCII-armored keys).
-// config.Key does not say which keys may, so it is named here; every other
-// key refuses a newline, which a validator might otherwise let through
-// (a glob, for one, may contain one).
-const multiLineKey = "signing-keys"
-
 // tokenKey may also come from tokenEnv, the variable `neco releases` reads,
 // so an operator who exported it once can store it without a pipe.
 const (
@@ -105,7 +99,7 @@ func configValue(env Env, key config.Key, rest []string) (string, error) {
 	if value == "" {
 		return "", fmt.Errorf(`%s: empty value; to unset it, run "neco config unset %s"`, key.Name, key.Name)
 	}
-	if n := strings.Count(value, "\n") + 1; n > 1 && key.Name != multiLineKey {
+	if n := strings.Count(value, "\n") + 1; n > 1 && !key.MultiLine {
 		return "", fmt.Errorf("%s: the value has %d lines; want one", key.Name, n)
 	}
 	return value, nil

@@ -18,6 +18,9 @@ type Key struct {
 	Default string
 	// Secret keys are never printed: see Redact.
 	Secret bool
+	// MultiLine keys take values that span lines (ASCII-armored keys);
+	// every other key refuses a newline.
+	MultiLine bool
 }
 
 // Redacted is what Redact shows instead of a secret value.
@@ -78,7 +81,7 @@ var registry = [...]keyDef{
 	{Key{Name: "package-asset", Default: "*_{{version}}_amd64.deb",
 		Description: "glob of the site package asset; {{version}} is the release version"},
 		func(c *Cluster, v string) (err error) { c.PackageAsset, err = parsePackageAsset(v); return }},
-	{Key{Name: "signing-keys", Default: "",
+	{Key{Name: "signing-keys", Default: "", MultiLine: true,
 		Description: "ASCII-armored OpenPGP public keys; when set, releases must be signed"},
 		func(c *Cluster, v string) (err error) { c.SigningKeys, err = parseSigningKeys(v); return }},
 	{Key{Name: "slack", Default: "", Secret: true,
