@@ -49,4 +49,18 @@
 //
 // docs/decide.md has the same rules as a table, with the reasons shown in
 // `neco status`.
+//
+// # The worker's rules
+//
+// NextOps decides for one worker. Steps(plan) numbers the steps every
+// worker shares (prepare, the services in plan order, stop-all as two
+// steps, then the once-steps); WorkerStatus.Step counts the steps this
+// worker finished, which is also the step it enters next once the barrier
+// allows. Prepare needs no plan (it installs the package that carries
+// it); past it the installed plan must be the update's version, else the
+// worker aborts rather than guess. Rolling steps wait for the servers ahead
+// in LRN order (at most max-unavailable at once); once-steps run on the
+// worker leader unless contents/ records them for this version, and the
+// other workers skip them. After the last step a worker completes without
+// waiting for another barrier. docs/worker.md has the whole model.
 package decide

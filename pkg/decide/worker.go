@@ -1,0 +1,200 @@
+package decide
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/plan"
+)
+
+// WorkerInput is everything one decision of a worker reads.
+type WorkerInput struct {
+	// Snapshot is read at one etcd revision.
+	Snapshot model.Snapshot
+	// LRN is this worker's boot server.
+	LRN int
+	// Leader is whether this worker holds leader/worker/ (it runs the
+	// once-steps).
+	Leader bool
+	// Plan is the plan of the site package installed on this server; nil
+	// when none is installed or it cannot be read.
+	Plan *plan.Plan
+	// Now is the caller's clock, read once per decision.
+	Now time.Time
+}
+
+// WorkerActionKind says what a worker must do next.
+type WorkerActionKind string
+
+// The worker's actions.
+const (
+	// WorkerIdle: nothing to do until etcd changes; Reason says why.
+	WorkerIdle WorkerActionKind = "idle"
+	// WorkerWait: this server waits for its rolling turn. The report is
+	// refreshed (Report) so that waiting is not mistaken for a hang.
+	WorkerWait WorkerActionKind = "wait"
+	// WorkerStop: the update was stopped; cancel whatever runs.
+	WorkerStop WorkerActionKind = "stop"
+	// WorkerRun: write Report (the step starts), run Step, then report
+	// Step+1 finished.
+	WorkerRun WorkerActionKind = "run"
+	// WorkerSkip: write Report, which already counts Step as finished.
+	WorkerSkip WorkerActionKind = "skip"
+	// WorkerComplete: write Report (cond completed).
+	WorkerComplete WorkerActionKind = "complete"
+	// WorkerAbort: write Report (cond aborted, the reason as message).
+	WorkerAbort WorkerActionKind = "abort"
+)
+
+// WorkerAction is the worker's next step.
+type WorkerAction struct {
+	Kind WorkerActionKind
+	// StepIndex is the number of the step to run or skip.
+	StepIndex int
+	// Step is the step to run (WorkerRun) or skip; nil otherwise.
+	Step *Step
+	// Report is the status to write before acting; nil when there is none.
+	Report *model.WorkerStatus
+	// Reason is one sentence for logs and the report's message.
+	Reason string
+}
+
+// NextOps decides what worker in.LRN does next; docs/worker.md has the
+// rules. Like NextAction it never fails: what it cannot make sense of ends
+// in an abort an operator sees.
+func NextOps(in WorkerInput) WorkerAction {
+	s := in.Snapshot
+	cur := s.Current
+	switch {
+	case cur == nil:
+		return idle("no update yet")
+	case !slices.Contains(cur.Servers, in.LRN):
+		return idle(fmt.Sprintf("update %d to %s does not include server %d; it takes part in the next one", cur.ID, cur.Version, in.LRN))
+	case s.Finished != nil:
+		return idle(fmt.Sprintf("update %d to %s %s", cur.ID, cur.Version, resultWords(s.Finished.Result)))
+	case cur.Stop:
+		return WorkerAction{Kind: WorkerStop, Reason: fmt.Sprintf("update %d to %s was stopped", cur.ID, cur.Version)}
+	}
+	mine, ok := s.Workers[in.LRN]
+	if !ok || mine.ID != cur.ID {
+		mine = model.WorkerStatus{}
+	}
+	switch mine.Cond {
+	case model.CondCompleted:
+		return idle(fmt.Sprintf("completed update %d to %s", cur.ID, cur.Version))
+	case model.CondAborted, model.CondTimedOut:
+		return idle(fmt.Sprintf("reported %s in update %d; the updater ends it", mine.Cond, cur.ID))
+	}
+	next := mine.Step // steps finished = the step to enter
+	var steps []Step
+	if next > 0 {
+		// Past prepare the installed plan says what the steps are.
+		if in.Plan == nil || !in.Plan.Version.Equal(cur.Version) {
+			return abort(in, next, planMismatch(in.Plan, cur.Version))
+		}
+		steps = Steps(*in.Plan)
+		if next >= len(steps) {
+			// The last step needs no barrier after it: completing is
+			// what the updater waits for.
+			return report(in, WorkerComplete, len(steps), model.CondCompleted, "", fmt.Sprintf("all %d steps done", len(steps)))
+		}
+	}
+	if open := barrierStep(s); next > open {
+		if next == 0 {
+			return idle(fmt.Sprintf("waiting for the updater to open step 0 of update %d", cur.ID))
+		}
+		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
+	}
+	if next == 0 {
+		return run(in, 0, Step{Kind: StepPrepare, Name: fmt.Sprintf("prepare %s", cur.Version)})
+	}
+	return decideStep(in, next, steps[next])
+}
+
+// decideStep decides a step past prepare that this worker may enter.
+func decideStep(in WorkerInput, i int, st Step) WorkerAction {
+	switch {
+	case st.Kind == StepOnce:
+		return decideOnce(in, i, st)
+	case st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling:
+		if ahead := rollingAhead(in.Snapshot, in.LRN, i, st.Service.MaxUnavailable); len(ahead) > 0 {
+			msg := fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name)
+			a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
+			a.Report.Message = msg
+			return a
+		}
+	}
+	return run(in, i, st)
+}
+
+// decideOnce: the worker leader runs a once-step unless contents/ records
+// it for this version; the other workers finish the step at once.
+func decideOnce(in WorkerInput, i int, st Step) WorkerAction {
+	cur := in.Snapshot.Current
+	if !in.Leader {
+		return skip(in, i, st, "not the worker leader: "+st.Name+" runs on the leader")
+	}
+	c, ok := in.Snapshot.Contents[st.Once.Name]
+	switch {
+	case !ok || !c.Version.Equal(cur.Version):
+		return run(in, i, st)
+	case c.Success:
+		return skip(in, i, st, fmt.Sprintf("%s already ran for %s", st.Name, cur.Version))
+	case st.Once.Irreversible:
+		return abort(in, i, fmt.Sprintf("%s was started for %s and did not record success; it is irreversible, so check by hand, then neco recover", st.Name, cur.Version))
+	}
+	return run(in, i, st) // reversible: running it again is safe
+}
+
+// rollingAhead lists the servers whose turn at step i comes first and that
+// have not finished it: the server at index k of the sorted participants
+// goes once every server below index k-max+1 has finished, so that at most
+// max restart at once, in LRN order.
+func rollingAhead(s model.Snapshot, lrn, i, maxUnavailable int) []int {
+	ps := participantsOf(s)
+	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
+	var ahead []int
+	for j := 0; j < k-max(maxUnavailable, 1)+1; j++ {
+		if p := ps[j]; p.cond() != model.CondCompleted && p.finished() <= i {
+			ahead = append(ahead, p.lrn)
+		}
+	}
+	return ahead
+}
+
+func planMismatch(p *plan.Plan, want model.Version) string {
+	if p == nil {
+		return fmt.Sprintf("no plan of %s is installed on this server (was the site package removed?)", want)
+	}
+	return fmt.Sprintf("the installed plan is %s, the update is to %s (was the site package changed by hand?)", p.Version, want)
+}
+
+func idle(reason string) WorkerAction { return WorkerAction{Kind: WorkerIdle, Reason: reason} }
+
+func run(in WorkerInput, i int, st Step) WorkerAction {
+	a := report(in, WorkerRun, i, model.CondRunning, st.Name, st.Name)
+	a.Step = &st
+	return a
+}
+
+func skip(in WorkerInput, i int, st Step, reason string) WorkerAction {
+	a := report(in, WorkerSkip, i+1, model.CondRunning, st.Name, reason)
+	a.StepIndex, a.Step = i, &st
+	return a
+}
+
+func abort(in WorkerInput, i int, reason string) WorkerAction {
+	a := report(in, WorkerAbort, i, model.CondAborted, "", reason)
+	a.Report.Message = reason
+	return a
+}
+
+// report builds an action whose report says finished steps, cond and name.
+func report(in WorkerInput, kind WorkerActionKind, finished int, cond model.Cond, name, reason string) WorkerAction {
+	cur := in.Snapshot.Current
+	return WorkerAction{Kind: kind, StepIndex: finished, Reason: reason, Report: &model.WorkerStatus{
+		ID: cur.ID, Version: cur.Version, Step: finished, StepName: name, Cond: cond, UpdatedAt: in.Now,
+	}}
+}
