@@ -3,6 +3,7 @@ package decide
 import (
 	"fmt"
 
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/plan"
 )
 
@@ -36,10 +37,16 @@ type Step struct {
 	Name string
 }
 
+// prepareStep is step 0 of an update to v; the worker enters it before it
+// has the plan, so it is built from the version alone.
+func prepareStep(v model.Version) Step {
+	return Step{Kind: StepPrepare, Name: fmt.Sprintf("prepare %s", v)}
+}
+
 // Steps lists the steps of an update to p: prepare, then each service in
 // plan order (stop-all as stop, then start), then each once-step.
 func Steps(p plan.Plan) []Step {
-	steps := []Step{{Kind: StepPrepare, Name: fmt.Sprintf("prepare %s", p.Version)}}
+	steps := []Step{prepareStep(p.Version)}
 	for i := range p.Services {
 		svc := &p.Services[i]
 		switch svc.Strategy {

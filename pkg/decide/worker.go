@@ -108,7 +108,7 @@ func NextOps(in WorkerInput) WorkerAction {
 		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
 	}
 	if next == 0 {
-		return run(in, 0, Step{Kind: StepPrepare, Name: fmt.Sprintf("prepare %s", cur.Version)})
+		return run(in, 0, prepareStep(cur.Version))
 	}
 	return decideStep(in, next, steps[next])
 }

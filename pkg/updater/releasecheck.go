@@ -69,16 +69,17 @@ var ErrNoRepo = errors.New("updater: github-repo is not configured")
 // (an operator who just fixed the token or the repository wants to know
 // at once), or the interval since the last check has passed.
 func (c *ReleaseChecker) Due(cfg config.Cluster, now time.Time, force bool) bool {
+	key := clientKey(cfg)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.running && clientKey(cfg) == c.clientKey {
+	changed := key != c.clientKey
+	if c.running && !changed {
 		if force {
 			c.forced = true
 		}
 		return false
 	}
-	return !c.checked || force || c.forced || clientKey(cfg) != c.clientKey ||
-		now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
+	return !c.checked || force || c.forced || changed || now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
 }
 
 // Start runs a check in the background under ctx, superseding (cancelling)
