@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -156,32 +155,4 @@ func (s *Storage) ApproveCandidate(ctx context.Context, v model.Version) (model.
 		return model.Candidate{}, fmt.Errorf("approve %s: %w", v, err)
 	}
 	return c, nil
-}
-
-// PutContent records once-step name for c.Version. It refuses
-// (ErrConflict) when a record of the same version exists, so that two
-// worker leaders cannot both record (and so both run) a once-step of one
-// version. A stored value that does not decode is replaced.
-func (s *Storage) PutContent(ctx context.Context, name string, c model.Content) error {
-	if err := checkName(name); err != nil {
-		return fmt.Errorf("put content: %w: %w", ErrInvalid, err)
-	}
-	val, err := encode(c)
-	if err != nil {
-		return fmt.Errorf("put content %s: %w", name, err)
-	}
-	key := s.ContentKey(name)
-	stored, rev, err := load[model.Content](ctx, s, key)
-	var invalid model.InvalidKey
-	switch {
-	case errors.Is(err, ErrNotFound), errors.As(err, &invalid):
-	case err != nil:
-		return fmt.Errorf("put content %s: %w", name, err)
-	case stored.Version.Equal(c.Version):
-		return fmt.Errorf("put content %s: version %s recorded: %w", name, c.Version, ErrConflict)
-	}
-	if err := s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
-		return fmt.Errorf("put content %s: %w", name, err)
-	}
-	return nil
 }

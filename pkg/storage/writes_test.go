@@ -112,7 +112,7 @@ func TestRecover(t *testing.T) {
 }
 
 // TestCASLosesToAConcurrentWrite is the guard of Recover, ApproveCandidate
-// and PutContent: a value changed after it was read is not overwritten.
+// and the content records: a value changed after it was read is not overwritten.
 func TestCASLosesToAConcurrentWrite(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
@@ -199,41 +199,6 @@ func TestApproveCandidate(t *testing.T) {
 	}
 }
 
-func TestPutContentOncePerVersion(t *testing.T) {
-	s, c := newStorage(t)
-	ctx := testContext(t)
-	tests := []struct {
-		c    model.Content
-		want error
-	}{
-		{model.Content{Version: v1, Success: false}, nil},
-		{model.Content{Version: v1, Success: true}, ErrConflict},
-		{model.Content{Version: v2, Success: true}, nil},
-		{model.Content{Version: v2, Success: true}, ErrConflict},
-		{model.Content{Version: v1, Success: true}, nil},
-		{model.Content{}, ErrInvalid},
-	}
-	for i, tt := range tests {
-		if err := s.PutContent(ctx, "upload", tt.c); !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
-			t.Errorf("%d %+v: err = %v, want %v", i, tt.c, err, tt.want)
-		}
-	}
-	if err := s.PutContent(ctx, "a/b", model.Content{Version: v1}); !errors.Is(err, ErrInvalid) {
-		t.Errorf("nested name: err = %v, want ErrInvalid", err)
-	}
-	putRaw(t, s, c, map[string]string{"contents/garbage": "{"})
-	if err := s.PutContent(ctx, "garbage", model.Content{Version: v1}); err != nil {
-		t.Errorf("replacing garbage: %v", err)
-	}
-	snap, err := s.Snapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]model.Content{"upload": {Version: v1, Success: true}, "garbage": {Version: v1}}
-	if diff := cmp.Diff(want, snap.Contents); diff != "" {
-		t.Errorf("(-want +got)\n%s", diff)
-	}
-}
 
 func TestInstalled(t *testing.T) {
 	s, c := newStorage(t)
