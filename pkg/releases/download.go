@@ -53,8 +53,8 @@ func (c *Client) DownloadAsset(ctx context.Context, a model.Asset, w io.Writer) 
 // while its sha256 is computed, and only a matching file is renamed to
 // dir/name. On any failure nothing is left in dir.
 func (c *Client) FetchVerified(ctx context.Context, rel model.Release, name, dir string, v *Verifier) (Verified, error) {
-	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
-		return Verified{}, fmt.Errorf("fetch %s: bad asset name %q", rel.Tag, name)
+	if err := checkAssetName(name); err != nil {
+		return Verified{}, fmt.Errorf("fetch %s: %w", rel.Tag, err)
 	}
 	sums, signed, err := c.checksums(ctx, rel, v)
 	if err != nil {
@@ -68,16 +68,44 @@ func (c *Client) FetchVerified(ctx context.Context, rel model.Release, name, dir
 	if !ok {
 		return Verified{}, fmt.Errorf("fetch %s: release has no asset %s", rel.Tag, name)
 	}
-	got, size, err := c.downloadTo(ctx, a, dir, want)
+	got, size, err := c.downloadTo(ctx, a, dir, want, ChecksumsAsset)
 	if err != nil {
 		return Verified{}, fmt.Errorf("fetch %s from %s: %w", name, rel.Tag, err)
 	}
 	return Verified{Path: got, SHA256: want, Size: size, Signed: signed}, nil
 }
 
+// FetchPinned downloads asset name of rel into dir like FetchVerified, but
+// checks it against sha256 given by the caller (a plan's pinned digest for
+// a package of another repository) instead of the release's SHA256SUMS.
+func (c *Client) FetchPinned(ctx context.Context, rel model.Release, name, dir, sha256 string) (Verified, error) {
+	if err := checkAssetName(name); err != nil {
+		return Verified{}, fmt.Errorf("fetch %s: %w", rel.Tag, err)
+	}
+	if len(sha256) != 64 || strings.Trim(sha256, "0123456789abcdef") != "" {
+		return Verified{}, fmt.Errorf("fetch %s from %s: pinned sha256 %q: want 64 lowercase hex digits", name, rel.Tag, sha256)
+	}
+	a, ok := rel.Asset(name)
+	if !ok {
+		return Verified{}, fmt.Errorf("fetch %s: release has no asset %s", rel.Tag, name)
+	}
+	got, size, err := c.downloadTo(ctx, a, dir, sha256, "the plan")
+	if err != nil {
+		return Verified{}, fmt.Errorf("fetch %s from %s: %w", name, rel.Tag, err)
+	}
+	return Verified{Path: got, SHA256: sha256, Size: size}, nil
+}
+
+func checkAssetName(name string) error {
+	if name == "" || strings.ContainsAny(name, "/\\\x00") || name == "." || name == ".." {
+		return fmt.Errorf("bad asset name %q", name)
+	}
+	return nil
+}
+
 // downloadTo streams a into a temporary file in dir, checks size and
 // digest, then renames it into place.
-func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA string) (string, int64, error) {
+func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA, source string) (string, int64, error) {
 	tmp, err := os.CreateTemp(dir, ".neco-download-*")
 	if err != nil {
 		return "", 0, err
@@ -98,7 +126,7 @@ func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA str
 		return "", 0, fmt.Errorf("%w: got %d of %d bytes", ErrTruncated, cw.n, a.Size)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != wantSHA {
-		return "", 0, fmt.Errorf("%w: got %s, %s says %s", ErrChecksumMismatch, got, ChecksumsAsset, wantSHA)
+		return "", 0, fmt.Errorf("%w: got %s, %s says %s", ErrChecksumMismatch, got, source, wantSHA)
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", 0, err

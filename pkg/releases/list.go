@@ -3,6 +3,7 @@ package releases
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/google/go-github/v66/github"
 	"go.uber.org/zap"
@@ -42,12 +43,38 @@ func (c *Client) ListReleases(ctx context.Context) ([]model.Release, error) {
 	return nil, fmt.Errorf("list releases: %w: more than %d pages", ErrMalformed, maxPages)
 }
 
-// ReleaseByTag fetches one release. Workers use it rather than paging the
-// whole list, and the tag is checked before any request is made.
+// ReleaseByTag fetches one release of the site repository. Workers use it
+// rather than paging the whole list, and the tag is checked before any
+// request is made.
 func (c *Client) ReleaseByTag(ctx context.Context, tag string) (model.Release, error) {
 	if _, _, err := ParseTag(tag); err != nil {
 		return model.Release{}, err
 	}
+	r, err := c.getByTag(ctx, tag)
+	if err != nil {
+		return model.Release{}, err
+	}
+	return c.convert(r), nil
+}
+
+// PackageRelease fetches the release tagged tag of a repository that is not
+// a site repository (a plan's extra package, "v1.4.0"): its tag need not be
+// PREFIX-VERSION, and the release's Version stays zero.
+func (c *Client) PackageRelease(ctx context.Context, tag string) (model.Release, error) {
+	if tag == "" || strings.ContainsAny(tag, "/\\\x00 ") {
+		return model.Release{}, fmt.Errorf("%w %q: want a release tag", ErrInvalidTag, tag)
+	}
+	r, err := c.getByTag(ctx, tag)
+	if err != nil {
+		return model.Release{}, err
+	}
+	rel := model.Release{Tag: r.GetTagName(), Prerelease: r.GetPrerelease(), Draft: r.GetDraft(),
+		PublishedAt: r.GetPublishedAt().Time, URL: r.GetHTMLURL(), Assets: assetsOf(r)}
+	return rel, nil
+}
+
+// getByTag fetches a release by tag and checks GitHub answered for it.
+func (c *Client) getByTag(ctx context.Context, tag string) (*github.RepositoryRelease, error) {
 	var r *github.RepositoryRelease
 	err := c.retry(ctx, "get release "+tag, func(ctx context.Context) error {
 		var err error
@@ -55,13 +82,12 @@ func (c *Client) ReleaseByTag(ctx context.Context, tag string) (model.Release, e
 		return err
 	})
 	if err != nil {
-		return model.Release{}, err
+		return nil, err
 	}
-	rel := c.convert(r)
-	if rel.Tag != tag {
-		return model.Release{}, fmt.Errorf("get release %s: %w: got tag %q", tag, ErrMalformed, rel.Tag)
+	if got := r.GetTagName(); got != tag {
+		return nil, fmt.Errorf("get release %s: %w: got tag %q", tag, ErrMalformed, got)
 	}
-	return rel, nil
+	return r, nil
 }
 
 // maxBadTags bounds the memory of warned-about tags; past it a bad tag is
@@ -76,11 +102,7 @@ func (c *Client) convert(r *github.RepositoryRelease) model.Release {
 		Draft:       r.GetDraft(),
 		PublishedAt: r.GetPublishedAt().Time,
 		URL:         r.GetHTMLURL(),
-	}
-	for _, a := range r.Assets {
-		rel.Assets = append(rel.Assets, model.Asset{
-			ID: a.GetID(), Name: a.GetName(), Size: int64(a.GetSize()), URL: a.GetBrowserDownloadURL(),
-		})
+		Assets:      assetsOf(r),
 	}
 	prefix, v, err := ParseTag(rel.Tag)
 	if err != nil {
@@ -101,4 +123,14 @@ func (c *Client) warnBadTag(tag string, err error) {
 	if !seen {
 		c.log.Warn("skipping release with unparsable tag", zap.String(keyTag, tag), zap.Error(err))
 	}
+}
+
+func assetsOf(r *github.RepositoryRelease) []model.Asset {
+	var out []model.Asset
+	for _, a := range r.Assets {
+		out = append(out, model.Asset{
+			ID: a.GetID(), Name: a.GetName(), Size: int64(a.GetSize()), URL: a.GetBrowserDownloadURL(),
+		})
+	}
+	return out
 }
