@@ -26,15 +26,15 @@ type digestEnv struct {
 
 func newDigestEnv(t *testing.T) *digestEnv {
 	e := newEnv(t)
-	d := &digestEnv{e: e, proxy: newRegistryProxy(t, e.registry)}
-	d.old = e.pushImage(t, "test/app", "1.0", map[string]string{"version": "old\n"})
-	d.new = e.pushImage(t, "test/app", "1.0", map[string]string{"version": "new\n"})
+	d := &digestEnv{e: e, proxy: newRegistryProxy(t, e.Registry)}
+	d.old = e.Push(t, "test/app", "1.0", map[string]string{"version": "old\n"})
+	d.new = e.Push(t, "test/app", "1.0", map[string]string{"version": "new\n"})
 	d.p = e.puller(t, Options{PlainHTTP: []string{d.proxy.host}})
 	return d
 }
 
 func (d *digestEnv) ref(digest string) string {
-	return pinned(d.proxy.host, "test/app", "1.0", digest)
+	return imagestest.Pinned(d.proxy.host, "test/app", "1.0", digest)
 }
 
 func (d *digestEnv) pull(t *testing.T, ref string) (Result, error) {
@@ -222,7 +222,7 @@ func TestPullRecoversFromBadLayer(t *testing.T) {
 // layerOf returns the digest of the only layer of the pushed image.
 func (d *digestEnv) layerOf(t *testing.T, manifest string) string {
 	t.Helper()
-	ref, err := name.ParseReference(d.e.registry+"/test/app@"+manifest, name.Insecure)
+	ref, err := name.ParseReference(d.e.Registry+"/test/app@"+manifest, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}

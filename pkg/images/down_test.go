@@ -15,7 +15,7 @@ import (
 // the image, within the caller's deadline.
 func TestPullRegistryDown(t *testing.T) {
 	e := newEnv(t)
-	plain := e.pushImage(t, "test/plain", "v1", map[string]string{"f": "plain\n"})
+	plain := e.Push(t, "test/plain", "v1", map[string]string{"f": "plain\n"})
 
 	// Accepts connections, never answers.
 	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -23,7 +23,7 @@ func TestPullRegistryDown(t *testing.T) {
 	}))
 	t.Cleanup(hung.Close)
 	hungHost := strings.TrimPrefix(hung.URL, "http://")
-	refused := freeAddr(t)
+	refused := imagestest.FreeAddr(t)
 
 	for _, tc := range []struct {
 		name    string
@@ -31,9 +31,9 @@ func TestPullRegistryDown(t *testing.T) {
 		wantErr error  // besides naming the image
 		wantMsg string // in the error
 	}{
-		{name: "refused", ref: pinned(refused, "test/x", "v1", testDigest)},
-		{name: "hung", ref: pinned(hungHost, "test/x", "v1", testDigest), wantErr: context.DeadlineExceeded},
-		{name: "https only", ref: pinned(e.registry, "test/plain", "v1", plain), wantMsg: "server gave HTTP response to HTTPS client"},
+		{name: "refused", ref: imagestest.Pinned(refused, "test/x", "v1", testDigest)},
+		{name: "hung", ref: imagestest.Pinned(hungHost, "test/x", "v1", testDigest), wantErr: context.DeadlineExceeded},
+		{name: "https only", ref: imagestest.Pinned(e.Registry, "test/plain", "v1", plain), wantMsg: "server gave HTTP response to HTTPS client"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := e.puller(t, Options{PlainHTTP: []string{refused, hungHost}})
@@ -71,7 +71,7 @@ func TestPullRegistryDown(t *testing.T) {
 // waiting for a slot.
 func TestPullCancel(t *testing.T) {
 	e := newEnv(t)
-	proxy := newRegistryProxy(t, e.registry)
+	proxy := newRegistryProxy(t, e.Registry)
 	proxy.set(func(p *registryProxy) { p.stallBlobs = true })
 	reqs := twoImages(t, e, proxy, "cancel")
 	// One slot: the second image waits while the first stalls.

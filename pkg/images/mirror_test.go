@@ -17,7 +17,7 @@ import (
 // origin. Either way the image is stored under the ref the plan wrote.
 func TestPullThroughMirror(t *testing.T) {
 	e := newEnv(t)
-	proxy := newRegistryProxy(t, e.registry)
+	proxy := newRegistryProxy(t, e.Registry)
 
 	var emptyAsked atomic.Int32
 	empty := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +26,7 @@ func TestPullThroughMirror(t *testing.T) {
 	}))
 	t.Cleanup(empty.Close)
 	emptyHost := strings.TrimPrefix(empty.URL, "http://")
-	unreachable := freeAddr(t)
+	unreachable := imagestest.FreeAddr(t)
 
 	for _, tc := range []struct {
 		name      string
@@ -41,13 +41,13 @@ func TestPullThroughMirror(t *testing.T) {
 			emptyAsked.Store(0)
 			// Own content per row: containerd shares blobs between
 			// namespaces and would not fetch them again.
-			dg := e.pushImage(t, "test/mirrored", "v1", map[string]string{"m": "mirrored\n", "row": tc.name})
+			dg := e.Push(t, "test/mirrored", "v1", map[string]string{"m": "mirrored\n", "row": tc.name})
 			p := e.puller(t, Options{
 				Namespace: "mirror-" + strings.ReplaceAll(tc.name, " ", "-"),
 				PlainHTTP: []string{unreachable, proxy.host, emptyHost},
 				Mirrors:   map[string]string{tc.origin: tc.mirror},
 			})
-			ref := pinned(tc.origin, "test/mirrored", "v1", dg)
+			ref := imagestest.Pinned(tc.origin, "test/mirrored", "v1", dg)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			got, err := p.Pull(ctx, []Request{{Name: "m", Ref: ref}})

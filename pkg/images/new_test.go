@@ -108,7 +108,7 @@ func TestNewPreparesContainerd(t *testing.T) {
 		{"btrfs", "snapshotter btrfs: did not load: "},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		p, err := New(ctx, Options{Address: e.socket, Snapshotter: tc.snapshotter})
+		p, err := New(ctx, Options{Address: e.Socket, Snapshotter: tc.snapshotter})
 		cancel()
 		if err == nil {
 			p.Close()

@@ -19,11 +19,11 @@ import (
 // content between namespaces and would not fetch the same blob twice.
 func twoImages(t *testing.T, e *testEnv, proxy *registryProxy, salt string) []Request {
 	t.Helper()
-	one := e.pushImage(t, "test/one", "v1", map[string]string{"etc/one": "first image\n", "salt": salt})
-	two := e.pushImage(t, "test/two", "v1", map[string]string{"etc/two": "second image\n", "salt": salt})
+	one := e.Push(t, "test/one", "v1", map[string]string{"etc/one": "first image\n", "salt": salt})
+	two := e.Push(t, "test/two", "v1", map[string]string{"etc/two": "second image\n", "salt": salt})
 	return []Request{
-		{Name: "one", Ref: pinned(proxy.host, "test/one", "v1", one)},
-		{Name: "two", Ref: pinned(proxy.host, "test/two", "v1", two)},
+		{Name: "one", Ref: imagestest.Pinned(proxy.host, "test/one", "v1", one)},
+		{Name: "two", Ref: imagestest.Pinned(proxy.host, "test/two", "v1", two)},
 	}
 }
 
@@ -40,7 +40,7 @@ func TestPullIsParallel(t *testing.T) {
 		// never overlap. It shows the proxy really tells the difference.
 		{parallel: 1, wantMax: 1},
 	} {
-		proxy := newRegistryProxy(t, e.registry)
+		proxy := newRegistryProxy(t, e.Registry)
 		reqs := twoImages(t, e, proxy, fmt.Sprint(tc.parallel))
 		p := e.puller(t, Options{PlainHTTP: []string{proxy.host}, Parallel: tc.parallel, Namespace: fmt.Sprintf("parallel-%d", tc.parallel)})
 		proxy.set(func(p *registryProxy) { p.holdFirst = true })
@@ -66,7 +66,7 @@ func TestPullIsParallel(t *testing.T) {
 
 func TestPullUnpacksForTheSnapshotter(t *testing.T) {
 	e := newEnv(t)
-	proxy := newRegistryProxy(t, e.registry)
+	proxy := newRegistryProxy(t, e.Registry)
 	reqs := twoImages(t, e, proxy, "")
 	for _, snapshotter := range []string{"overlayfs", "native"} {
 		p := e.puller(t, Options{PlainHTTP: []string{proxy.host}, Snapshotter: snapshotter, Namespace: "unpack-" + snapshotter})
@@ -88,7 +88,7 @@ func TestPullUnpacksForTheSnapshotter(t *testing.T) {
 
 func TestPullAgainIsNoop(t *testing.T) {
 	e := newEnv(t)
-	proxy := newRegistryProxy(t, e.registry)
+	proxy := newRegistryProxy(t, e.Registry)
 	reqs := twoImages(t, e, proxy, "")
 	// A second name for the same ref is pulled once and reported twice.
 	reqs = append(reqs, Request{Name: "one-again", Ref: reqs[0].Ref})

@@ -58,9 +58,9 @@ func TestParsePinned(t *testing.T) {
 // being pulled.
 func TestPullRefusesUnpinned(t *testing.T) {
 	e := newEnv(t)
-	proxy := newRegistryProxy(t, e.registry)
-	good := e.pushImage(t, "test/good", "v1", map[string]string{"good": "yes\n"})
-	goodRef := pinned(proxy.host, "test/good", "v1", good)
+	proxy := newRegistryProxy(t, e.Registry)
+	good := e.Push(t, "test/good", "v1", map[string]string{"good": "yes\n"})
+	goodRef := imagestest.Pinned(proxy.host, "test/good", "v1", good)
 	p := e.puller(t, Options{PlainHTTP: []string{proxy.host}})
 	reqs := []Request{
 		{Name: "tag-only", Ref: proxy.host + "/test/good:v1"},

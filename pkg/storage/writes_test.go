@@ -199,7 +199,6 @@ func TestApproveCandidate(t *testing.T) {
 	}
 }
 
-
 func TestInstalled(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
