@@ -40,6 +40,9 @@ type Plan struct {
 	Once     []OnceStep   `json:"once,omitempty" yaml:"once,omitempty"`
 }
 
+// NecoDeb is the name of the debs entry the worker updates itself from.
+const NecoDeb = "neco"
+
 // Deb is an extra Debian package taken from another repository's release.
 type Deb struct {
 	// Name is the Debian package name; "neco" is the package the worker

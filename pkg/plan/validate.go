@@ -56,7 +56,7 @@ func (p Plan) validate(errs *fieldErrors) {
 	}
 	if p.Neco != nil {
 		errs.add("neco", p.Neco.validate())
-		if _, ok := p.Deb("neco"); !ok {
+		if _, ok := p.Deb(NecoDeb); !ok {
 			errs.add("neco", errors.New(`needs a debs entry named "neco": the package the worker updates itself from`))
 		}
 	}
