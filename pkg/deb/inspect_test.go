@@ -11,15 +11,16 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/deb/debtest"
 	"github.com/necoship/neco/pkg/model"
 )
 
 func TestInspect(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
 	i := newInstaller(t, Options{})
 	dir := t.TempDir()
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0~rc1", arch: "all"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0~rc1", Arch: "all"})
 
 	got, err := i.Inspect(context.Background(), deb)
 	if err != nil {
@@ -33,10 +34,10 @@ func TestInspect(t *testing.T) {
 
 // An epoch is valid for dpkg but not for neco's version order.
 func TestInspectRejectsEpoch(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
 	i := newInstaller(t, Options{})
-	deb := buildDeb(t, t.TempDir(), debSpec{name: "example-site", version: "1:2.0"})
+	deb := debtest.Build(t, t.TempDir(), debtest.Spec{Name: "example-site", Version: "1:2.0"})
 
 	_, err := i.Inspect(context.Background(), deb)
 	if !errors.Is(err, ErrBadPackage) || !errors.Is(err, model.ErrInvalidVersion) {
@@ -49,7 +50,7 @@ func TestInspectRejectsEpoch(t *testing.T) {
 
 // A corrupt file fails in Inspect, so Install never hands it to dpkg -i.
 func TestInstallCorruptPackage(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
 	dir := t.TempDir()
 	// Random bytes do not compress: the data member is most of the file, so
@@ -57,8 +58,8 @@ func TestInstallCorruptPackage(t *testing.T) {
 	// alone never reads.
 	blob := make([]byte, 64<<10)
 	rand.Read(blob)
-	good := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0",
-		files: map[string]string{"usr/share/example-site/blob": string(blob)}})
+	good := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0",
+		Files: map[string]string{"usr/share/example-site/blob": string(blob)}})
 	whole, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +93,7 @@ func TestInstallCorruptPackage(t *testing.T) {
 				}
 			}
 			rec := &recorder{}
-			i := newInstaller(t, Options{Root: newRoot(t), Run: rec.run})
+			i := newInstaller(t, Options{Root: debtest.NewRoot(t), Run: rec.run})
 			ctx := context.Background()
 
 			_, err := i.Inspect(ctx, path)

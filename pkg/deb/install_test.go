@@ -12,16 +12,17 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/deb/debtest"
 )
 
 const versionFile = "usr/share/example-site/version"
 
 func TestInstallFresh(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	i := newInstaller(t, Options{Root: root})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "2026.11.23-1"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "2026.11.23-1"})
 
 	got, err := i.Install(context.Background(), deb, InstallOptions{})
 	if err != nil {
@@ -31,19 +32,19 @@ func TestInstallFresh(t *testing.T) {
 		t.Errorf("Install returned (-want +got):\n%s", d)
 	}
 	wantInstalled(t, i, "example-site", "2026.11.23-1")
-	if c := readRootFile(t, root, versionFile); c != "2026.11.23-1\n" {
+	if c := debtest.ReadRootFile(t, root, versionFile); c != "2026.11.23-1\n" {
 		t.Errorf("%s = %q, want the package's file under the root", versionFile, c)
 	}
 }
 
 // A worker resuming after a crash calls Install again: nothing may run.
 func TestInstallSameVersionIsNoop(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{}
 	i := newInstaller(t, Options{Root: root, Run: rec.run})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 	ctx := context.Background()
 
 	if _, err := i.Install(ctx, deb, InstallOptions{}); err != nil {
@@ -62,13 +63,13 @@ func TestInstallSameVersionIsNoop(t *testing.T) {
 }
 
 func TestInstallUpgradeAndDowngrade(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{}
 	i := newInstaller(t, Options{Root: root, Run: rec.run})
-	v1 := buildDeb(t, dir, debSpec{name: "example-site", version: "2026.11.23-9"})
-	v2 := buildDeb(t, dir, debSpec{name: "example-site", version: "2026.11.23-10"})
+	v1 := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "2026.11.23-9"})
+	v2 := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "2026.11.23-10"})
 	ctx := context.Background()
 
 	for _, deb := range []string{v1, v2} {
@@ -77,7 +78,7 @@ func TestInstallUpgradeAndDowngrade(t *testing.T) {
 		}
 	}
 	wantInstalled(t, i, "example-site", "2026.11.23-10")
-	if c := readRootFile(t, root, versionFile); c != "2026.11.23-10\n" {
+	if c := debtest.ReadRootFile(t, root, versionFile); c != "2026.11.23-10\n" {
 		t.Fatalf("after upgrade %s = %q", versionFile, c)
 	}
 
@@ -94,7 +95,7 @@ func TestInstallUpgradeAndDowngrade(t *testing.T) {
 		t.Errorf("dpkg -i ran %d times, want 2 (the refused downgrade must not run it)", n)
 	}
 	wantInstalled(t, i, "example-site", "2026.11.23-10")
-	if c := readRootFile(t, root, versionFile); c != "2026.11.23-10\n" {
+	if c := debtest.ReadRootFile(t, root, versionFile); c != "2026.11.23-10\n" {
 		t.Errorf("refused downgrade changed %s to %q", versionFile, c)
 	}
 
@@ -102,7 +103,7 @@ func TestInstallUpgradeAndDowngrade(t *testing.T) {
 		t.Fatalf("rollback: %v", err)
 	}
 	wantInstalled(t, i, "example-site", "2026.11.23-9")
-	if c := readRootFile(t, root, versionFile); c != "2026.11.23-9\n" {
+	if c := debtest.ReadRootFile(t, root, versionFile); c != "2026.11.23-9\n" {
 		t.Errorf("after rollback %s = %q", versionFile, c)
 	}
 }
@@ -110,43 +111,43 @@ func TestInstallUpgradeAndDowngrade(t *testing.T) {
 // Real dpkg failures: the error wraps ErrDpkg, carries dpkg's exit code and
 // words, and the new package is not reported installed.
 func TestInstallDpkgFailure(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	site1 := debSpec{name: "example-site", version: "1.0"}
+	site1 := debtest.Spec{Name: "example-site", Version: "1.0"}
 	tests := []struct {
 		name     string
-		before   []debSpec
-		deb      debSpec
+		before   []debtest.Spec
+		deb      debtest.Spec
 		stderr   string
 		siteFile string // content of versionFile afterwards; "" when none
 	}{{
 		name:   "missing dependency",
-		deb:    debSpec{name: "example-site", version: "1.0", extra: "Depends: no-such-package\n"},
+		deb:    debtest.Spec{Name: "example-site", Version: "1.0", Extra: "Depends: no-such-package\n"},
 		stderr: "example-site depends on no-such-package",
 	}, {
 		name:   "upgrade with a missing dependency",
-		before: []debSpec{site1},
-		deb:    debSpec{name: "example-site", version: "2.0", extra: "Depends: no-such-package (>= 3)\n"},
+		before: []debtest.Spec{site1},
+		deb:    debtest.Spec{Name: "example-site", Version: "2.0", Extra: "Depends: no-such-package (>= 3)\n"},
 		stderr: "dependency problems - leaving unconfigured",
 	}, {
 		name:     "file owned by another package",
-		before:   []debSpec{site1},
-		deb:      debSpec{name: "other-site", version: "1.0", files: map[string]string{versionFile: "mine\n"}},
+		before:   []debtest.Spec{site1},
+		deb:      debtest.Spec{Name: "other-site", Version: "1.0", Files: map[string]string{versionFile: "mine\n"}},
 		stderr:   "trying to overwrite '/" + versionFile + "', which is also in package example-site 1.0",
 		siteFile: "1.0\n",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			root, dir := newRoot(t), t.TempDir()
+			root, dir := debtest.NewRoot(t), t.TempDir()
 			i := newInstaller(t, Options{Root: root})
 			ctx := context.Background()
 			for _, s := range tt.before {
-				if _, err := i.Install(ctx, buildDeb(t, dir, s), InstallOptions{}); err != nil {
+				if _, err := i.Install(ctx, debtest.Build(t, dir, s), InstallOptions{}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			deb := buildDeb(t, dir, tt.deb)
+			deb := debtest.Build(t, dir, tt.deb)
 
 			_, err := i.Install(ctx, deb, InstallOptions{})
 			if !errors.Is(err, ErrDpkg) {
@@ -160,10 +161,10 @@ func TestInstallDpkgFailure(t *testing.T) {
 			if !strings.Contains(err.Error(), wantPrefix) || !strings.Contains(err.Error(), tt.stderr) {
 				t.Errorf("err = %q, want it to contain %q and %q", err, wantPrefix, tt.stderr)
 			}
-			wantInstalled(t, i, tt.deb.name, "")
+			wantInstalled(t, i, tt.deb.Name, "")
 			if tt.siteFile != "" {
 				wantInstalled(t, i, "example-site", "1.0")
-				if c := readRootFile(t, root, versionFile); c != tt.siteFile {
+				if c := debtest.ReadRootFile(t, root, versionFile); c != tt.siteFile {
 					t.Errorf("%s = %q, want %q", versionFile, c, tt.siteFile)
 				}
 			}
@@ -174,14 +175,14 @@ func TestInstallDpkgFailure(t *testing.T) {
 // A package left unpacked by a failed dpkg is installed again, not skipped,
 // and its version on disk still guards against downgrades.
 func TestInstallRepairsHalfInstalled(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{}
 	i := newInstaller(t, Options{Root: root, Run: rec.run})
 	ctx := context.Background()
-	site := buildDeb(t, dir, debSpec{name: "example-site", version: "2.0", extra: "Depends: site-base\n"})
-	older := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	site := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "2.0", Extra: "Depends: site-base\n"})
+	older := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 
 	if _, err := i.Install(ctx, site, InstallOptions{}); !errors.Is(err, ErrDpkg) {
 		t.Fatalf("first install: err = %v, want ErrDpkg (site-base is missing)", err)
@@ -189,7 +190,7 @@ func TestInstallRepairsHalfInstalled(t *testing.T) {
 	if _, err := i.Install(ctx, older, InstallOptions{}); !errors.Is(err, ErrDowngrade) {
 		t.Errorf("1.0 over an unpacked 2.0: err = %v, want ErrDowngrade", err)
 	}
-	if _, err := i.Install(ctx, buildDeb(t, dir, debSpec{name: "site-base", version: "1"}), InstallOptions{}); err != nil {
+	if _, err := i.Install(ctx, debtest.Build(t, dir, debtest.Spec{Name: "site-base", Version: "1"}), InstallOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	before := len(rec.installs())
@@ -205,13 +206,13 @@ func TestInstallRepairsHalfInstalled(t *testing.T) {
 // Wrap goes in front of the whole dpkg -i command line, and that command
 // line works: nice runs it for real.
 func TestInstallWrap(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{}
 	wrap := []string{"nice", "-n", "1", "--"}
 	i := newInstaller(t, Options{Root: root, Run: rec.run, Wrap: wrap})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 
 	if _, err := i.Install(context.Background(), deb, InstallOptions{}); err != nil {
 		t.Fatal(err)
@@ -229,12 +230,12 @@ func TestInstallWrap(t *testing.T) {
 // A wrapper that exits 0 without dpkg having installed anything (as
 // systemd-run without --wait would) is caught by the check after dpkg.
 func TestInstallVerifiesAfterSuccess(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{fake: func(argv []string) bool { return slices.Contains(argv, "-i") }}
 	i := newInstaller(t, Options{Root: root, Run: rec.run})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 
 	_, err := i.Install(context.Background(), deb, InstallOptions{})
 	if !errors.Is(err, ErrDpkg) {
@@ -248,13 +249,13 @@ func TestInstallVerifiesAfterSuccess(t *testing.T) {
 // Cancelling ctx kills the dpkg -i command line and everything it started,
 // with the default Runner. The wrapper stands in for a slow dpkg.
 func TestInstallCancelKillsDpkg(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	pidFile := filepath.Join(dir, "child.pid")
 	wrap := []string{"sh", "-c", `sleep 60 & echo $! > "$0"; wait`, pidFile}
 	i := newInstaller(t, Options{Root: root, Wrap: wrap})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 

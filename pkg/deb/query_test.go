@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/deb/debtest"
 )
 
 func TestInstalledUnknownPackage(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	i := newInstaller(t, Options{Root: newRoot(t)})
+	i := newInstaller(t, Options{Root: debtest.NewRoot(t)})
 	v, ok, err := i.Installed(context.Background(), "example-site")
 	if err != nil || ok || !v.IsZero() {
 		t.Errorf("Installed = %q, %v, %v; want not installed, no error", v, ok, err)
@@ -24,7 +25,7 @@ func TestInstalledUnknownPackage(t *testing.T) {
 // A root without a dpkg database is an error, not "nothing installed"
 // (dpkg-query alone says "no packages found" there).
 func TestInstalledMissingDatabase(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
 	i := newInstaller(t, Options{Root: t.TempDir()})
 	_, _, err := i.Installed(context.Background(), "example-site")
@@ -49,12 +50,12 @@ func TestInstalledRejectsBadNames(t *testing.T) {
 // hold is a selection for apt, not a state: a held package is installed and
 // Install leaves it alone.
 func TestInstalledCountsHeldPackage(t *testing.T) {
-	needDpkg(t)
+	debtest.NeedDpkg(t)
 	t.Parallel()
-	root, dir := newRoot(t), t.TempDir()
+	root, dir := debtest.NewRoot(t), t.TempDir()
 	rec := &recorder{}
 	i := newInstaller(t, Options{Root: root, Run: rec.run})
-	deb := buildDeb(t, dir, debSpec{name: "example-site", version: "1.0"})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
 	ctx := context.Background()
 	if _, err := i.Install(ctx, deb, InstallOptions{}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/necoship/neco/pkg/images/imagestest"
 	"github.com/opencontainers/go-digest"
 )
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/necoship/neco/pkg/images/imagestest"
 )
 
 // A registry that is down or hangs, or that speaks plain HTTP without

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/images/imagestest"
 )
 
 // A mirror is asked first. An air-gapped site pulls from it while the

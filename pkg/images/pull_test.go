@@ -11,6 +11,7 @@ import (
 
 	"github.com/containerd/containerd/mount"
 	"github.com/google/go-cmp/cmp"
+	"github.com/necoship/neco/pkg/images/imagestest"
 	"github.com/opencontainers/image-spec/identity"
 )
 
