@@ -36,6 +36,8 @@ type Local struct {
 	// WebhookListen is the host:port where neco-updater receives GitHub
 	// release webhooks; empty disables the endpoint (polling only).
 	WebhookListen string `yaml:"webhook-listen"`
+	// Worker configures neco-worker.
+	Worker Worker `yaml:"worker"`
 }
 
 // EtcdConfig says how to reach the cluster's etcd.
@@ -79,6 +81,7 @@ func DefaultLocal() Local {
 		LogLevel:      "info",
 		MetricsListen: "127.0.0.1:10280",
 		DataDir:       "/var/lib/neco",
+		Worker:        DefaultWorker(),
 	}
 }
 
@@ -154,6 +157,7 @@ func (l Local) Validate() error {
 	if !filepath.IsAbs(l.DataDir) {
 		errs.add("data-dir", fmt.Errorf("must be an absolute path, got %q", l.DataDir))
 	}
+	l.Worker.validate(&errs)
 	return errs.join()
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -60,7 +61,18 @@ data-dir: /srv/neco
 			LogLevel:      "debug",
 			MetricsListen: ":9100",
 			DataDir:       "/srv/neco",
+			Worker:        DefaultWorker(),
 		}},
+		{name: "worker section", in: "worker:\n  containerd-address: /run/k.sock\n  plain-http-registries: [127.0.0.1:5000]\n" +
+			"  registry-mirrors: {quay.io: mirror.local}\n  prepare-timeout: 1h\n  root: /tmp/r\n",
+			want: withLocal(func(l *Local) {
+				l.Worker.ContainerdAddress = "/run/k.sock"
+				l.Worker.PlainHTTPRegistries = []string{"127.0.0.1:5000"}
+				l.Worker.RegistryMirrors = map[string]string{"quay.io": "mirror.local"}
+				l.Worker.PrepareTimeout = time.Hour
+				l.Worker.Root = "/tmp/r"
+			})},
+		{name: "unknown worker field", in: "worker:\n  containerd: /x\n", errSub: "field containerd not found"},
 		{name: "partial etcd keeps default prefix",
 			in: "lrn: 2\netcd:\n  endpoints: [\"http://127.0.0.1:2379\"]\n",
 			want: withLocal(func(l *Local) {
@@ -198,7 +210,17 @@ func TestLocalValidate(t *testing.T) {
 		{name: "defaults", in: DefaultLocal()},
 		{name: "zero value", in: Local{},
 			wantFields: []string{"etcd.prefix", "etcd.embedded-client-url", "etcd.embedded-peer-url",
-				"log-level", "metrics-listen", "data-dir"}},
+				"log-level", "metrics-listen", "data-dir", "worker.containerd-address", "worker.containerd-namespace",
+				"worker.snapshotter", "worker.prepare-timeout", "worker.self-update-unit"}},
+		{name: "worker fields", in: withLocal(func(l *Local) {
+			l.Worker.ContainerdAddress = "run/c.sock"
+			l.Worker.PlainHTTPRegistries = []string{"ok:5000", "http://x"}
+			l.Worker.RegistryMirrors = map[string]string{"quay.io": "mirror/x"}
+			l.Worker.PrepareTimeout = time.Second
+			l.Worker.Root = "rel"
+			l.Worker.SelfUpdateUnit = "x.scope"
+		}), wantFields: []string{"worker.containerd-address", "worker.plain-http-registries[1]", "worker.registry-mirrors[quay.io]",
+			"worker.prepare-timeout", "worker.root", "worker.self-update-unit"}},
 		{name: "endpoints indexed", in: withLocal(func(l *Local) {
 			l.Etcd.Endpoints = []string{"x", "https://ok", "y"}
 		}), wantFields: []string{"etcd.endpoints[0]", "etcd.endpoints[2]"}},

@@ -1,5 +1,6 @@
 // Package deb owns installing Debian packages with the real dpkg: it is the
-// only package that runs dpkg, dpkg-deb and dpkg-query. It knows nothing
+// only package that runs dpkg, dpkg-deb and dpkg-query (its test harness
+// debtest builds packages with dpkg-deb, for tests only). It knows nothing
 // about etcd or GitHub; it is handed a local .deb that pkg/releases already
 // downloaded and verified.
 //
