@@ -227,6 +227,28 @@ func TestInstallWrap(t *testing.T) {
 	wantInstalled(t, i, "example-site", "1.0")
 }
 
+// RunInstall runs dpkg -i and nothing else: queries and inspection stay
+// on Run. The worker's self-update relies on this split.
+func TestInstallRunInstall(t *testing.T) {
+	debtest.NeedDpkg(t)
+	t.Parallel()
+	root, dir := debtest.NewRoot(t), t.TempDir()
+	all, installs := &recorder{}, &recorder{}
+	i := newInstaller(t, Options{Root: root, Run: all.run, RunInstall: installs.run})
+	deb := debtest.Build(t, dir, debtest.Spec{Name: "example-site", Version: "1.0"})
+
+	if _, err := i.Install(context.Background(), deb, InstallOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := len(installs.installs()), len(installs.calls); n != 1 || m != 1 {
+		t.Errorf("RunInstall ran %d commands, %d of them dpkg -i; want exactly the dpkg -i", m, n)
+	}
+	if n := len(all.installs()); n != 0 || len(all.calls) == 0 {
+		t.Errorf("Run ran %d dpkg -i of %d commands; want none of the installs and every query", n, len(all.calls))
+	}
+	wantInstalled(t, i, "example-site", "1.0")
+}
+
 // A wrapper that exits 0 without dpkg having installed anything (as
 // systemd-run without --wait would) is caught by the check after dpkg.
 func TestInstallVerifiesAfterSuccess(t *testing.T) {

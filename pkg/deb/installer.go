@@ -24,15 +24,21 @@ type Options struct {
 	Wrap []string
 	// Run runs every command; nil means Exec.
 	Run Runner
+	// RunInstall, when set, runs the dpkg -i command instead of Run: the
+	// worker's self-update runs it as a transient systemd unit over D-Bus
+	// (units.Manager.RunTransient), which is what Wrap does with the
+	// systemd-run binary. Its stderr is then in the unit's journal.
+	RunInstall Runner
 }
 
 // Installer inspects, queries and installs packages with dpkg. Its methods
 // may be called concurrently, but dpkg's lock makes a second dpkg -i fail
 // (ErrDpkg) while one runs.
 type Installer struct {
-	root string
-	wrap []string
-	run  Runner
+	root       string
+	wrap       []string
+	run        Runner
+	runInstall Runner
 }
 
 // New returns an Installer, refusing a relative Root (a wrapper such as
@@ -49,7 +55,11 @@ func New(o Options) (*Installer, error) {
 	if run == nil {
 		run = Exec
 	}
-	return &Installer{root: o.Root, wrap: slices.Clone(o.Wrap), run: run}, nil
+	runInstall := o.RunInstall
+	if runInstall == nil {
+		runInstall = run
+	}
+	return &Installer{root: o.Root, wrap: slices.Clone(o.Wrap), run: run, runInstall: runInstall}, nil
 }
 
 // admindir is dpkg's database directory, the one dpkg --root=ROOT uses.
@@ -138,7 +148,7 @@ func (i *Installer) dpkgInstall(ctx context.Context, abs string) error {
 		argv = append(argv, "--root="+i.root)
 	}
 	argv = append(argv, "--force-confdef", "--force-confold", "-i", abs)
-	_, stderr, err := i.run(ctx, argv)
+	_, stderr, err := i.runInstall(ctx, argv)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDpkg, newCommandError("dpkg -i "+filepath.Base(abs), stderr, err))
 	}
