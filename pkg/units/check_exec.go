@@ -30,6 +30,19 @@ func CheckExec(ctx context.Context, argv []string, timeout time.Duration) error 
 	return nil
 }
 
+// RunCommand runs argv once and fails quoting the end of its output, as a
+// health check attempt does. The worker runs once-steps with it; ctx ending
+// kills the command.
+func RunCommand(ctx context.Context, argv []string) error {
+	if len(argv) == 0 || argv[0] == "" {
+		return errors.New("run: empty command")
+	}
+	if err := execOnce(ctx, argv); err != nil {
+		return fmt.Errorf("run %s: %w", argv[0], err)
+	}
+	return nil
+}
+
 func execOnce(ctx context.Context, argv []string) error {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	out := &tailBuffer{max: outputTail}

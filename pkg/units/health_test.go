@@ -271,3 +271,22 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+func TestRunCommand(t *testing.T) {
+	ctx := context.Background()
+	if err := RunCommand(ctx, []string{"/bin/sh", "-c", "exit 0"}); err != nil {
+		t.Errorf("exit 0: %v", err)
+	}
+	err := RunCommand(ctx, []string{"/bin/sh", "-c", "echo migration failed >&2; exit 3"})
+	if err == nil || !strings.Contains(err.Error(), "migration failed") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("exit 3: err = %v, want the exit status and the output", err)
+	}
+	if err := RunCommand(ctx, nil); err == nil {
+		t.Error("empty command ran")
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := RunCommand(cctx, []string{"/bin/sleep", "10"}); err == nil {
+		t.Error("a cancelled command succeeded")
+	}
+}

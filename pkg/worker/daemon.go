@@ -1,0 +1,120 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/deb"
+	"github.com/necoship/neco/pkg/images"
+	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/op"
+	"github.com/necoship/neco/pkg/storage"
+	"github.com/necoship/neco/pkg/units"
+)
+
+// DaemonOptions configure one neco-worker process.
+type DaemonOptions struct {
+	Local config.Local
+	// Name is this worker's candidate name for leader/worker/: the boot
+	// server's hostname.
+	Name string
+	// NecoVersion is the version of this binary; the prepare step
+	// compares it with the plan's neco requirement.
+	NecoVersion model.Version
+	Log         *zap.Logger
+}
+
+// RunDaemon is neco-worker: it connects to etcd, systemd and containerd,
+// campaigns for leader/worker/ (once-steps) and runs the loop. It returns
+// nil when ctx ends, op.ErrRestart after a self-update (the caller exits
+// and systemd starts the new binary), or the error that stopped it.
+func RunDaemon(ctx context.Context, o DaemonOptions) error {
+	log, wc := o.Log, o.Local.Worker
+	client, err := daemon.DialCluster(ctx, o.Local.Etcd, log)
+	if err != nil {
+		return quiet(ctx, err)
+	}
+	defer client.Close()
+	st := storage.New(client, o.Local.Etcd.Prefix)
+	mgr, err := units.Connect(ctx, units.Options{BusAddress: wc.SystemdBus})
+	if err != nil {
+		return quiet(ctx, err)
+	}
+	defer mgr.Close()
+	puller, err := images.New(ctx, images.Options{
+		Address: wc.ContainerdAddress, Namespace: wc.ContainerdNamespace, Snapshotter: wc.Snapshotter,
+		PlainHTTP: wc.PlainHTTPRegistries, Mirrors: wc.RegistryMirrors, Logger: log.Named("images"),
+	})
+	if err != nil {
+		return quiet(ctx, err)
+	}
+	defer puller.Close()
+	pkgs, err := packages(wc, mgr)
+	if err != nil {
+		return err
+	}
+	lead := NewLeadership()
+	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderWorkerKey(), Name: o.Name, Logger: log.Named("leader")})
+	if err != nil {
+		return err
+	}
+	w := &Worker{
+		Store: st, LRN: o.Local.LRN, Plans: Plans{Root: wc.Root}, Leader: lead,
+		PrepareTimeout: wc.PrepareTimeout, Log: log,
+		Infra: func(cfg config.Cluster) op.Infra {
+			return op.Infra{
+				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
+				Images: Images{Puller: puller}, Units: Units{Manager: mgr}, Commands: Commands{},
+				Plans: Plans{Root: wc.Root}, Records: st, NecoVersion: o.NecoVersion,
+				CacheDir: filepath.Join(o.Local.DataDir, "cache"),
+			}
+		},
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return el.Run(gctx, lead.Lead) })
+	g.Go(func() error {
+		if err := w.Run(gctx); err != nil {
+			return err
+		}
+		return gctx.Err()
+	})
+	return quiet(ctx, g.Wait())
+}
+
+// packages builds the installers: the self-update one runs dpkg -i as a
+// transient unit, outside neco-worker's cgroup, so that the package's prerm
+// stopping neco-worker does not kill dpkg halfway.
+func packages(wc config.Worker, mgr *units.Manager) (Packages, error) {
+	inst, err := deb.New(deb.Options{Root: wc.Root})
+	if err != nil {
+		return Packages{}, err
+	}
+	self, err := deb.New(deb.Options{Root: wc.Root, RunInstall: func(ctx context.Context, argv []string) ([]byte, []byte, error) {
+		return nil, nil, mgr.RunTransient(ctx, wc.SelfUpdateUnit, argv)
+	}})
+	if err != nil {
+		return Packages{}, err
+	}
+	return Packages{Installer: inst, Self: self}, nil
+}
+
+// quiet turns the end of ctx into a clean stop.
+func quiet(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, op.ErrRestart):
+		return err
+	case ctx.Err() != nil || errors.Is(err, context.Canceled):
+		return nil
+	case err != nil:
+		return fmt.Errorf("neco-worker: %w", err)
+	}
+	return nil
+}

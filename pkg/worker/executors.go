@@ -1,0 +1,107 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+
+	"github.com/necoship/neco/pkg/deb"
+	"github.com/necoship/neco/pkg/images"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/op"
+	"github.com/necoship/neco/pkg/plan"
+	"github.com/necoship/neco/pkg/units"
+)
+
+// Packages installs with pkg/deb. Self installs neco's own package; the
+// daemon makes it run dpkg -i as a transient unit.
+type Packages struct {
+	Installer *deb.Installer
+	Self      *deb.Installer
+}
+
+var _ op.Packages = Packages{}
+
+func (p Packages) Install(ctx context.Context, path string, allowDowngrade bool) (op.Package, error) {
+	return install(ctx, p.Installer, path, allowDowngrade)
+}
+
+func (p Packages) InstallSelf(ctx context.Context, path string) (op.Package, error) {
+	return install(ctx, p.Self, path, false)
+}
+
+func (p Packages) Installed(ctx context.Context, name string) (model.Version, bool, error) {
+	return p.Installer.Installed(ctx, name)
+}
+
+func install(ctx context.Context, i *deb.Installer, path string, allowDowngrade bool) (op.Package, error) {
+	pkg, err := i.Install(ctx, path, deb.InstallOptions{AllowDowngrade: allowDowngrade})
+	if errors.Is(err, deb.ErrDowngrade) || errors.Is(err, deb.ErrBadPackage) {
+		return op.Package{}, op.Permanent(err)
+	}
+	if err != nil {
+		return op.Package{}, err
+	}
+	return op.Package{Name: pkg.Name, Version: pkg.Version}, nil
+}
+
+// Images pulls with pkg/images.
+type Images struct{ Puller *images.Puller }
+
+var _ op.Images = Images{}
+
+func (im Images) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) {
+	reqs := make([]images.Request, len(imgs))
+	for i, img := range imgs {
+		reqs[i] = images.Request{Name: img.Name, Ref: img.Ref}
+	}
+	res, err := im.Puller.Pull(ctx, reqs)
+	out := make([]op.Image, len(res))
+	for i, r := range res {
+		out[i] = op.Image{Name: r.Name, Digest: r.Digest, Pulled: r.Pulled}
+	}
+	for _, perm := range []error{images.ErrDigestMismatch, images.ErrInvalidRef, images.ErrNotPinned} {
+		if errors.Is(err, perm) {
+			return out, op.Permanent(err)
+		}
+	}
+	return out, err
+}
+
+// Units drives systemd through pkg/units and runs the plan's health
+// checks.
+type Units struct{ Manager *units.Manager }
+
+var _ op.Units = Units{}
+
+func (u Units) Reload(ctx context.Context) error               { return u.Manager.Reload(ctx) }
+func (u Units) Start(ctx context.Context, unit string) error   { return u.Manager.Start(ctx, unit) }
+func (u Units) Stop(ctx context.Context, unit string) error    { return u.Manager.Stop(ctx, unit) }
+func (u Units) Restart(ctx context.Context, unit string) error { return u.Manager.Restart(ctx, unit) }
+
+func (u Units) Check(ctx context.Context, h plan.Health) error {
+	if h.HTTP != "" {
+		return units.CheckHTTP(ctx, h.HTTP, h.Timeout.Duration)
+	}
+	return units.CheckExec(ctx, h.Exec, h.Timeout.Duration)
+}
+
+// Commands runs once-steps as child processes of the worker, with the
+// same exit-status and output handling as exec health checks.
+type Commands struct{}
+
+var _ op.Commands = Commands{}
+
+// Run runs argv once; the op's context bounds it.
+func (Commands) Run(ctx context.Context, argv []string) error {
+	return units.RunCommand(ctx, argv)
+}
+
+// Plans reads the installed plan, under Root when it is set (tests).
+type Plans struct{ Root string }
+
+var _ op.Plans = Plans{}
+
+func (p Plans) Load(context.Context) (plan.Plan, error) {
+	return plan.Load(filepath.Join("/", p.Root, plan.DefaultPath))
+}

@@ -1,0 +1,158 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/decide"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/op"
+)
+
+// Why a job's context was cancelled by the loop.
+var (
+	errStopped  = errors.New("worker: update stopped")
+	errShutdown = errors.New("worker: shutting down")
+)
+
+// job is one op running in the background while the loop keeps watching
+// etcd, so that a stop interrupts it at once.
+type job struct {
+	report model.WorkerStatus // as written when the step started
+	index  int
+	ctx    context.Context // its cause says why the loop cancelled it
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+	err    error // set before done is closed
+}
+
+// startJob runs the op of act.Step under its own timeout.
+func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.Cluster, act decide.WorkerAction, rep model.WorkerStatus) error {
+	t := op.Target{Update: *snap.Current, LRN: w.LRN, LeaderKey: w.Leader.Key()}
+	o, timeout, err := op.ForStep(*act.Step, t, w.Infra(cfg), w.PrepareTimeout)
+	if err != nil {
+		return w.fail(ctx, rep, act.StepIndex, op.Permanent(err))
+	}
+	jctx, cancel := context.WithCancelCause(ctx)
+	j := &job{report: rep, index: act.StepIndex, ctx: jctx, cancel: cancel, done: make(chan struct{})}
+	w.job = j
+	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
+	log.Info("step started", zap.Duration(keyTimeout, timeout))
+	go func() {
+		defer close(j.done)
+		p := &progress{w: w, report: rep}
+		stopBeat := p.heartbeat(jctx)
+		octx, cancelOp := context.WithTimeout(jctx, timeout)
+		j.err = op.Run(octx, o, func(c op.Command) {
+			log.Info("running", zap.String(keyCommand, c.Name))
+			p.say(jctx, c.Name)
+		})
+		cancelOp()
+		stopBeat()
+	}()
+	return nil
+}
+
+// reap records the result of a finished job.
+func (w *Worker) reap(ctx context.Context) error {
+	j := w.job
+	if j == nil {
+		return nil
+	}
+	select {
+	case <-j.done:
+	default:
+		return nil
+	}
+	w.job = nil
+	rep := j.report
+	switch cause := context.Cause(j.ctx); {
+	case j.err == nil:
+		w.failures = failures{}
+		w.Log.Info("step finished", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index))
+		rep.Step, rep.Message, rep.UpdatedAt = j.index+1, "", w.Now()
+		return w.report(ctx, rep)
+	case errors.Is(j.err, op.ErrRestart):
+		w.Log.Info("exiting to finish the self-update; systemd starts the new neco-worker", zap.Int64(keyUpdateID, rep.ID))
+		return op.ErrRestart
+	case errors.Is(cause, errStopped), errors.Is(cause, errShutdown):
+		w.Log.Warn("step interrupted", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
+		return nil
+	}
+	return w.fail(ctx, rep, j.index, j.err)
+}
+
+// fail records a failed attempt: retried after a pause, unless the error
+// is permanent or the attempts are used up, when the worker aborts.
+func (w *Worker) fail(ctx context.Context, rep model.WorkerStatus, index int, err error) error {
+	now := w.Now()
+	n := w.failures.add(rep.ID, index, now.Add(w.RetryPause))
+	rep.UpdatedAt = now
+	fields := []zap.Field{zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, index), zap.Error(err)}
+	if op.IsPermanent(err) || n >= w.Attempts {
+		rep.Cond, rep.Message = model.CondAborted, err.Error()
+		w.Log.Error("step failed; aborting the update", fields...)
+		return w.report(ctx, rep)
+	}
+	rep.Message = fmt.Sprintf("attempt %d of %d failed, retrying in %s: %v", n, w.Attempts, w.RetryPause, err)
+	w.Log.Warn("step failed; retrying", append(fields, zap.Duration(keyWait, w.RetryPause))...)
+	return w.report(ctx, rep)
+}
+
+// stopJob cancels the running job with cause and waits for it to return.
+// Its result is not recorded: the update was stopped, or we are exiting.
+func (w *Worker) stopJob(cause error) {
+	j := w.job
+	if j == nil {
+		return
+	}
+	j.cancel(cause)
+	<-j.done
+	w.job = nil
+	w.Log.Info("step interrupted", zap.Int64(keyUpdateID, j.report.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
+}
+
+// progress keeps the report of a running step fresh: the command it runs,
+// and a heartbeat so that a long pull is not mistaken for a hang.
+type progress struct {
+	w      *Worker
+	mu     sync.Mutex
+	report model.WorkerStatus
+}
+
+func (p *progress) say(ctx context.Context, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.report.Message, p.report.UpdatedAt = msg, p.w.Now()
+	if err := p.w.Store.PutWorkerStatus(ctx, p.w.LRN, p.report); err != nil && ctx.Err() == nil {
+		p.w.Log.Warn("progress report failed", zap.Error(err))
+	}
+}
+
+// heartbeat rewrites the report every Heartbeat until the returned stop.
+func (p *progress) heartbeat(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(p.w.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.mu.Lock()
+				msg := p.report.Message
+				p.mu.Unlock()
+				p.say(ctx, msg)
+			}
+		}
+	})
+	return func() { cancel(); wg.Wait() }
+}
