@@ -1,0 +1,190 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/deb"
+	"github.com/necoship/neco/pkg/deb/debtest"
+	"github.com/necoship/neco/pkg/etcdtest"
+	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/mirror"
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/notify"
+	"github.com/necoship/neco/pkg/plan"
+	"github.com/necoship/neco/pkg/releases"
+	"github.com/necoship/neco/pkg/storage"
+	"github.com/necoship/neco/pkg/updater"
+)
+
+var srv *etcdtest.Server
+
+func TestMain(m *testing.M) { os.Exit(etcdtest.Main(m, &srv)) }
+
+const sitePackage = "example-site"
+
+// site is one data center in a test: a release mirror, a namespaced etcd
+// with cluster config, a real neco-updater leader, and workers, each with
+// its own dpkg root.
+type site struct {
+	t         *testing.T
+	st        *storage.Storage
+	mirrorDir string
+	debDir    string
+	log       *zap.Logger
+	events    *unitEvents
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	debtest.NeedDpkg(t)
+	s := &site{t: t, st: storage.New(srv.Client(t), etcdtest.Prefix(t)), mirrorDir: t.TempDir(), debDir: t.TempDir(),
+		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}}
+	api := httptest.NewServer(mirror.NewServer(s.mirrorDir, mirror.ServerOptions{}))
+	t.Cleanup(api.Close)
+	for k, v := range map[string]string{
+		"env": "production", "github-repo": "example/site", "github-api-url": api.URL + "/", "worker-timeout": "2m",
+	} {
+		if err := s.st.PutConfig(context.Background(), k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+// release is what publish puts in the mirror.
+type release struct {
+	version string
+	plan    string // plan.yaml; "" = a plan with only the version
+	// corrupt publishes a SHA256SUMS that does not match the package.
+	corrupt bool
+}
+
+// publish builds the site package of r with dpkg-deb and publishes it.
+func (s *site) publish(r release) {
+	s.t.Helper()
+	pl := r.plan
+	if pl == "" {
+		pl = "version: " + r.version + "\n"
+	}
+	path := debtest.Build(s.t, s.debDir, debtest.Spec{Name: sitePackage, Version: r.version, Files: map[string]string{
+		strings.TrimPrefix(plan.DefaultPath, "/"): pl,
+		"usr/share/" + sitePackage + "/version":   r.version + "\n",
+	}})
+	req := mirror.PublishRequest{Repo: "example/site", Tag: "release-" + r.version, Files: []string{path}}
+	if r.corrupt {
+		sums := filepath.Join(s.t.TempDir(), mirror.ChecksumsName)
+		bad := fmt.Sprintf("%064x  %s\n", 1, filepath.Base(path))
+		if err := os.WriteFile(sums, []byte(bad), 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+		req.Files = append(req.Files, sums)
+	}
+	if _, err := mirror.Publish(s.mirrorDir, req); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// join registers boot servers.
+func (s *site) join(lrns ...int) {
+	s.t.Helper()
+	for _, l := range lrns {
+		if err := s.st.PutBootserver(context.Background(), model.Bootserver{LRN: l, Hostname: fmt.Sprintf("boot-%d", l), JoinedAt: time.Now()}); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Notify(config.Cluster, notify.Event) {}
+
+// runUpdater runs a real neco-updater leader until the test ends.
+func (s *site) runUpdater() {
+	s.t.Helper()
+	client := srv.Client(s.t)
+	st := storage.New(client, s.st.Prefix())
+	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: "updater", TTL: time.Second, Logger: s.log})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log), Notifier: nopNotifier{},
+		Trigger: releases.NewTrigger(), Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond}
+	s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+}
+
+// background runs fn until stop is called or the test ends. A test that
+// calls stop checks its error; one left to the cleanup must be nil.
+func (s *site) background(name string, fn func(ctx context.Context) error) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fn(ctx) }()
+	var once sync.Once
+	var err error
+	stop := func() error {
+		once.Do(func() {
+			cancel()
+			err = <-done
+			if errors.Is(err, context.Canceled) {
+				err = nil
+			}
+		})
+		return err
+	}
+	var stoppedByTest bool
+	s.t.Cleanup(func() {
+		if !stoppedByTest {
+			if err := stop(); err != nil {
+				s.t.Errorf("%s: %v", name, err)
+			}
+		}
+	})
+	return func() error { stoppedByTest = true; return stop() }
+}
+
+// waitFor polls snapshots until cond holds.
+func (s *site) waitFor(what string, timeout time.Duration, cond func(model.Snapshot) bool) model.Snapshot {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		snap, err := s.st.Snapshot(context.Background())
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if cond(snap) {
+			return snap
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("timed out waiting for %s; current %+v, workers %+v, finished %+v", what, snap.Current, snap.Workers, snap.Finished)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func ended(s model.Snapshot) bool { return s.Finished != nil }
+
+// installed reports the version of the site package in a worker's root.
+func installedVersion(t *testing.T, root string) (string, bool) {
+	t.Helper()
+	i, err := deb.New(deb.Options{Root: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok, err := i.Installed(context.Background(), sitePackage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.String(), ok
+}
