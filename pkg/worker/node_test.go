@@ -74,11 +74,13 @@ func (f *fakeUnits) job(ctx context.Context, verb, unit string) error {
 	return nil
 }
 
-func (f *fakeUnits) Reload(context.Context) error                 { return nil }
-func (f *fakeUnits) Start(ctx context.Context, u string) error    { return f.job(ctx, "start", u) }
-func (f *fakeUnits) Stop(ctx context.Context, u string) error     { return f.job(ctx, "stop", u) }
-func (f *fakeUnits) Restart(ctx context.Context, u string) error  { return f.job(ctx, "restart", u) }
-func (f *fakeUnits) Check(ctx context.Context, h plan.Health) error { return f.job(ctx, "check", h.HTTP) }
+func (f *fakeUnits) Reload(context.Context) error                { return nil }
+func (f *fakeUnits) Start(ctx context.Context, u string) error   { return f.job(ctx, "start", u) }
+func (f *fakeUnits) Stop(ctx context.Context, u string) error    { return f.job(ctx, "stop", u) }
+func (f *fakeUnits) Restart(ctx context.Context, u string) error { return f.job(ctx, "restart", u) }
+func (f *fakeUnits) Check(ctx context.Context, h plan.Health) error {
+	return f.job(ctx, "check", h.HTTP)
+}
 
 // node is one boot server of a site: its own dpkg root and counters.
 type node struct {

@@ -1,0 +1,152 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/op"
+	"github.com/necoship/neco/pkg/plan"
+)
+
+// A package that does not match SHA256SUMS is refused before dpkg sees it:
+// nothing is installed, the worker reports aborted with the reason at
+// once (no retries: it cannot get better), and the updater ends the update.
+func TestChecksumMismatchAbortsBeforeInstall(t *testing.T) {
+	s := newSite(t)
+	s.publish(release{version: "2026.11.23-1", corrupt: true})
+	s.join(0)
+	n := s.newNode(0)
+	s.run(n)
+	s.runUpdater()
+	snap := s.waitFor("the update to end", 30*time.Second, ended)
+
+	if snap.Finished.Result != model.ResultAborted {
+		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
+	}
+	w := snap.Workers[0]
+	if w.Cond != model.CondAborted || !strings.Contains(w.Message, "sha256 mismatch") {
+		t.Errorf("worker reported %+v, want aborted saying sha256 mismatch", w)
+	}
+	if strings.Contains(w.Message, "attempt") {
+		t.Errorf("worker retried a checksum mismatch: %q", w.Message)
+	}
+	if _, ok := installedVersion(t, n.root); ok {
+		t.Error("the site package is installed")
+	}
+	if got := n.dpkgInstalls.Load(); got != 0 {
+		t.Errorf("dpkg -i ran %d times, want never", got)
+	}
+}
+
+// gatedImages blocks the first Pull until its context ends: the worker is
+// "killed" while pulling, after the install.
+type gatedImages struct {
+	reached chan struct{}
+	pulls   atomic.Int64
+}
+
+func (g *gatedImages) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) {
+	if g.pulls.Add(1) == 1 {
+		close(g.reached)
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	out := make([]op.Image, len(imgs))
+	for i, img := range imgs {
+		out[i] = op.Image{Name: img.Name, Digest: img.Digest(), Pulled: true}
+	}
+	return out, nil
+}
+
+// A worker stopped between install and pull (its process gone: nothing
+// reported on the way out) resumes from etcd in a new process and finishes
+// without running dpkg again.
+func TestResumeAfterKillBetweenInstallAndPull(t *testing.T) {
+	s := newSite(t)
+	const v = "2026.11.23-1"
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	s.publish(release{version: v, plan: "version: " + v + "\nimages:\n  - {name: app, ref: \"registry.example/app:1@" + digest + "\"}\n"})
+	s.join(0)
+	n := s.newNode(0)
+	gate := &gatedImages{reached: make(chan struct{})}
+	n.images = gate
+	stop := s.run(n)
+	s.runUpdater()
+	select {
+	case <-gate.reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the worker never reached the image pull")
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("first worker: %v", err)
+	}
+	if got := n.dpkgInstalls.Load(); got != 1 {
+		t.Fatalf("dpkg -i ran %d times before the kill, want 1", got)
+	}
+	before, err := s.st.Snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := before.Workers[0]; w.Step != 0 || w.Cond != model.CondRunning {
+		t.Fatalf("after the kill the report is %+v, want step 0 running", w)
+	}
+
+	s.run(n) // the new process
+	snap := s.waitFor("the update to end", 30*time.Second, ended)
+	if snap.Finished.Result != model.ResultCompleted {
+		t.Fatalf("update ended %s: %s", snap.Finished.Result, snap.Finished.Message)
+	}
+	if got := n.dpkgInstalls.Load(); got != 1 {
+		t.Errorf("dpkg -i ran %d times in all, want 1: the resumed worker reinstalled", got)
+	}
+	if got := gate.pulls.Load(); got != 2 {
+		t.Errorf("pulls = %d, want the interrupted one and the resumed one", got)
+	}
+	inst, _, err := s.st.ListInstalled(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Images["app"] != digest || inst.Debs[sitePackage].String() != v {
+		t.Errorf("install records = %+v", inst)
+	}
+}
+
+// A failing step is retried, its report saying which attempt failed and
+// why, then the worker aborts.
+func TestFailingStepRetriedThenAborted(t *testing.T) {
+	s := newSite(t)
+	const v = "2026.11.23-1"
+	s.publish(release{version: v, plan: "version: " + v + "\nimages:\n  - {name: app, ref: \"registry.example/app:1@sha256:" + strings.Repeat("cd", 32) + "\"}\n"})
+	s.join(0)
+	n := s.newNode(0)
+	errDown := errors.New("registry down")
+	var pulls atomic.Int64
+	n.images = imagesFunc(func(context.Context, []plan.Image) ([]op.Image, error) {
+		pulls.Add(1)
+		return nil, errDown
+	})
+	s.run(n)
+	s.runUpdater()
+	snap := s.waitFor("the update to end", 30*time.Second, ended)
+	if snap.Finished.Result != model.ResultAborted {
+		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
+	}
+	if w := snap.Workers[0]; w.Cond != model.CondAborted || !strings.Contains(w.Message, "registry down") {
+		t.Errorf("worker reported %+v", w)
+	}
+	if got := pulls.Load(); got != defaultAttempts {
+		t.Errorf("pull tried %d times, want %d", got, defaultAttempts)
+	}
+	if got := n.dpkgInstalls.Load(); got != 1 {
+		t.Errorf("dpkg -i ran %d times over the attempts, want 1", got)
+	}
+}
+
+type imagesFunc func(ctx context.Context, imgs []plan.Image) ([]op.Image, error)
+
+func (f imagesFunc) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) { return f(ctx, imgs) }
