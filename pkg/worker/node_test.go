@@ -93,6 +93,8 @@ type node struct {
 	images      op.Images
 	necoVersion model.Version
 	hold        time.Duration // how long each systemd job takes
+	// exited is closed when the last run's worker loop returned by itself.
+	exited <-chan struct{}
 }
 
 func (s *site) newNode(lrn int) *node {
@@ -103,7 +105,7 @@ func (s *site) newNode(lrn int) *node {
 func (n *node) installer(t *testing.T, counter *atomic.Int64) *deb.Installer {
 	t.Helper()
 	run := func(ctx context.Context, argv []string) ([]byte, []byte, error) {
-		if slices.Contains(argv, "-i") {
+		if counter != nil && slices.Contains(argv, "-i") {
 			counter.Add(1)
 		}
 		return deb.Exec(ctx, argv)
@@ -141,8 +143,9 @@ func (s *site) run(n *node) (stop func() error) {
 			}
 		},
 	}
-	stopLeader := s.background(fmt.Sprintf("worker leader %d", n.lrn), func(ctx context.Context) error { return el.Run(ctx, lead.Lead) })
-	stopWorker := s.background(fmt.Sprintf("worker %d", n.lrn), w.Run)
+	stopLeader, _ := s.background(fmt.Sprintf("worker leader %d", n.lrn), func(ctx context.Context) error { return el.Run(ctx, lead.Lead) })
+	stopWorker, exited := s.background(fmt.Sprintf("worker %d", n.lrn), w.Run)
+	n.exited = exited
 	return func() error {
 		err := stopWorker()
 		if lerr := stopLeader(); err == nil {

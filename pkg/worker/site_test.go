@@ -122,18 +122,20 @@ func (s *site) runUpdater() {
 	}
 	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log), Notifier: nopNotifier{},
 		Trigger: releases.NewTrigger(), Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond}
-	s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
 }
 
-// background runs fn until stop is called or the test ends. A test that
-// calls stop checks its error; one left to the cleanup must be nil.
-func (s *site) background(name string, fn func(ctx context.Context) error) func() error {
+// background runs fn until stop is called or the test ends; exited is
+// closed when fn returns by itself. A test that calls stop checks its
+// error; one left to the cleanup must be nil.
+func (s *site) background(name string, fn func(ctx context.Context) error) (stop func() error, exited <-chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- fn(ctx) }()
+	ended := make(chan struct{})
+	go func() { done <- fn(ctx); close(ended) }()
 	var once sync.Once
 	var err error
-	stop := func() error {
+	stopOnce := func() error {
 		once.Do(func() {
 			cancel()
 			err = <-done
@@ -146,12 +148,12 @@ func (s *site) background(name string, fn func(ctx context.Context) error) func(
 	var stoppedByTest bool
 	s.t.Cleanup(func() {
 		if !stoppedByTest {
-			if err := stop(); err != nil {
+			if err := stopOnce(); err != nil {
 				s.t.Errorf("%s: %v", name, err)
 			}
 		}
 	})
-	return func() error { stoppedByTest = true; return stop() }
+	return func() error { stoppedByTest = true; return stopOnce() }, ended
 }
 
 // waitFor polls snapshots until cond holds.
