@@ -149,4 +149,40 @@ func TestFailingStepRetriedThenAborted(t *testing.T) {
 
 type imagesFunc func(ctx context.Context, imgs []plan.Image) ([]op.Image, error)
 
-func (f imagesFunc) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) { return f(ctx, imgs) }
+func (f imagesFunc) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) {
+	return f(ctx, imgs)
+}
+
+// neco update abort interrupts the step a worker is in, at once, and the
+// worker starts nothing more.
+func TestAbortInterruptsRunningStep(t *testing.T) {
+	s := newSite(t)
+	const v = "2026.11.23-1"
+	s.publish(release{version: v, plan: "version: " + v + "\nservices:\n  - {unit: slow.service, strategy: anytime, timeout: 1h}\n  - {unit: next.service, strategy: anytime}\n"})
+	s.join(0)
+	n := s.newNode(0)
+	n.hold = time.Hour // the restart hangs until cancelled
+	s.run(n)
+	s.runUpdater()
+	s.waitFor("the restart to start", 30*time.Second, func(snap model.Snapshot) bool {
+		return snap.Workers[0].StepName == "restart slow.service (anytime)" && snap.Workers[0].Step == 1
+	})
+	if _, err := s.st.AbortUpdate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.events.of("interrupted restart", "slow.service")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the running restart was not interrupted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	snap := s.waitFor("the update to end", 30*time.Second, ended)
+	if snap.Finished.Result != model.ResultAborted {
+		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
+	}
+	time.Sleep(300 * time.Millisecond) // a few worker ticks
+	if got := s.events.of("restart", "next.service"); len(got) != 0 {
+		t.Errorf("the worker went on to the next step after the abort: %v", got)
+	}
+}

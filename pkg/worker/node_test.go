@@ -68,6 +68,7 @@ var _ op.Units = (*fakeUnits)(nil)
 func (f *fakeUnits) job(ctx context.Context, verb, unit string) error {
 	start := time.Now()
 	if err := backoff.Sleep(ctx, f.hold); err != nil {
+		f.events.add(unitEvent{LRN: f.lrn, Verb: "interrupted " + verb, Unit: unit, Start: start, End: time.Now()})
 		return err
 	}
 	f.events.add(unitEvent{LRN: f.lrn, Verb: verb, Unit: unit, Start: start, End: time.Now()})
