@@ -31,7 +31,6 @@ func Prepare(t Target, inf Infra) Op {
 	p.then(
 		Command{Name: "download the site package of " + t.Update.Tag, Run: p.fetchSite},
 		Command{Name: "install the site package " + v.String(), Run: p.installSite},
-		Command{Name: "reload systemd units", Run: inf.Units.Reload},
 		Command{Name: "read the plan of " + v.String(), Run: p.readPlan},
 	)
 	return p
@@ -60,7 +59,9 @@ func (p *prepare) installSite(ctx context.Context) error {
 
 // readPlan reads the plan the site package installed and queues what it
 // asks for: a self-update first (the new neco may understand the plan
-// better), then the extra packages, then the images.
+// better), then the extra packages, then the images, then a daemon-reload
+// when the plan restarts units (the packages may have changed their unit
+// files; a plan without services needs no systemd at all).
 func (p *prepare) readPlan(ctx context.Context) error {
 	pl, err := p.inf.Plans.Load(ctx)
 	if err != nil {
@@ -82,6 +83,9 @@ func (p *prepare) readPlan(ctx context.Context) error {
 	}
 	if len(pl.Images) > 0 {
 		p.then(Command{Name: fmt.Sprintf("pull %d images", len(pl.Images)), Run: p.pullImages})
+	}
+	if len(pl.Services) > 0 {
+		p.then(Command{Name: "reload systemd units", Run: p.inf.Units.Reload})
 	}
 	return nil
 }

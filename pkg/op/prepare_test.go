@@ -76,7 +76,6 @@ var prepareHead = []string{
 	"fetch site release-2026.11.23-2",
 	"install site.deb downgrade=false",
 	"record 3 deb site=2026.11.23-2",
-	"daemon-reload",
 	"load plan",
 }
 
@@ -95,11 +94,15 @@ func TestPrepare(t *testing.T) {
 		{name: "fresh install: extra deb, no neco deb (satisfied), images", plan: fixturePlan(needsNeco(">=", "1.0")),
 			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0",
 				"pull a,b", "record 3 image a=sha256:aa", "record 3 image b=sha256:bb"}},
+		{name: "services: systemd reloads after the packages", plan: fixturePlan(func(p *plan.Plan) {
+			p.Debs, p.Images = nil, nil
+			p.Services = []plan.Service{{Unit: "a.service", Strategy: plan.StrategyAnytime}}
+		}), want: []string{"daemon-reload"}},
 		{name: "no requirement: the neco deb is not installed", plan: fixturePlan(),
 			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0",
 				"pull a,b", "record 3 image a=sha256:aa", "record 3 image b=sha256:bb"}},
 		{name: "rollback allows downgrades", reason: model.ReasonRollback, plan: fixturePlan(func(p *plan.Plan) { p.Images = nil }),
-			head: []string{"fetch site release-2026.11.23-2", "install site.deb downgrade=true", "record 3 deb site=2026.11.23-2", "daemon-reload", "load plan"},
+			head: []string{"fetch site release-2026.11.23-2", "install site.deb downgrade=true", "record 3 deb site=2026.11.23-2", "load plan"},
 			want: []string{"fetch deb tool", "install tool.deb downgrade=true", "record 3 deb tool=1.0"}},
 		{name: "self-update first, then restart", plan: fixturePlan(needsNeco(">=", "1.2.0")),
 			want: []string{"installed? neco", "fetch deb neco", "install self neco.deb", "record 3 deb neco=1.2.0"}, err: ErrRestart},

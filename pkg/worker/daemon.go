@@ -32,8 +32,9 @@ type DaemonOptions struct {
 	Log         *zap.Logger
 }
 
-// RunDaemon is neco-worker: it connects to etcd, systemd and containerd,
-// campaigns for leader/worker/ (once-steps) and runs the loop. It returns
+// RunDaemon is neco-worker: it connects to etcd (to systemd and containerd
+// when a step first needs them), campaigns for leader/worker/ (once-steps)
+// and runs the loop. It returns
 // nil when ctx ends, op.ErrRestart after a self-update (the caller exits
 // and systemd starts the new binary), or the error that stopped it.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
@@ -44,20 +45,10 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	defer client.Close()
 	st := storage.New(client, o.Local.Etcd.Prefix)
-	mgr, err := units.Connect(ctx, units.Options{BusAddress: wc.SystemdBus})
-	if err != nil {
-		return quiet(ctx, err)
-	}
-	defer mgr.Close()
-	puller, err := images.New(ctx, images.Options{
-		Address: wc.ContainerdAddress, Namespace: wc.ContainerdNamespace, Snapshotter: wc.Snapshotter,
-		PlainHTTP: wc.PlainHTTPRegistries, Mirrors: wc.RegistryMirrors, Logger: log.Named("images"),
-	})
-	if err != nil {
-		return quiet(ctx, err)
-	}
-	defer puller.Close()
-	pkgs, err := packages(wc, mgr)
+	sd, ctrd := connectors(wc, log)
+	defer sd.Close()
+	defer ctrd.Close()
+	pkgs, err := packages(wc, sd)
 	if err != nil {
 		return err
 	}
@@ -72,7 +63,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
-				Images: Images{Puller: puller}, Units: Units{Manager: mgr}, Commands: Commands{},
+				Images: lazyImages{ctrd}, Units: lazyUnits{sd}, Commands: Commands{},
 				Plans: Plans{Root: wc.Root}, Records: st, NecoVersion: o.NecoVersion,
 				CacheDir: filepath.Join(o.Local.DataDir, "cache"),
 			}
@@ -89,16 +80,42 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	return quiet(ctx, g.Wait())
 }
 
+// connectors return the lazily made connections to systemd and containerd.
+func connectors(wc config.Worker, log *zap.Logger) (*lazy[Units], *lazy[Images]) {
+	sd := &lazy[Units]{
+		connect: func(ctx context.Context) (Units, error) {
+			m, err := units.Connect(ctx, units.Options{BusAddress: wc.SystemdBus})
+			return Units{Manager: m}, err
+		},
+		close: func(u Units) { u.Manager.Close() },
+	}
+	ctrd := &lazy[Images]{
+		connect: func(ctx context.Context) (Images, error) {
+			p, err := images.New(ctx, images.Options{
+				Address: wc.ContainerdAddress, Namespace: wc.ContainerdNamespace, Snapshotter: wc.Snapshotter,
+				PlainHTTP: wc.PlainHTTPRegistries, Mirrors: wc.RegistryMirrors, Logger: log.Named("images"),
+			})
+			return Images{Puller: p}, err
+		},
+		close: func(im Images) { im.Puller.Close() },
+	}
+	return sd, ctrd
+}
+
 // packages builds the installers: the self-update one runs dpkg -i as a
 // transient unit, outside neco-worker's cgroup, so that the package's prerm
 // stopping neco-worker does not kill dpkg halfway.
-func packages(wc config.Worker, mgr *units.Manager) (Packages, error) {
+func packages(wc config.Worker, sd *lazy[Units]) (Packages, error) {
 	inst, err := deb.New(deb.Options{Root: wc.Root})
 	if err != nil {
 		return Packages{}, err
 	}
 	self, err := deb.New(deb.Options{Root: wc.Root, RunInstall: func(ctx context.Context, argv []string) ([]byte, []byte, error) {
-		return nil, nil, mgr.RunTransient(ctx, wc.SelfUpdateUnit, argv)
+		u, err := sd.get(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, u.Manager.RunTransient(ctx, wc.SelfUpdateUnit, argv)
 	}})
 	if err != nil {
 		return Packages{}, err
