@@ -4,11 +4,11 @@
 # The demo runs a single-server site with real parts: it builds site
 # packages with dpkg-deb, publishes them as releases to a neco mirror served
 # on loopback, asks neco which release each env would take, then starts
-# neco-updater (with its embedded etcd), configures the cluster with
-# `neco config`, registers three boot servers and shows the update it
-# starts with `neco status`, an abort, the history and a recover. It grows
-# into the three-boot-server site of the dctest issue (docs/dctest.md) as
-# the worker lands.
+# neco-updater (with its embedded etcd) and three neco-workers (each
+# installing into a dpkg root of its own), configures the cluster with
+# `neco config`, and follows the update to its end with `neco status`. Units
+# and images need systemd and containerd per server: that is the
+# three-boot-server site of the dctest issue.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,7 @@ API=http://127.0.0.1:$PORT/
 REPO=example/site
 NECO=$PWD/bin/neco
 UPDATER=$PWD/bin/neco-updater
+WORKER=$PWD/bin/neco-worker
 ETCD_PORT=${NECO_DEMO_ETCD_PORT:-12379}
 export NECO_CONFIG=$STATE/config.yml
 
@@ -25,7 +26,7 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 down() {
   local p
-  for p in updater mirror; do
+  for p in worker-0 worker-1 worker-2 updater mirror; do
     if [[ -f $STATE/$p.pid ]]; then
       kill "$(cat "$STATE/$p.pid")" 2>/dev/null || true
       # The updater resigns and stops its embedded etcd: let it finish.
@@ -61,6 +62,27 @@ CFG
   until_status "updater leader"
 }
 
+# start_worker LRN: a neco-worker for boot server LRN. Its packages go into
+# a dpkg root of its own ($STATE/boot-LRN/root, worker.root) so that three
+# "servers" share this machine without touching its real dpkg database.
+start_worker() {
+  local lrn=$1 dir=$STATE/boot-$1
+  mkdir -p "$dir/root/var/lib/dpkg/"{info,updates,triggers}
+  touch "$dir/root/var/lib/dpkg/"{status,available}
+  cat > "$dir/config.yml" <<CFG
+lrn: $lrn
+etcd:
+  prefix: /neco/
+  embedded-client-url: http://127.0.0.1:$ETCD_PORT
+  embedded-peer-url: http://127.0.0.1:$((ETCD_PORT + 1))
+data-dir: $dir
+worker:
+  root: $dir/root
+CFG
+  setsid "$WORKER" --config "$dir/config.yml" --name "boot-$lrn" </dev/null >"$STATE/worker-$lrn.log" 2>&1 &
+  echo $! > "$STATE/worker-$lrn.pid"
+}
+
 # site_package VERSION: a real Debian package carrying the release plan.
 site_package() {
   local v=$1 root=$STATE/src/site_$1
@@ -74,8 +96,8 @@ Description: example site release for the neco demo
 CTL
   cat > "$root/usr/share/neco/plan.yaml" <<PLAN
 version: $v
-services:
-  - {unit: example-site.service, strategy: rolling, max-unavailable: 1}
+once:
+  - {name: announce, exec: [/bin/sh, -c, "echo {{.Version}} >> $STATE/once.log"]}
 PLAN
   echo "$v" > "$root/usr/lib/example-site/VERSION"
   dpkg-deb --root-owner-group --build "$root" "$STATE/pkgs/example-site_${v}_amd64.deb" >/dev/null
@@ -119,8 +141,8 @@ up() {
 
   say "Starting neco-updater with an embedded etcd (no endpoints in $NECO_CONFIG)"
   start_updater
-  say "Registering three boot servers (env is still test: nothing starts)"
-  for lrn in 0 1 2; do "$NECO" join "$lrn" --hostname "boot-$lrn"; done
+  say "Registering three boot servers and starting a neco-worker for each (env is still test: nothing starts)"
+  for lrn in 0 1 2; do "$NECO" join "$lrn" --hostname "boot-$lrn"; start_worker "$lrn"; done
 
   say "Configuring the cluster with neco config (stored in etcd; no restart needed)"
   "$NECO" config set github-repo "$REPO"
@@ -131,23 +153,24 @@ up() {
   "$NECO" config list
   "$NECO" config set env staging
 
-  say "env staging: the updater starts an update to the staging pick"
-  until_status "running for"
+  say "env staging: the updater starts an update; each worker downloads, verifies and installs the site package"
+  until_status "completed after"
   "$NECO" status
-
-  say "No neco-worker runs yet (issue 4), so nothing reports: abort, look at the history, recover"
-  "$NECO" update abort
-  until_status "aborted after"
   "$NECO" history
-  "$NECO" recover
-  until_status "update 2:"
-  "$NECO" status | head -n 3
 
-  say "Done. The mirror serves on $API, neco-updater runs (log: $STATE/updater.log)"
+  say "What the workers did: the package in each server's dpkg root, the once-step run once"
+  for lrn in 0 1 2; do
+    printf 'boot-%s: ' "$lrn"
+    dpkg-query --admindir="$STATE/boot-$lrn/root/var/lib/dpkg" -W example-site
+  done
+  printf 'once.log: %s\n' "$(tr '\n' ' ' < "$STATE/once.log")"
+
+  say "Done. The mirror serves on $API; neco-updater and three neco-workers run (logs: $STATE/*.log)"
   cat <<EOF2
   Try:      NECO_CONFIG=$NECO_CONFIG $NECO status --watch
             $NECO releases --repo $REPO --api-url $API --json
   Publish:  $NECO mirror publish --dir $STATE/mirror --repo $REPO --tag release-2026.11.26-1 --prerelease FILE.deb
+            (a site package with usr/share/neco/plan.yaml of its version; the updater picks it up within 10s)
   Stop:     make demo-down
 EOF2
 }
