@@ -87,6 +87,25 @@ func (p *prepare) readPlan(ctx context.Context) error {
 	if len(pl.Services) > 0 {
 		p.then(Command{Name: "reload systemd units", Run: p.inf.Units.Reload})
 	}
+	p.then(Command{Name: "remove the downloads of other versions", Run: p.pruneCache})
+	return nil
+}
+
+// pruneCache removes what earlier updates downloaded: packages are
+// verified again on every download, so an old copy is never reused, and
+// kept it would only fill the disk release after release.
+func (p *prepare) pruneCache(context.Context) error {
+	entries, err := os.ReadDir(p.inf.CacheDir)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	for _, e := range entries {
+		if path := filepath.Join(p.inf.CacheDir, e.Name()); path != p.dir {
+			if err := os.RemoveAll(path); err != nil {
+				return fmt.Errorf("cache: %w", err)
+			}
+		}
+	}
 	return nil
 }
 

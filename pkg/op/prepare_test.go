@@ -3,6 +3,8 @@ package op
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,7 +46,7 @@ func needsNeco(op string, v string) func(*plan.Plan) {
 
 // newInfra returns fakes that succeed: Install reports the package named
 // by the file (site.deb -> site at the target version).
-func newInfra(c *calls, p plan.Plan) Infra {
+func newInfra(t *testing.T, c *calls, p plan.Plan) Infra {
 	pkgs := &fakePackages{c: c,
 		install: func(path string, _ bool) (Package, error) {
 			switch base(path) {
@@ -68,7 +70,7 @@ func newInfra(c *calls, p plan.Plan) Infra {
 		}},
 		Commands: &fakeCommands{c: c}, Records: &fakeRecords{c: c},
 		Plans:       &fakePlans{c: c, load: func() (plan.Plan, error) { return p, nil }},
-		NecoVersion: model.MustParseVersion("1.1.0"), CacheDir: "/cache",
+		NecoVersion: model.MustParseVersion("1.1.0"), CacheDir: t.TempDir(),
 	}
 }
 
@@ -134,9 +136,13 @@ func TestPrepare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &calls{}
-			inf := newInfra(c, tt.plan)
+			inf := newInfra(t, c, tt.plan)
 			if tt.infra != nil {
 				tt.infra(&inf)
+			}
+			old := filepath.Join(inf.CacheDir, v1.String())
+			if err := os.MkdirAll(old, 0o755); err != nil {
+				t.Fatal(err)
 			}
 			reason := tt.reason
 			if reason == "" {
@@ -152,6 +158,10 @@ func TestPrepare(t *testing.T) {
 				t.Errorf("err = %v", err)
 			case tt.err != nil && IsPermanent(err):
 				t.Errorf("err = %v is permanent; want it retried", err)
+			}
+			_, statErr := os.Stat(old)
+			if kept, failed := statErr == nil, tt.perm || tt.err != nil; kept != failed {
+				t.Errorf("downloads of %s kept: %t; want them removed exactly when prepare succeeds", v1, kept)
 			}
 			head := tt.head
 			if head == nil {

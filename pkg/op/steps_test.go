@@ -64,7 +64,7 @@ func TestStepOps(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &calls{}
-			inf := newInfra(c, fixturePlan())
+			inf := newInfra(t, c, fixturePlan())
 			inf.Units.(*fakeUnits).err = tt.unitErr
 			inf.Commands.(*fakeCommands).run = func([]string) error { return tt.runErr }
 			tgt := tt.target

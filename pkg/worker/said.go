@@ -15,6 +15,7 @@ const (
 	keyStepName = "step_name"
 	keyCommand  = "command"
 	keyReason   = "reason"
+	keyAction   = "action"
 	keyTimeout  = "timeout"
 	keyWait     = "wait"
 	keyLRN      = "lrn"
@@ -39,7 +40,7 @@ func (s *said) reason(log *zap.Logger, act decide.WorkerAction) {
 		return
 	}
 	s.idle = act.Reason
-	log.Info(act.Reason, zap.String(keyReason, string(act.Kind)))
+	log.Info(act.Reason, zap.String(keyAction, string(act.Kind)))
 }
 
 // error logs a failed round; the same message at most once a minute.
