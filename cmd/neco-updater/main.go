@@ -33,27 +33,16 @@ func main() {
 }
 
 func run(configPath, name string) int {
-	local, err := config.LoadLocal(configPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "neco-updater: %v\n", err)
-		return 2
+	p, code := daemon.Setup("neco-updater", configPath, name)
+	if code != 0 {
+		return code
 	}
-	log, err := daemon.NewLogger(os.Stderr, local.LogLevel)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "neco-updater: %v\n", err)
-		return 2
-	}
+	local, log := p.Local, p.Log
 	defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
-	if name == "" {
-		if name, err = os.Hostname(); err != nil {
-			log.Error("hostname", zap.Error(err))
-			return 1
-		}
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-updater starting", zap.String("version", buildinfo.Version), zap.Int("lrn", local.LRN))
-	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: name, Log: log}); err != nil {
+	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: p.Name, Log: log}); err != nil {
 		log.Error("neco-updater stopped", zap.Error(err))
 		return 1
 	}

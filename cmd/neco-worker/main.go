@@ -39,23 +39,12 @@ func main() {
 }
 
 func run(configPath, name string) int {
-	local, err := config.LoadLocal(configPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "neco-worker: %v\n", err)
-		return 2
+	p, code := daemon.Setup("neco-worker", configPath, name)
+	if code != 0 {
+		return code
 	}
-	log, err := daemon.NewLogger(os.Stderr, local.LogLevel)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "neco-worker: %v\n", err)
-		return 2
-	}
+	local, log := p.Local, p.Log
 	defer log.Sync() //nolint:errcheck // nothing to do about a failed flush at exit
-	if name == "" {
-		if name, err = os.Hostname(); err != nil {
-			log.Error("hostname", zap.Error(err))
-			return 1
-		}
-	}
 	// A binary built without a version meets no plan requirement, so a
 	// plan with one would make it update itself: say so up front.
 	necoVersion, err := model.ParseVersion(buildinfo.Version)
@@ -65,7 +54,7 @@ func run(configPath, name string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-worker starting", zap.String("version", buildinfo.String()), zap.Int("lrn", local.LRN))
-	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: name, NecoVersion: necoVersion, Log: log})
+	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: p.Name, NecoVersion: necoVersion, Log: log})
 	switch {
 	case errors.Is(err, op.ErrRestart):
 		log.Info("neco-worker exits to run the updated binary")

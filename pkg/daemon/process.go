@@ -1,0 +1,42 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+
+	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/config"
+)
+
+// Process is what neco-updater and neco-worker set up before anything
+// else: the local config, the logger, and the name they campaign under.
+type Process struct {
+	Local config.Local
+	Log   *zap.Logger
+	Name  string
+}
+
+// Setup loads the local config at configPath and makes the JSON logger at
+// its level; name defaults to the hostname. What fails before the logger
+// exists goes to stderr, prefixed with prog. On failure it returns the exit
+// status: 2 for a configuration the operator must fix, 1 otherwise.
+func Setup(prog, configPath, name string) (Process, int) {
+	local, err := config.LoadLocal(configPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+		return Process{}, 2
+	}
+	log, err := NewLogger(os.Stderr, local.LogLevel)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+		return Process{}, 2
+	}
+	if name == "" {
+		if name, err = os.Hostname(); err != nil {
+			log.Error("hostname", zap.Error(err))
+			return Process{}, 1
+		}
+	}
+	return Process{Local: local, Log: log, Name: name}, 0
+}
