@@ -6,31 +6,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"go.etcd.io/etcd/client/v3/concurrency"
 
 	"github.com/necoship/neco/pkg/model"
 )
 
-// workerLeader campaigns on leader/worker/ and returns the election key
-// and a function that ends the session (and the leadership).
-func workerLeader(t *testing.T, s *Storage) (string, func()) {
-	t.Helper()
-	sess, err := concurrency.NewSession(s.client, concurrency.WithTTL(30))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sess.Close() })
-	e := concurrency.NewElection(sess, s.LeaderWorkerKey())
-	if err := e.Campaign(testContext(t), "boot-1"); err != nil {
-		t.Fatal(err)
-	}
-	return e.Key(), func() { sess.Close() }
-}
-
 func TestContentRecords(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
-	key, resign := workerLeader(t, s)
+	key, sess := campaignOn(t, s.client, s.LeaderWorkerKey(), "boot-1")
+	resign := func() { sess.Close() }
 	start := func(name string, v model.Version) error { return s.StartContent(ctx, key, name, v) }
 	finish := func(name string, v model.Version) error { return s.FinishContent(ctx, key, name, v) }
 	putRaw(t, s, c, map[string]string{"contents/garbage": "{"})

@@ -20,13 +20,19 @@ import (
 // the session whose end revokes it.
 func campaign(t *testing.T, s *Storage, c *clientv3.Client) (string, *concurrency.Session) {
 	t.Helper()
+	return campaignOn(t, c, s.LeaderUpdaterKey(), "boot-0")
+}
+
+// campaignOn wins the election on prefix as name.
+func campaignOn(t *testing.T, c *clientv3.Client, prefix, name string) (string, *concurrency.Session) {
+	t.Helper()
 	sess, err := concurrency.NewSession(c, concurrency.WithTTL(30))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sess.Close() })
-	e := concurrency.NewElection(sess, s.LeaderUpdaterKey())
-	if err := e.Campaign(testContext(t), "boot-0"); err != nil {
+	e := concurrency.NewElection(sess, prefix)
+	if err := e.Campaign(testContext(t), name); err != nil {
 		t.Fatal(err)
 	}
 	return e.Key(), sess
