@@ -23,11 +23,7 @@ func TestChecksumMismatchAbortsBeforeInstall(t *testing.T) {
 	n := s.newNode(0)
 	s.run(n)
 	s.runUpdater()
-	snap := s.waitFor("the update to end", 30*time.Second, ended)
-
-	if snap.Finished.Result != model.ResultAborted {
-		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
-	}
+	snap := s.waitEnd(model.ResultAborted, 30*time.Second)
 	w := snap.Workers[0]
 	if w.Cond != model.CondAborted || !strings.Contains(w.Message, "sha256 mismatch") {
 		t.Errorf("worker reported %+v, want aborted saying sha256 mismatch", w)
@@ -97,10 +93,7 @@ func TestResumeAfterKillBetweenInstallAndPull(t *testing.T) {
 	}
 
 	s.run(n) // the new process
-	snap := s.waitFor("the update to end", 30*time.Second, ended)
-	if snap.Finished.Result != model.ResultCompleted {
-		t.Fatalf("update ended %s: %s", snap.Finished.Result, snap.Finished.Message)
-	}
+	s.waitEnd(model.ResultCompleted, 30*time.Second)
 	if got := n.dpkgInstalls.Load(); got != 1 {
 		t.Errorf("dpkg -i ran %d times in all, want 1: the resumed worker reinstalled", got)
 	}
@@ -132,10 +125,7 @@ func TestFailingStepRetriedThenAborted(t *testing.T) {
 	})
 	s.run(n)
 	s.runUpdater()
-	snap := s.waitFor("the update to end", 30*time.Second, ended)
-	if snap.Finished.Result != model.ResultAborted {
-		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
-	}
+	snap := s.waitEnd(model.ResultAborted, 30*time.Second)
 	if w := snap.Workers[0]; w.Cond != model.CondAborted || !strings.Contains(w.Message, "registry down") {
 		t.Errorf("worker reported %+v", w)
 	}
@@ -177,10 +167,7 @@ func TestAbortInterruptsRunningStep(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	snap := s.waitFor("the update to end", 30*time.Second, ended)
-	if snap.Finished.Result != model.ResultAborted {
-		t.Errorf("update ended %s, want aborted", snap.Finished.Result)
-	}
+	s.waitEnd(model.ResultAborted, 30*time.Second)
 	time.Sleep(300 * time.Millisecond) // a few worker ticks
 	if got := s.events.of("restart", "next.service"); len(got) != 0 {
 		t.Errorf("the worker went on to the next step after the abort: %v", got)

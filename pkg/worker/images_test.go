@@ -36,10 +36,7 @@ func TestRolloutPullsImagesThroughContainerd(t *testing.T) {
 		s.run(n)
 	}
 	s.runUpdater()
-	snap := s.waitFor("the update to end", time.Minute, ended)
-	if snap.Finished.Result != model.ResultCompleted {
-		t.Fatalf("update ended %s: %s", snap.Finished.Result, snap.Finished.Message)
-	}
+	s.waitEnd(model.ResultCompleted, time.Minute)
 	for lrn, p := range pullers {
 		inst, _, err := s.st.ListInstalled(context.Background(), lrn)
 		if err != nil {

@@ -45,11 +45,7 @@ func TestRollout(t *testing.T) {
 				s.run(n)
 			}
 			s.runUpdater()
-			snap := s.waitFor("the update to end", time.Minute, ended)
-
-			if snap.Finished.Result != model.ResultCompleted {
-				t.Fatalf("update ended %s: %s", snap.Finished.Result, snap.Finished.Message)
-			}
+			snap := s.waitEnd(model.ResultCompleted, time.Minute)
 			for _, n := range nodes {
 				if got, ok := installedVersion(t, n.root); !ok || got != v {
 					t.Errorf("server %d: %s installed %t at %q, want %s", n.lrn, sitePackage, ok, got, v)

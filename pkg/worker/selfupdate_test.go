@@ -51,10 +51,7 @@ services:
 
 	n.necoVersion = model.MustParseVersion("2.0") // systemd started the new binary
 	s.run(n)
-	snap := s.waitFor("the update to end", 30*time.Second, ended)
-	if snap.Finished.Result != model.ResultCompleted {
-		t.Fatalf("update ended %s: %s", snap.Finished.Result, snap.Finished.Message)
-	}
+	s.waitEnd(model.ResultCompleted, 30*time.Second)
 	if got := n.dpkgInstalls.Load(); got != 1 {
 		t.Errorf("the site package was installed %d times, want once", got)
 	}

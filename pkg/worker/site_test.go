@@ -177,6 +177,17 @@ func (s *site) waitFor(what string, timeout time.Duration, cond func(model.Snaps
 
 func ended(s model.Snapshot) bool { return s.Finished != nil }
 
+// waitEnd waits for the update to end and fails the test unless it ended
+// with want.
+func (s *site) waitEnd(want model.Result, timeout time.Duration) model.Snapshot {
+	s.t.Helper()
+	snap := s.waitFor("the update to end", timeout, ended)
+	if snap.Finished.Result != want {
+		s.t.Fatalf("update ended %s (%s), want %s", snap.Finished.Result, snap.Finished.Message, want)
+	}
+	return snap
+}
+
 // installed reports the version of the site package in a worker's root.
 func installedVersion(t *testing.T, root string) (string, bool) {
 	t.Helper()
