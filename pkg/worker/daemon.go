@@ -53,18 +53,19 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		return err
 	}
 	lead := NewLeadership()
+	plans := &Plans{Root: wc.Root}
 	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderWorkerKey(), Name: o.Name, Logger: log.Named("leader")})
 	if err != nil {
 		return err
 	}
 	w := &Worker{
-		Store: st, LRN: o.Local.LRN, Plans: Plans{Root: wc.Root}, Leader: lead,
+		Store: st, LRN: o.Local.LRN, Plans: plans, Leader: lead,
 		PrepareTimeout: wc.PrepareTimeout, Log: log,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
 				Images: lazyImages{ctrd}, Units: lazyUnits{sd}, Commands: Commands{},
-				Plans: Plans{Root: wc.Root}, Records: st, NecoVersion: o.NecoVersion,
+				Plans: plans, Records: st, NecoVersion: o.NecoVersion,
 				CacheDir: filepath.Join(o.Local.DataDir, "cache"),
 			}
 		},

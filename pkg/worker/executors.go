@@ -3,7 +3,9 @@ package worker
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/necoship/neco/pkg/deb"
 	"github.com/necoship/neco/pkg/images"
@@ -97,11 +99,35 @@ func (Commands) Run(ctx context.Context, argv []string) error {
 	return units.RunCommand(ctx, argv)
 }
 
-// Plans reads the installed plan, under Root when it is set (tests).
-type Plans struct{ Root string }
+// Plans reads the installed plan, under Root when it is set (tests). The
+// loop reads it on every round, that is on every etcd change, so a parsed
+// plan is kept until the file changes: dpkg replaces a file by renaming a
+// new one over it, which changes what os.SameFile compares.
+type Plans struct {
+	Root string
 
-var _ op.Plans = Plans{}
+	mu     sync.Mutex
+	info   os.FileInfo
+	parsed plan.Plan
+}
 
-func (p Plans) Load(context.Context) (plan.Plan, error) {
-	return plan.Load(filepath.Join("/", p.Root, plan.DefaultPath))
+var _ op.Plans = (*Plans)(nil)
+
+func (p *Plans) Load(context.Context) (plan.Plan, error) {
+	path := filepath.Join("/", p.Root, plan.DefaultPath)
+	info, err := os.Stat(path)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.info != nil && os.SameFile(p.info, info) && p.info.ModTime().Equal(info.ModTime()) && p.info.Size() == info.Size() {
+		return p.parsed, nil
+	}
+	parsed, err := plan.Load(path)
+	if err != nil {
+		return plan.Plan{}, err
+	}
+	p.info, p.parsed = info, parsed
+	return parsed, nil
 }

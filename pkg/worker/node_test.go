@@ -133,14 +133,15 @@ func (s *site) run(n *node) (stop func() error) {
 	}
 	pkgs := Packages{Installer: n.installer(s.t, &n.dpkgInstalls), Self: n.installer(s.t, &n.selfInstalls)}
 	cache := s.t.TempDir()
+	plans := &Plans{Root: n.root}
 	w := &Worker{
-		Store: st, LRN: n.lrn, Plans: Plans{Root: n.root}, Leader: lead, PrepareTimeout: time.Minute, Log: log,
+		Store: st, LRN: n.lrn, Plans: plans, Leader: lead, PrepareTimeout: time.Minute, Log: log,
 		Tick: 100 * time.Millisecond, RetryPause: 100 * time.Millisecond,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log}, Packages: pkgs, Images: n.images,
 				Units: &fakeUnits{lrn: n.lrn, events: s.events, hold: n.hold}, Commands: Commands{},
-				Plans: Plans{Root: n.root}, Records: st, NecoVersion: n.necoVersion, CacheDir: cache,
+				Plans: plans, Records: st, NecoVersion: n.necoVersion, CacheDir: cache,
 			}
 		},
 	}
