@@ -20,6 +20,8 @@ NECO=$PWD/bin/neco
 UPDATER=$PWD/bin/neco-updater
 WORKER=$PWD/bin/neco-worker
 ETCD_PORT=${NECO_DEMO_ETCD_PORT:-12379}
+# Prometheus endpoints: the updater on METRICS_PORT, worker LRN on METRICS_PORT+1+LRN.
+METRICS_PORT=${NECO_DEMO_METRICS_PORT:-12390}
 export NECO_CONFIG=$STATE/config.yml
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -56,6 +58,7 @@ etcd:
   embedded-peer-url: http://127.0.0.1:$((ETCD_PORT + 1))
 data-dir: $STATE/updater
 log-level: info
+metrics-listen: 127.0.0.1:$METRICS_PORT
 CFG
   setsid "$UPDATER" --config "$NECO_CONFIG" --name boot-0 </dev/null >"$STATE/updater.log" 2>&1 &
   echo $! > "$STATE/updater.pid"
@@ -78,6 +81,7 @@ etcd:
 data-dir: $dir
 worker:
   root: $dir/root
+  metrics-listen: 127.0.0.1:$((METRICS_PORT + 1 + lrn))
 CFG
   setsid "$WORKER" --config "$dir/config.yml" --name "boot-$lrn" </dev/null >"$STATE/worker-$lrn.log" 2>&1 &
   echo $! > "$STATE/worker-$lrn.pid"
@@ -165,10 +169,14 @@ up() {
   done
   printf 'once.log: %s\n' "$(tr '\n' ' ' < "$STATE/once.log")"
 
+  say "Prometheus: the updater's view of the update it ran"
+  curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | grep -E '^neco_(target_version_info|server_cond|update_duration_seconds_count|leader)'
+
   say "Done. The mirror serves on $API; neco-updater and three neco-workers run (logs: $STATE/*.log)"
   cat <<EOF2
   Try:      NECO_CONFIG=$NECO_CONFIG $NECO status --watch
             $NECO releases --repo $REPO --api-url $API --json
+  Metrics:  curl http://127.0.0.1:$METRICS_PORT/metrics  (workers: ports $((METRICS_PORT + 1))-$((METRICS_PORT + 3)))
   Publish:  $NECO mirror publish --dir $STATE/mirror --repo $REPO --tag release-2026.11.26-1 --prerelease FILE.deb
             (a site package with usr/share/neco/plan.yaml of its version; the updater picks it up within 10s)
   Stop:     make demo-down

@@ -17,6 +17,7 @@ import (
 	"github.com/necoship/neco/pkg/buildinfo"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/units"
 	"github.com/necoship/neco/pkg/updater"
 )
 
@@ -42,7 +43,7 @@ func run(configPath, name string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-updater starting", zap.String("version", buildinfo.Version), zap.Int("lrn", local.LRN))
-	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: p.Name, Log: log}); err != nil {
+	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: p.Name, Log: log, Service: units.ServiceNotifier{}}); err != nil {
 		log.Error("neco-updater stopped", zap.Error(err))
 		return 1
 	}

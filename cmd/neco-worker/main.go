@@ -19,6 +19,7 @@ import (
 	"github.com/necoship/neco/pkg/daemon"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
+	"github.com/necoship/neco/pkg/units"
 	"github.com/necoship/neco/pkg/worker"
 )
 
@@ -54,7 +55,7 @@ func run(configPath, name string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-worker starting", zap.String("version", buildinfo.String()), zap.Int("lrn", local.LRN))
-	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: p.Name, NecoVersion: necoVersion, Log: log})
+	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: p.Name, NecoVersion: necoVersion, Log: log, Service: units.ServiceNotifier{}})
 	switch {
 	case errors.Is(err, op.ErrRestart):
 		log.Info("neco-worker exits to run the updated binary")

@@ -28,7 +28,8 @@ type Local struct {
 	Etcd EtcdConfig `yaml:"etcd"`
 	// LogLevel is one of debug, info, warn or error.
 	LogLevel string `yaml:"log-level"`
-	// MetricsListen is the host:port of the Prometheus endpoint.
+	// MetricsListen is the host:port of neco-updater's Prometheus
+	// endpoint; empty disables it (neco-worker has its own, under worker:).
 	MetricsListen string `yaml:"metrics-listen"`
 	// DataDir holds local state, including the embedded etcd when
 	// Etcd.Endpoints is empty.
@@ -150,7 +151,9 @@ func (l Local) Validate() error {
 	}
 	l.Etcd.validate(&errs)
 	errs.add("log-level", checkLogLevel(l.LogLevel))
-	errs.add("metrics-listen", checkListen(l.MetricsListen))
+	if l.MetricsListen != "" {
+		errs.add("metrics-listen", checkListen(l.MetricsListen))
+	}
 	if l.WebhookListen != "" {
 		errs.add("webhook-listen", checkListen(l.WebhookListen))
 	}

@@ -72,6 +72,8 @@ data-dir: /srv/neco
 				l.Worker.PrepareTimeout = time.Hour
 				l.Worker.Root = "/tmp/r"
 			})},
+		{name: "metrics endpoints disabled", in: "metrics-listen: \"\"\nworker: {metrics-listen: \"\"}\n",
+			want: withLocal(func(l *Local) { l.MetricsListen, l.Worker.MetricsListen = "", "" })},
 		{name: "unknown worker field", in: "worker:\n  containerd: /x\n", errSub: "field containerd not found"},
 		{name: "partial etcd keeps default prefix",
 			in: "lrn: 2\netcd:\n  endpoints: [\"http://127.0.0.1:2379\"]\n",
@@ -128,6 +130,8 @@ data-dir: /srv/neco
 			wantErr: `metrics-listen: port "65536" not in 1..65535`},
 		{name: "metrics-listen named port", in: "metrics-listen: \"127.0.0.1:http\"\n",
 			wantErr: `metrics-listen: port "http" not in 1..65535`},
+		{name: "worker metrics-listen without port", in: "worker:\n  metrics-listen: localhost\n",
+			wantErr: "worker.metrics-listen: address localhost: missing port in address"},
 		{name: "metrics-listen signed port", in: "metrics-listen: \"127.0.0.1:+80\"\n",
 			wantErr: `metrics-listen: port "+80" not in 1..65535`},
 		{name: "embedded urls and webhook listener",
@@ -210,7 +214,7 @@ func TestLocalValidate(t *testing.T) {
 		{name: "defaults", in: DefaultLocal()},
 		{name: "zero value", in: Local{},
 			wantFields: []string{"etcd.prefix", "etcd.embedded-client-url", "etcd.embedded-peer-url",
-				"log-level", "metrics-listen", "data-dir", "worker.containerd-address", "worker.containerd-namespace",
+				"log-level", "data-dir", "worker.containerd-address", "worker.containerd-namespace",
 				"worker.snapshotter", "worker.prepare-timeout", "worker.self-update-unit"}},
 		{name: "worker fields", in: withLocal(func(l *Local) {
 			l.Worker.ContainerdAddress = "run/c.sock"

@@ -30,6 +30,10 @@ type Worker struct {
 	// Root installs packages with dpkg --root and reads the plan under it;
 	// empty (the default) is the real system. For tests and demos only.
 	Root string `yaml:"root"`
+	// MetricsListen is the host:port of neco-worker's Prometheus endpoint;
+	// empty disables it. It differs from neco-updater's metrics-listen:
+	// both run on every boot server.
+	MetricsListen string `yaml:"metrics-listen"`
 	// SelfUpdateUnit names the transient unit dpkg runs in when the worker
 	// updates neco itself.
 	SelfUpdateUnit string `yaml:"self-update-unit"`
@@ -42,6 +46,7 @@ func DefaultWorker() Worker {
 		ContainerdNamespace: "neco",
 		Snapshotter:         "overlayfs",
 		PrepareTimeout:      30 * time.Minute,
+		MetricsListen:       "127.0.0.1:10281",
 		SelfUpdateUnit:      "neco-self-update.service",
 	}
 }
@@ -65,6 +70,9 @@ func (w Worker) validate(errs *fieldErrors) {
 	}
 	if w.PrepareTimeout < time.Minute {
 		errs.add("worker.prepare-timeout", fmt.Errorf("must be at least 1m, got %s", w.PrepareTimeout))
+	}
+	if w.MetricsListen != "" {
+		errs.add("worker.metrics-listen", checkListen(w.MetricsListen))
 	}
 	if w.Root != "" && !filepath.IsAbs(w.Root) {
 		errs.add("worker.root", fmt.Errorf("must be an absolute path or empty, got %q", w.Root))

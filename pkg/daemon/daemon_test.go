@@ -8,11 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
@@ -20,7 +22,7 @@ import (
 
 func TestNewLogger(t *testing.T) {
 	var buf bytes.Buffer
-	log, err := NewLogger(&buf, "warn")
+	log, err := NewLogger(&buf, "warn", LogJSON)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +38,67 @@ func TestNewLogger(t *testing.T) {
 	if _, err := time.Parse("2006-01-02T15:04:05.000Z0700", fmt.Sprint(line["ts"])); err != nil {
 		t.Errorf("ts %v is not ISO 8601: %v", line["ts"], err)
 	}
-	if _, err := NewLogger(io.Discard, "loud"); err == nil {
+	if _, err := NewLogger(io.Discard, "loud", LogJSON); err == nil {
 		t.Error("unknown level accepted")
 	}
+}
+
+func TestConsoleLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := NewLogger(&buf, "info", LogConsole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("step started", zap.Int64("update_id", 7))
+	line := buf.String()
+	if json.Valid([]byte(line)) || !strings.Contains(line, "INFO\tstep started\t{\"update_id\": 7}") {
+		t.Errorf("console line = %q", line)
+	}
+}
+
+func TestFormatFor(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := FormatFor(f); got != LogJSON {
+		t.Errorf("FormatFor(regular file) = %v, want LogJSON", got)
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0) // a character device, not a terminal
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if got := FormatFor(null); got != LogJSON {
+		t.Errorf("FormatFor(/dev/null) = %v, want LogJSON", got)
+	}
+	if got := FormatFor(openPTY(t)); got != LogConsole {
+		t.Errorf("FormatFor(a pseudo-terminal) = %v, want LogConsole", got)
+	}
+}
+
+// openPTY opens the terminal side of a new pseudo-terminal pair.
+func openPTY(t *testing.T) *os.File {
+	t.Helper()
+	ptmx, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	n, err := unix.IoctlGetInt(int(ptmx.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.IoctlSetPointerInt(int(ptmx.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	pts, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pts.Close() })
+	return pts
 }
 
 func freeAddr(t *testing.T) string {

@@ -17,8 +17,9 @@ type Process struct {
 	Name  string
 }
 
-// Setup loads the local config at configPath and makes the JSON logger at
-// its level; name defaults to the hostname. What fails before the logger
+// Setup loads the local config at configPath and makes the logger at its
+// level, on stdout (journald keeps it under systemd): JSON, or console
+// lines when stdout is a terminal. name defaults to the hostname. What fails before the logger
 // exists goes to stderr, prefixed with prog. On failure it returns the exit
 // status: 2 for a configuration the operator must fix, 1 otherwise.
 func Setup(prog, configPath, name string) (Process, int) {
@@ -27,7 +28,7 @@ func Setup(prog, configPath, name string) (Process, int) {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
 		return Process{}, 2
 	}
-	log, err := NewLogger(os.Stderr, local.LogLevel)
+	log, err := NewLogger(os.Stdout, local.LogLevel, FormatFor(os.Stdout))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
 		return Process{}, 2

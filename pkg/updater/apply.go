@@ -23,18 +23,20 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		if err := l.Store.StartUpdate(ctx, leaderKey, *act.Update, *act.Barrier); err != nil {
 			return fmt.Errorf("start update %d: %w", act.Update.ID, err)
 		}
+		// Not running in this round's snapshot yet: its id is not on l.log.
 		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
 		l.Notifier.Notify(cfg, notify.Started(*act.Update, env, l.releaseURL(cfg, act.Update.Tag)))
 	case decide.ActionAdvanceBarrier:
 		if err := l.Store.AdvanceBarrier(ctx, leaderKey, *act.Barrier); err != nil {
 			return fmt.Errorf("advance barrier of update %d to %d: %w", act.Barrier.ID, act.Barrier.Step, err)
 		}
-		l.logAction(act, zap.Int64(keyUpdateID, act.Barrier.ID))
+		l.logAction(act)
 	case decide.ActionFinish, decide.ActionAbort, decide.ActionTimeout:
 		if err := l.Store.FinishUpdate(ctx, leaderKey, *act.Update, *act.History); err != nil {
 			return fmt.Errorf("finish update %d: %w", act.Update.ID, err)
 		}
-		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
+		l.logAction(act, zap.Stringer(keyVersion, act.Update.Version))
+		l.Metrics.UpdateFinished(string(act.History.Result), act.History.FinishedAt.Sub(act.History.StartedAt))
 		l.Notifier.Notify(cfg, notify.Finished(*act.Update, *act.History, env, l.releaseURL(cfg, act.Update.Tag)))
 	case decide.ActionWaitApproval:
 		if act.Candidate != nil {
@@ -90,14 +92,22 @@ func (l *Leader) recordSeen(ctx context.Context, leaderKey string, seen *model.S
 	if err := l.Store.PutSeenRelease(ctx, leaderKey, r); err != nil {
 		return fmt.Errorf("record seen release %s: %w", latest.Tag, err)
 	}
-	l.Log.Info("new release seen", zap.String(keyVersion, latest.Version.String()), zap.String(keyKey, latest.Tag))
+	l.logger().Info("new release seen", zap.String(keyVersion, latest.Version.String()), zap.String(keyKey, latest.Tag))
 	return nil
+}
+
+// logger is the round's logger (see roundLog); Log before the first round.
+func (l *Leader) logger() *zap.Logger {
+	if l.log != nil {
+		return l.log
+	}
+	return l.Log
 }
 
 // logAction logs a state-changing action, always.
 func (l *Leader) logAction(act decide.Action, fields ...zap.Field) {
 	l.lastReason = act.Reason
-	l.Log.Info(act.Reason, append(fields, zap.String(keyAction, string(act.Kind)))...)
+	l.logger().Info(act.Reason, append(fields, zap.String(keyAction, string(act.Kind)))...)
 }
 
 // logReason logs why nothing happens, once per distinct reason, so a
@@ -107,7 +117,7 @@ func (l *Leader) logReason(act decide.Action) {
 		return
 	}
 	l.lastReason = act.Reason
-	l.Log.Info(act.Reason, zap.String(keyAction, string(act.Kind)))
+	l.logger().Info(act.Reason, zap.String(keyAction, string(act.Kind)))
 }
 
 // errorRepeatEvery bounds how often one and the same error is logged.
@@ -118,7 +128,7 @@ func (l *Leader) logError(err error) {
 	now := l.Now()
 	if msg := err.Error(); msg != l.lastErr || now.Sub(l.lastErrAt) >= errorRepeatEvery {
 		l.lastErr, l.lastErrAt = msg, now
-		l.Log.Error("updater round failed", zap.Error(err))
+		l.logger().Error("updater round failed", zap.Error(err))
 	}
 }
 
@@ -129,7 +139,7 @@ func (l *Leader) reportInvalid(keys []model.InvalidKey) {
 	for _, k := range keys {
 		now[k.Key] = true
 		if !l.invalid[k.Key] {
-			l.Log.Error("ignoring invalid etcd value", zap.String(keyKey, k.Key), zap.Error(k.Err))
+			l.logger().Error("ignoring invalid etcd value", zap.String(keyKey, k.Key), zap.Error(k.Err))
 		}
 	}
 	l.invalid = now

@@ -8,10 +8,12 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/necoship/neco/pkg/buildinfo"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/daemon"
 	"github.com/necoship/neco/pkg/etcdconn"
 	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/notify"
 	"github.com/necoship/neco/pkg/releases"
 	"github.com/necoship/neco/pkg/storage"
@@ -24,6 +26,9 @@ type DaemonOptions struct {
 	// `neco status` as the leader: the boot server's hostname.
 	Name string
 	Log  *zap.Logger
+	// Service is told about readiness, status and liveness
+	// (units.ServiceNotifier under systemd); nil tells nobody.
+	Service daemon.ServiceManager
 }
 
 // RunDaemon is neco-updater: it runs the embedded etcd member when the
@@ -33,6 +38,11 @@ type DaemonOptions struct {
 // over. It returns when ctx ends (nil) or a part fails for good.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log := o.Log
+	var sup *daemon.Supervisor
+	if o.Service != nil {
+		sup = daemon.NewSupervisor(o.Service, log)
+	}
+	sup.Status("connecting to etcd")
 	if o.Local.Etcd.Embedded() {
 		m, err := etcdconn.StartMember(ctx, o.Local.DataDir, o.Local.Etcd, log)
 		if err != nil {
@@ -47,21 +57,31 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		return daemonEnd(ctx, err)
 	}
 	defer client.Close()
+	sup.Ready() // DialCluster has read from etcd
+	sup.Status(statusFollowing)
+	reg := metrics.NewRegistry(buildinfo.Version)
+	m := metrics.NewUpdater(reg)
 	st := storage.New(client, o.Local.Etcd.Prefix)
 	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: o.Name, Logger: log})
 	if err != nil {
 		return err
 	}
 	trigger := releases.NewTrigger()
-	notes := NewNotifications(notify.Options{Logger: log.Named("notify")})
+	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed})
 	l := &Leader{
-		Store: st, Checker: NewReleaseChecker(log.Named("releases")), Notifier: notes,
-		Trigger: trigger, Log: log, Now: time.Now,
+		Store: st, Checker: NewReleaseChecker(log.Named("releases"), m), Notifier: notes,
+		Trigger: trigger, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { notes.Run(gctx); return nil })
 	g.Go(func() error { return el.Run(gctx, l.Lead) })
+	// While campaigning the loop is not ours to watch; while leading, Lead
+	// beats itself and a stuck round starves the watchdog.
+	g.Go(func() error { sup.BeatWhile(gctx, func() bool { return !l.Leading() }); return nil })
+	if addr := o.Local.MetricsListen; addr != "" {
+		g.Go(func() error { return daemon.Serve(gctx, addr, reg.Handler(), log.Named("metrics")) })
+	}
 	if addr := o.Local.WebhookListen; addr != "" {
 		hook := &WebhookEndpoint{Config: st, Trigger: trigger, Log: log.Named("webhook")}
 		g.Go(func() error { return daemon.Serve(gctx, addr, hook, log.Named("webhook")) })

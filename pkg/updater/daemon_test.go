@@ -7,9 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,9 +81,13 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 	local.Etcd.EmbeddedClientURL = "http://" + freeAddr(t)
 	local.Etcd.EmbeddedPeerURL = "http://" + freeAddr(t)
 	local.WebhookListen = freeAddr(t)
+	local.MetricsListen = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- RunDaemon(ctx, DaemonOptions{Local: local, Name: "boot-0", Log: zap.NewNop()}) }()
+	sm := &recordingService{}
+	go func() {
+		done <- RunDaemon(ctx, DaemonOptions{Local: local, Name: "boot-0", Log: zap.NewNop(), Service: sm})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -145,4 +153,55 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 	if err != nil || name != "boot-0" {
 		t.Errorf("updater leader = %q, %v; want boot-0", name, err)
 	}
+
+	states := sm.states()
+	if !slices.Contains(states, "READY=1") {
+		t.Errorf("never told systemd READY=1; sent %q", states)
+	}
+	if !slices.ContainsFunc(states, func(s string) bool { return strings.HasPrefix(s, "STATUS=leading: ") }) {
+		t.Errorf("no STATUS=leading line; sent %q", states)
+	}
+	body := get(t, "http://"+local.MetricsListen+"/metrics")
+	for _, series := range []string{`neco_leader{role="updater"} 1`, `neco_release_checks_total{result="ok"}`, `neco_build_info{version=`} {
+		if !strings.Contains(body, series) {
+			t.Errorf("/metrics has no %s", series)
+		}
+	}
+}
+
+// recordingService is the service manager of a daemon under test: it
+// keeps what the daemon told systemd.
+type recordingService struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (r *recordingService) Notify(state string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, state)
+	return nil
+}
+
+func (r *recordingService) WatchdogInterval() time.Duration { return time.Minute }
+
+func (r *recordingService) states() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.sent)
+}
+
+// get returns the body of a 200 answer to GET url.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return string(b)
 }

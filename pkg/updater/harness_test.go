@@ -142,7 +142,7 @@ func (h *harness) runUpdater(name string) (client *clientv3.Client, stop func())
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	l := &Leader{Store: st, Checker: NewReleaseChecker(h.log), Notifier: h.notes, Trigger: releases.NewTrigger(),
+	l := &Leader{Store: st, Checker: NewReleaseChecker(h.log, nil), Notifier: h.notes, Trigger: releases.NewTrigger(),
 		Log: h.log.With(zap.String("updater", name)), Now: h.clock.Now, Tick: 20 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -239,4 +239,4 @@ func (h *harness) history(id int64) model.HistoryEntry {
 	return model.HistoryEntry{}
 }
 
-func running(s model.Snapshot) bool { return s.Current != nil && s.Finished == nil }
+func inProgress(s model.Snapshot) bool { return s.Current != nil && s.Finished == nil }

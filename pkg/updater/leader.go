@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon"
 	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/notify"
 	"github.com/necoship/neco/pkg/storage"
@@ -46,6 +49,9 @@ const (
 	keyKey      = "key"
 )
 
+// statusFollowing is the STATUS= line of an updater that does not lead.
+const statusFollowing = "following: another neco-updater leads; campaigning"
+
 var errUnknownConfigKey = errors.New("unknown config key (set by a newer neco?); ignored")
 
 // defaultTick is how often the leader re-evaluates with no etcd change:
@@ -61,10 +67,15 @@ type Leader struct {
 	// Trigger forces a release check at once (the webhook fires it).
 	Trigger interface{ C() <-chan struct{} }
 	Log     *zap.Logger
+	// Metrics and Supervisor may be nil (tests that do not look).
+	Metrics    *metrics.Updater
+	Supervisor *daemon.Supervisor
 	// Now and Tick are replaced by tests.
 	Now  func() time.Time
 	Tick time.Duration
 
+	leading    atomic.Bool
+	log        *zap.Logger // Log, with the running update's update_id
 	lastReason string
 	lastErr    string
 	lastErrAt  time.Time
@@ -76,6 +87,13 @@ type Leader struct {
 // is no longer leader; every other failure is logged and retried.
 func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	l.Log.Info("leading", zap.String(keyKey, term.Key))
+	l.leading.Store(true)
+	l.Metrics.Leading(true)
+	defer func() {
+		l.leading.Store(false)
+		l.Metrics.Leading(false)
+		l.Supervisor.Status(statusFollowing)
+	}()
 	// Release checks run in the background, for this term only.
 	ctx, cancel := context.WithCancel(ctx)
 	defer l.Checker.Wait()
@@ -83,6 +101,7 @@ func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	events := l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
 	force := true
 	for {
+		l.Supervisor.Beat()
 		err := l.step(ctx, term.Key, force)
 		switch {
 		case errors.Is(err, storage.ErrNoLeader):
@@ -144,12 +163,21 @@ func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wak
 	}
 }
 
+// tick is the longest wait between two rounds: the configured tick, or
+// shorter when the watchdog wants a beat sooner.
 func (l *Leader) tick() time.Duration {
+	d := defaultTick
 	if l.Tick > 0 {
-		return l.Tick
+		d = l.Tick
 	}
-	return defaultTick
+	if b := l.Supervisor.BeatEvery(); b > 0 && b < d {
+		d = b
+	}
+	return d
 }
+
+// Leading reports whether this process is in a term of leadership.
+func (l *Leader) Leading() bool { return l.leading.Load() }
 
 // step is one observe-decide-record-tell round.
 func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
@@ -157,6 +185,8 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
+	l.log = l.roundLog(snap)
+	l.observe(snap)
 	cfg, unknown, err := config.ParseCluster(snap.Config)
 	invalid := snap.Invalid
 	for _, k := range unknown {
@@ -178,5 +208,6 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		return err
 	}
 	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now})
+	l.Supervisor.Status(statusLine(snap, act))
 	return l.apply(ctx, leaderKey, cfg, act)
 }

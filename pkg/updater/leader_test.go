@@ -18,7 +18,7 @@ import (
 func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
 	h := newHarness(t, map[string]string{"env": "staging"}, []int{10, 2, 0}, "release-1.0", "release-1.1!")
 	h.runUpdater("a")
-	snap := h.waitFor("update started", running)
+	snap := h.waitFor("update started", inProgress)
 	if got := snap.Current; got.ID != 1 || got.Version.String() != "1.1" || got.Tag != "release-1.1" || got.Reason != model.ReasonUpdate {
 		t.Fatalf("current = %+v", got)
 	}
@@ -72,7 +72,7 @@ func TestReleaseCheckOutcomeRecorded(t *testing.T) {
 	if !snap.Check.Since.Equal(h.clock.Now()) {
 		t.Errorf("info/check since %v, want the recovering check's time %v", snap.Check.Since, h.clock.Now())
 	}
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	events := h.notes.all()
 	if len(events) != 1 || !strings.HasSuffix(events[0].ReleaseURL, "/example/site/releases/tag/release-1.0") {
 		t.Errorf("started notification %+v, want a link to the release page", events)
@@ -84,7 +84,7 @@ func TestReleaseCheckOutcomeRecorded(t *testing.T) {
 func TestHangingReleaseAPIDoesNotStallUpdate(t *testing.T) {
 	h := newHarness(t, map[string]string{"env": "staging"}, []int{0, 1}, "release-1.0")
 	h.runUpdater("a")
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	h.hangAPI.Store(true)
 	before := h.apiReqs.Load()
 	h.clock.Advance(time.Minute) // a poll is due and hangs
@@ -103,7 +103,7 @@ func TestChannelPicksPerEnv(t *testing.T) {
 		t.Run(env, func(t *testing.T) {
 			h := newHarness(t, map[string]string{"env": env}, []int{0}, "release-1.0", "release-1.1!")
 			h.runUpdater("a")
-			if got := h.waitFor("update started", running).Current.Version.String(); got != want {
+			if got := h.waitFor("update started", inProgress).Current.Version.String(); got != want {
 				t.Errorf("%s updated to %s, want %s", env, got, want)
 			}
 		})
@@ -118,7 +118,7 @@ func TestLeaderFailover(t *testing.T) {
 	watcher := srv.Client(t)
 	currentWrites := watcher.Watch(context.Background(), h.st.StatusCurrentKey())
 	clientA, _ := h.runUpdater("a")
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	h.runUpdater("b")
 
 	// Crash a: revoke its session lease, as an expired session would.
@@ -162,7 +162,7 @@ collect:
 func TestWorkerErrorAbortsThenRecoverRetries(t *testing.T) {
 	h := newHarness(t, map[string]string{"env": "production"}, []int{0, 1}, "release-1.0")
 	h.runUpdater("a")
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	h.report(0, 1, 1, model.CondRunning, "")
 	h.report(1, 1, 0, model.CondAborted, "dpkg -i failed: exit status 1")
 	snap := h.waitFor("aborted", func(s model.Snapshot) bool { return s.Finished != nil })
@@ -189,11 +189,11 @@ func TestWorkerErrorAbortsThenRecoverRetries(t *testing.T) {
 func TestSilentWorkerTimesOut(t *testing.T) {
 	h := newHarness(t, map[string]string{"env": "production", "worker-timeout": "5m"}, []int{0, 1, 2}, "release-1.0")
 	h.runUpdater("a")
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	h.report(0, 1, 1, model.CondRunning, "")
 	h.report(1, 1, 1, model.CondRunning, "")
 	h.clock.Advance(4 * time.Minute)
-	h.stays("not yet timed out", 150*time.Millisecond, running)
+	h.stays("not yet timed out", 150*time.Millisecond, inProgress)
 	h.clock.Advance(2 * time.Minute)
 	snap := h.waitFor("timed out", func(s model.Snapshot) bool { return s.Finished != nil })
 	if snap.Finished.Result != model.ResultTimedOut || !snap.Current.Stop || !strings.Contains(snap.Finished.Message, "2") {
@@ -212,7 +212,7 @@ func TestManualApproval(t *testing.T) {
 	if _, err := h.st.ApproveCandidate(context.Background(), model.MustParseVersion("1.0")); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("approved update started", running)
+	h.waitFor("approved update started", inProgress)
 }
 
 func TestReleaseWindowInTimeZone(t *testing.T) {
@@ -222,13 +222,13 @@ func TestReleaseWindowInTimeZone(t *testing.T) {
 	h.runUpdater("a")
 	h.stays("outside the window", 300*time.Millisecond, func(s model.Snapshot) bool { return s.Current == nil })
 	h.clock.Advance(31 * time.Minute) // 09:01 JST
-	h.waitFor("update in the window", running)
+	h.waitFor("update in the window", inProgress)
 }
 
 func TestJoinDuringUpdateReconfiguresAfterwards(t *testing.T) {
 	h := newHarness(t, map[string]string{"env": "production"}, []int{0, 1}, "release-1.0")
 	h.runUpdater("a")
-	h.waitFor("update started", running)
+	h.waitFor("update started", inProgress)
 	h.join(2)
 	done := h.completeAll(1, []int{0, 1})
 	if diff := cmp.Diff([]int{0, 1}, done.Servers); diff != "" {
@@ -271,7 +271,7 @@ func TestGarbageKeysAreLoggedAndSkipped(t *testing.T) {
 	if err := h.st.PutConfig(ctx, "env", "production"); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("update after fixing config", running)
+	h.waitFor("update after fixing config", inProgress)
 }
 
 func logged(h *harness, key string) bool {

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/releases"
 )
@@ -35,6 +36,7 @@ var _ ReleaseLister = (*releases.Client)(nil)
 type ReleaseChecker struct {
 	newLister func(o releases.Options) (ReleaseLister, error)
 	log       *zap.Logger
+	metrics   *metrics.Updater
 	done      chan struct{} // a background check ended
 	wg        sync.WaitGroup
 
@@ -52,11 +54,13 @@ type ReleaseChecker struct {
 	running   bool
 }
 
-// NewReleaseChecker returns a checker that builds real GitHub clients.
-func NewReleaseChecker(log *zap.Logger) *ReleaseChecker {
+// NewReleaseChecker returns a checker that builds real GitHub clients. It
+// counts checks in m, which may be nil.
+func NewReleaseChecker(log *zap.Logger, m *metrics.Updater) *ReleaseChecker {
 	return &ReleaseChecker{
 		newLister: func(o releases.Options) (ReleaseLister, error) { return releases.New(o) },
 		log:       log,
+		metrics:   m,
 		done:      make(chan struct{}, 1),
 	}
 }
@@ -146,6 +150,7 @@ func (c *ReleaseChecker) check(ctx context.Context, cfg config.Cluster, now time
 	if err == nil {
 		c.listing = rs
 	}
+	c.metrics.ReleaseCheck(err)
 	c.logChange(c.err, err)
 	c.checked, c.checkedAt, c.err = true, now, err
 	return err

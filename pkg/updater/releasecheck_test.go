@@ -73,7 +73,7 @@ func clusterConfig(t *testing.T, kv map[string]string) config.Cluster {
 func TestReleaseChecker(t *testing.T) {
 	url, reqs, fail := mirrorWith(t, "release-1.0", "release-1.1!")
 	cfg := clusterConfig(t, map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": url})
-	c := NewReleaseChecker(zap.NewNop())
+	c := NewReleaseChecker(zap.NewNop(), nil)
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 
@@ -126,7 +126,7 @@ func TestReleaseChecker(t *testing.T) {
 func TestReleaseCheckerRebuildsClientOnConfigChange(t *testing.T) {
 	urlA, _, _ := mirrorWith(t, "release-1.0")
 	urlB, _, _ := mirrorWith(t, "release-2.0")
-	c := NewReleaseChecker(zap.NewNop())
+	c := NewReleaseChecker(zap.NewNop(), nil)
 	var built []releases.Options
 	real := c.newLister
 	c.newLister = func(o releases.Options) (ReleaseLister, error) {
@@ -155,7 +155,7 @@ func TestReleaseCheckerRebuildsClientOnConfigChange(t *testing.T) {
 }
 
 func TestReleaseCheckerWithoutRepo(t *testing.T) {
-	c := NewReleaseChecker(zap.NewNop())
+	c := NewReleaseChecker(zap.NewNop(), nil)
 	cfg := config.DefaultCluster()
 	if err := c.Check(context.Background(), cfg, time.Now()); !errors.Is(err, ErrNoRepo) {
 		t.Fatalf("err = %v, want ErrNoRepo", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/necoship/neco/pkg/deb"
 	"github.com/necoship/neco/pkg/images"
 	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/storage"
@@ -30,6 +31,9 @@ type DaemonOptions struct {
 	// compares it with the plan's neco requirement.
 	NecoVersion model.Version
 	Log         *zap.Logger
+	// Service is told about readiness, status and liveness
+	// (units.ServiceNotifier under systemd); nil tells nobody.
+	Service daemon.ServiceManager
 }
 
 // RunDaemon is neco-worker: it connects to etcd (to systemd and containerd
@@ -39,11 +43,18 @@ type DaemonOptions struct {
 // and systemd starts the new binary), or the error that stopped it.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log, wc := o.Log, o.Local.Worker
+	var sup *daemon.Supervisor
+	if o.Service != nil {
+		sup = daemon.NewSupervisor(o.Service, log)
+	}
+	sup.Status("connecting to etcd")
 	client, err := daemon.DialCluster(ctx, o.Local.Etcd, log)
 	if err != nil {
 		return quiet(ctx, err)
 	}
 	defer client.Close()
+	sup.Ready() // DialCluster has read from etcd
+	reg := metrics.NewRegistry(o.NecoVersion.String())
 	st := storage.New(client, o.Local.Etcd.Prefix)
 	sd, ctrd := connectors(wc, log)
 	defer sd.Close()
@@ -60,7 +71,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	w := &Worker{
 		Store: st, LRN: o.Local.LRN, Plans: plans, Leader: lead,
-		PrepareTimeout: wc.PrepareTimeout, Log: log,
+		PrepareTimeout: wc.PrepareTimeout, Log: log, Metrics: metrics.NewWorker(reg), Supervisor: sup,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
@@ -72,6 +83,9 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return el.Run(gctx, lead.Lead) })
+	if addr := wc.MetricsListen; addr != "" {
+		g.Go(func() error { return daemon.Serve(gctx, addr, reg.Handler(), log.Named("metrics")) })
+	}
 	g.Go(func() error {
 		if err := w.Run(gctx); err != nil {
 			return err

@@ -26,6 +26,8 @@ var (
 type job struct {
 	report model.WorkerStatus // as written when the step started
 	index  int
+	kind   decide.StepKind
+	start  time.Time
 	ctx    context.Context // its cause says why the loop cancelled it
 	cancel context.CancelCauseFunc
 	done   chan struct{}
@@ -40,10 +42,11 @@ func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.C
 		return w.fail(ctx, rep, act.StepIndex, op.Permanent(err))
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
-	j := &job{report: rep, index: act.StepIndex, ctx: jctx, cancel: cancel, done: make(chan struct{})}
+	j := &job{report: rep, index: act.StepIndex, kind: act.Step.Kind, start: w.Now(), ctx: jctx, cancel: cancel, done: make(chan struct{})}
 	w.job = j
 	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
 	log.Info("step started", zap.Duration(keyTimeout, timeout))
+	w.Supervisor.Status(fmt.Sprintf("update %d step %d (%s)", rep.ID, act.StepIndex, rep.StepName))
 	go func() {
 		defer close(j.done)
 		p := &progress{w: w, report: rep}
@@ -72,7 +75,14 @@ func (w *Worker) reap(ctx context.Context) error {
 	}
 	w.job = nil
 	rep := j.report
-	switch cause := context.Cause(j.ctx); {
+	cause := context.Cause(j.ctx)
+	interrupted := errors.Is(cause, errStopped) || errors.Is(cause, errShutdown)
+	if j.err == nil || !(interrupted || errors.Is(j.err, op.ErrRestart)) {
+		// Only attempts that ran to a result: an interrupted one says
+		// nothing about how long the step takes.
+		w.Metrics.StepFinished(string(j.kind), j.err == nil, w.Now().Sub(j.start))
+	}
+	switch {
 	case j.err == nil:
 		w.failures = failures{}
 		w.Log.Info("step finished", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index))
@@ -81,7 +91,7 @@ func (w *Worker) reap(ctx context.Context) error {
 	case errors.Is(j.err, op.ErrRestart):
 		w.Log.Info("exiting to finish the self-update; systemd starts the new neco-worker", zap.Int64(keyUpdateID, rep.ID))
 		return op.ErrRestart
-	case errors.Is(cause, errStopped), errors.Is(cause, errShutdown):
+	case interrupted:
 		w.Log.Warn("step interrupted", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
 		return nil
 	}
@@ -130,6 +140,7 @@ func (p *progress) say(ctx context.Context, msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.report.Message, p.report.UpdatedAt = msg, p.w.Now()
+	p.w.Supervisor.Status(fmt.Sprintf("update %d step %d (%s): %s", p.report.ID, p.report.Step, p.report.StepName, msg))
 	if err := p.w.Store.PutWorkerStatus(ctx, p.w.LRN, p.report); err != nil && ctx.Err() == nil {
 		p.w.Log.Warn("progress report failed", zap.Error(err))
 	}

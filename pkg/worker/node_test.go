@@ -16,6 +16,7 @@ import (
 	"github.com/necoship/neco/pkg/deb"
 	"github.com/necoship/neco/pkg/deb/debtest"
 	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/plan"
@@ -96,6 +97,8 @@ type node struct {
 	hold        time.Duration // how long each systemd job takes
 	// exited is closed when the last run's worker loop returned by itself.
 	exited <-chan struct{}
+	// metricsURL is the last run's /metrics.
+	metricsURL string
 }
 
 func (s *site) newNode(lrn int) *node {
@@ -134,8 +137,10 @@ func (s *site) run(n *node) (stop func() error) {
 	pkgs := Packages{Installer: n.installer(s.t, &n.dpkgInstalls), Self: n.installer(s.t, &n.selfInstalls)}
 	cache := s.t.TempDir()
 	plans := &Plans{Root: n.root}
+	reg := metrics.NewRegistry(n.necoVersion.String())
+	n.metricsURL = serveMetrics(s.t, reg)
 	w := &Worker{
-		Store: st, LRN: n.lrn, Plans: plans, Leader: lead, PrepareTimeout: time.Minute, Log: log,
+		Store: st, LRN: n.lrn, Plans: plans, Leader: lead, PrepareTimeout: time.Minute, Log: log, Metrics: metrics.NewWorker(reg),
 		Tick: 100 * time.Millisecond, RetryPause: 100 * time.Millisecond,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{

@@ -23,18 +23,27 @@ func (w *Worker) round(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
+	w.log = w.Log
+	if cur := snap.Current; cur != nil && snap.Finished == nil {
+		w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
+	}
 	pl, planErr := w.installedPlan(ctx)
 	now := w.Now()
+	leading := w.Leader.Key() != ""
+	w.Metrics.Leading(leading)
 	act := decide.NextOps(decide.WorkerInput{
-		Snapshot: snap, LRN: w.LRN, Leader: w.Leader.Key() != "", Plan: pl, Now: now,
+		Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: now,
 	})
 	if w.job != nil {
 		w.superviseJob(snap, act)
 		return nil
 	}
+	if act.Kind != decide.WorkerRun {
+		w.Supervisor.Status(act.Reason)
+	}
 	switch act.Kind {
 	case decide.WorkerIdle, decide.WorkerStop:
-		w.said.reason(w.Log, act)
+		w.said.reason(w.log, act)
 		return nil
 	case decide.WorkerWait:
 		return w.waitTurn(ctx, act)

@@ -20,6 +20,7 @@ import (
 	"github.com/necoship/neco/pkg/deb/debtest"
 	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/leader"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/mirror"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/notify"
@@ -45,6 +46,8 @@ type site struct {
 	debDir    string
 	log       *zap.Logger
 	events    *unitEvents
+	// metricsURL is the updater leader's /metrics, once runUpdater ran.
+	metricsURL string
 }
 
 func newSite(t *testing.T) *site {
@@ -120,9 +123,19 @@ func (s *site) runUpdater() {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log), Notifier: nopNotifier{},
-		Trigger: releases.NewTrigger(), Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond}
+	reg := metrics.NewRegistry("test")
+	m := metrics.NewUpdater(reg)
+	s.metricsURL = serveMetrics(s.t, reg)
+	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log, m), Notifier: nopNotifier{},
+		Trigger: releases.NewTrigger(), Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
 	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+}
+
+// serveMetrics serves reg until the test ends and returns its /metrics URL.
+func serveMetrics(t *testing.T, reg *metrics.Registry) string {
+	srv := httptest.NewServer(reg.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL + "/metrics"
 }
 
 // background runs fn until stop is called or the test ends; exited is

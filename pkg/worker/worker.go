@@ -8,6 +8,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/storage"
@@ -42,6 +44,9 @@ type Worker struct {
 	// Plans reads the installed plan for every decision.
 	Plans  op.Plans
 	Leader *Leadership
+	// Metrics and Supervisor may be nil (tests that do not look).
+	Metrics    *metrics.Worker
+	Supervisor *daemon.Supervisor
 	// PrepareTimeout bounds step 0.
 	PrepareTimeout time.Duration
 	Log            *zap.Logger
@@ -58,6 +63,7 @@ type Worker struct {
 	job      *job
 	failures failures
 	said     said
+	log      *zap.Logger // Log, with the update_id of the round's update
 }
 
 // Run works until ctx ends (nil) or an op asks for a restart
@@ -70,11 +76,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer w.stopJob(errShutdown)
 	events := w.Store.Watch(ctx, 0, w.Store.Prefix(), true)
 	for {
+		w.Supervisor.Beat()
 		if err := w.round(ctx); err != nil {
 			if errors.Is(err, op.ErrRestart) || ctx.Err() != nil {
 				return w.end(ctx, err)
 			}
-			w.said.error(w.Log, w.Now(), err)
+			w.said.error(w.log, w.Now(), err)
 		}
 		wk := w.wait(ctx, events)
 		switch {
@@ -114,6 +121,7 @@ func (w *Worker) defaults() {
 	if w.Leader == nil {
 		w.Leader = NewLeadership()
 	}
+	w.log = w.Log
 }
 
 // wake says why wait returned.
@@ -123,9 +131,13 @@ type wake struct {
 }
 
 // wait blocks until something may have changed: etcd, the running job,
-// leadership, the end of a retry pause, or the tick.
+// leadership, the end of a retry pause, or the tick (shorter when the
+// watchdog wants a beat sooner).
 func (w *Worker) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
 	d := w.Tick
+	if b := w.Supervisor.BeatEvery(); b > 0 && b < d {
+		d = b
+	}
 	if until := w.failures.until.Sub(w.Now()); until > 0 && until < d {
 		d = until
 	}
