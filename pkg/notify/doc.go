@@ -1,6 +1,8 @@
 // Package notify owns how neco-updater tells people about updates: a
-// Slack incoming webhook and a generic JSON webhook, fed through a
-// Dispatcher that queues events and retries deliveries in the background.
+// Slack incoming webhook, a generic JSON webhook and GitHub deployment
+// statuses, fed through a Dispatcher that queues events and retries
+// deliveries in the background. GitHub is reached through the
+// DeploymentAPI interface, so this package does not import go-github.
 //
 // Notifications must never block or fail an update. Notify only enqueues
 // (or drops with a warning when the queue is full); Run delivers on a

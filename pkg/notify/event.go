@@ -19,6 +19,18 @@ const (
 	KindTimedOut  Kind = Kind(model.ResultTimedOut)
 )
 
+// phrase is the kind as words for people: "timed out", not "timedout".
+// An unknown kind is shown as it is, never mislabelled.
+func (k Kind) phrase() string {
+	switch k {
+	case KindStarted, KindCompleted, KindAborted:
+		return string(k)
+	case KindTimedOut:
+		return "timed out"
+	}
+	return "ended: " + string(k)
+}
+
 // Event is one notification: an update started, or ended one way or another.
 // It is a plain value, decoupled from model, so that senders format it
 // without knowing etcd's records.

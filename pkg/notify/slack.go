@@ -95,16 +95,7 @@ func slackFields(e Event) []slackText {
 
 // headline is the header text: which update, and what happened to it.
 func headline(e Event) string {
-	var what string
-	switch e.Kind {
-	case KindStarted, KindCompleted, KindAborted:
-		what = string(e.Kind)
-	case KindTimedOut:
-		what = "timed out"
-	default:
-		what = "ended: " + string(e.Kind)
-	}
-	return fmt.Sprintf("neco update %d %s: %s", e.UpdateID, what, e.Version)
+	return fmt.Sprintf("neco update %d %s: %s", e.UpdateID, e.Kind.phrase(), e.Version)
 }
 
 // fallback is the one-line summary for notifications and old clients.

@@ -43,9 +43,15 @@ type Options struct {
 	Logger         *zap.Logger
 	// Sleep waits d or until ctx ends; tests replace it to observe waits.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// OnResponse, when set, is called once per API request sent, retries
+	// included, with the status that came back over the wire (304 for a
+	// conditional request that was not modified; 0 when no answer came)
+	// and the rate limit left: a hook for metrics. It is called on the
+	// request's goroutine, so it must be quick and safe for concurrent use.
+	OnResponse func(Response)
 }
 
-// Client reads one repository's releases.
+// Client reads one repository's releases and records its deployments.
 type Client struct {
 	gh *github.Client
 	// download fetches redirected asset URLs; it carries no token, so a
@@ -90,7 +96,7 @@ func New(o Options) (*Client, error) {
 	if o.Sleep == nil {
 		o.Sleep = backoff.Sleep
 	}
-	cond := newConditionalTransport(base)
+	cond := newConditionalTransport(observe(base, o.OnResponse))
 	gh := github.NewClient(&http.Client{Transport: cond, Timeout: o.RequestTimeout})
 	if o.Token != "" {
 		gh = gh.WithAuthToken(o.Token)

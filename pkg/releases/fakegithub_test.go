@@ -20,9 +20,13 @@ import (
 type fakeGitHub struct {
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	releases []*fakeRelease // newest first
-	requests []*http.Request
+	mu          sync.Mutex
+	releases    []*fakeRelease    // newest first
+	deployments []*fakeDeployment // newest first
+	requests    []*http.Request
+	deployCalls []deployCall
+	// onStatus, when set, is called after a deployment status is created.
+	onStatus func(deployment int64, state string)
 	// intercept, when set, may answer a request before the default
 	// handler; it returns true when it did.
 	intercept func(w http.ResponseWriter, r *http.Request) bool
@@ -35,6 +39,9 @@ type fakeRelease struct {
 	draft       bool
 	publishedAt time.Time
 	assets      []*fakeAsset
+	// failingChecks: the tagged commit has a failing commit status, so
+	// GitHub refuses to deploy it unless required_contexts is [].
+	failingChecks bool
 }
 
 type fakeAsset struct {
@@ -90,6 +97,8 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix := fmt.Sprintf("/repos/%s/%s/releases", fakeOwner, fakeRepo)
 	switch p := r.URL.Path; {
+	case strings.HasPrefix(p, fmt.Sprintf("/repos/%s/%s/deployments", fakeOwner, fakeRepo)):
+		f.serveDeployments(w, r)
 	case p == prefix:
 		f.serveList(w, r)
 	case strings.HasPrefix(p, prefix+"/tags/"):

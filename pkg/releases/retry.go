@@ -61,6 +61,31 @@ type verdict struct {
 	err   error         // the error to return if we stop now
 	retry bool          // worth another try
 	wait  time.Duration // how long to wait first; 0 = back-off
+	code  int           // GitHub's HTTP status; 0 when none came
+}
+
+// statusError carries the HTTP status of a call that GitHub answered with
+// an error, for callers that branch on it without importing go-github:
+// pkg/notify treats a 4xx other than 429 as a failure not worth retrying.
+// Its message and what it wraps are those of the error it decorates.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+// HTTPStatus is GitHub's status. Every rate limit reports 429, whichever
+// of 403 and 429 GitHub used: a caller must see "wait", not "forbidden".
+func (e *statusError) HTTPStatus() int { return e.code }
+
+// withStatus decorates err with code, when there is one.
+func withStatus(err error, code int) error {
+	if code == 0 {
+		return err
+	}
+	return &statusError{code: code, err: err}
 }
 
 // classify maps a go-github error onto neco's sentinels and a retry verdict.
@@ -75,13 +100,15 @@ func classify(err error, now time.Time) verdict {
 		return verdict{err: err}
 	case errors.As(err, &rle):
 		wait := rle.Rate.Reset.Time.Sub(now) + time.Second
-		return verdict{err: fmt.Errorf("%w until %s: %w", ErrRateLimited, rle.Rate.Reset.Time.UTC().Format(time.RFC3339), err), retry: true, wait: max(wait, time.Second)}
+		return verdict{err: fmt.Errorf("%w until %s: %w", ErrRateLimited, rle.Rate.Reset.Time.UTC().Format(time.RFC3339), err), retry: true, wait: max(wait, time.Second),
+			code: http.StatusTooManyRequests}
 	case errors.As(err, &abuse):
 		wait := time.Minute
 		if abuse.RetryAfter != nil {
 			wait = *abuse.RetryAfter
 		}
-		return verdict{err: fmt.Errorf("%w (secondary): %w", ErrRateLimited, err), retry: true, wait: max(wait, time.Second)}
+		return verdict{err: fmt.Errorf("%w (secondary): %w", ErrRateLimited, err), retry: true, wait: max(wait, time.Second),
+			code: http.StatusTooManyRequests}
 	case errors.As(err, &syn), errors.As(err, &typ):
 		return verdict{err: fmt.Errorf("%w: %w", ErrMalformed, err)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -89,7 +116,9 @@ func classify(err error, now time.Time) verdict {
 		// another try, reported as malformed if it persists.
 		return verdict{err: fmt.Errorf("%w: %w", ErrMalformed, err), retry: true}
 	case errors.As(err, &er) && er.Response != nil:
-		return classifyStatus(er.Response, err, now)
+		v := classifyStatus(er.Response, err, now)
+		v.code = er.Response.StatusCode
+		return v
 	}
 	// Connection refused, reset, timeouts: transient.
 	return verdict{err: fmt.Errorf("%w: %w", ErrUnavailable, err), retry: true}
@@ -141,14 +170,14 @@ func (c *Client) retry(ctx context.Context, what string, call func(context.Conte
 		}
 		v := classify(err, time.Now())
 		if !v.retry || n+1 >= p.Attempts {
-			return fmt.Errorf("%s: %w", what, v.err)
+			return withStatus(fmt.Errorf("%s: %w", what, v.err), v.code)
 		}
 		wait := v.wait
 		if wait == 0 {
 			wait = backoff.Exponential{Base: p.BaseDelay, Max: p.MaxDelay}.Delay(n)
 		}
 		if wait > p.MaxRateLimitWait {
-			return fmt.Errorf("%s: %w (retry after %s)", what, v.err, wait.Round(time.Second))
+			return withStatus(fmt.Errorf("%s: %w (retry after %s)", what, v.err, wait.Round(time.Second)), v.code)
 		}
 		c.log.Warn("github request failed; retrying",
 			zap.String(keyWhat, what), zap.Int(keyAttempt, n+1), zap.Duration(keyWait, wait), zap.Error(v.err))

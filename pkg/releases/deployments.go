@@ -1,0 +1,158 @@
+package releases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// ErrNoDeployment is returned by FinishDeployment when GitHub lists no
+// deployment of the tag to the environment.
+var ErrNoDeployment = errors.New("releases: no deployment found")
+
+// maxDescription is GitHub's limit on a deployment status description, in
+// characters; a longer one is refused with 422.
+const maxDescription = 140
+
+// finalStates are the deployment states FinishDeployment may set: the
+// update worked (success), it did not (failure), or neco cannot tell what
+// happened (error).
+var finalStates = map[string]bool{"success": true, "failure": true, "error": true}
+
+// StartDeployment records on GitHub that the release tag is being rolled
+// out to environment: it creates a deployment of the tag and gives it the
+// status in_progress. It returns the deployment's ID, also when only the
+// status failed (the deployment exists then, left pending).
+//
+// Creating is not idempotent: a retried call after a lost answer may leave
+// a second deployment of the same tag, which FinishDeployment tolerates by
+// finishing the newest.
+func (c *Client) StartDeployment(ctx context.Context, tag, environment, description string) (int64, error) {
+	if err := checkDeployment(tag, environment); err != nil {
+		return 0, fmt.Errorf("start deployment: %w", err)
+	}
+	desc := truncateDescription(description)
+	req := &github.DeploymentRequest{
+		Ref:         github.String(tag),
+		Environment: github.String(environment),
+		Description: github.String(desc),
+		// A release tag is what was tested and chosen; GitHub must not
+		// merge the default branch into it (its default is to try).
+		AutoMerge: github.Bool(false),
+		// Empty, not omitted: omitted means "every commit status must be
+		// success", and GitHub refuses (409) a tag whose commit has a
+		// failing or pending check. The rollout has already begun; the
+		// deployment only records it.
+		RequiredContexts:      &[]string{},
+		TransientEnvironment:  github.Bool(false),
+		ProductionEnvironment: github.Bool(environment == "production"),
+	}
+	what := fmt.Sprintf("create deployment of %s to %s", tag, environment)
+	var d *github.Deployment
+	err := c.retry(ctx, what, func(ctx context.Context) error {
+		var err error
+		d, _, err = c.gh.Repositories.CreateDeployment(ctx, c.owner, c.name, req)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	// A 202 "merged branch" answer carries a message and no deployment;
+	// auto_merge is off, but an ID of 0 must never be used.
+	id := d.GetID()
+	if id == 0 {
+		return 0, fmt.Errorf("%s: %w: no deployment id in the answer", what, ErrMalformed)
+	}
+	return id, c.setDeploymentStatus(ctx, id, environment, "in_progress", desc)
+}
+
+// FinishDeployment sets the final status of the newest deployment of tag
+// to environment: state is "success", "failure" or "error". It keeps no
+// memory of StartDeployment, so a leader elected after a failover can
+// finish what the previous one started. No such deployment is
+// ErrNoDeployment.
+func (c *Client) FinishDeployment(ctx context.Context, tag, environment, state, description string) error {
+	if err := checkDeployment(tag, environment); err != nil {
+		return fmt.Errorf("finish deployment: %w", err)
+	}
+	if !finalStates[state] {
+		return fmt.Errorf("finish deployment of %s to %s: state %q: want success, failure or error", tag, environment, state)
+	}
+	id, err := c.newestDeployment(ctx, tag, environment)
+	if err != nil {
+		return err
+	}
+	return c.setDeploymentStatus(ctx, id, environment, state, truncateDescription(description))
+}
+
+// newestDeployment finds the ID of the latest deployment of tag to
+// environment. GitHub lists newest first, so the first page holds it; the
+// highest ID is taken rather than the first entry, and entries for another
+// ref or environment (a server that ignored the filter) are skipped, so
+// that an old deployment is never finished by mistake.
+func (c *Client) newestDeployment(ctx context.Context, tag, environment string) (int64, error) {
+	opts := &github.DeploymentsListOptions{Ref: tag, Environment: environment, ListOptions: github.ListOptions{PerPage: perPage}}
+	what := fmt.Sprintf("list deployments of %s to %s", tag, environment)
+	var ds []*github.Deployment
+	err := c.retry(ctx, what, func(ctx context.Context) error {
+		var err error
+		ds, _, err = c.gh.Repositories.ListDeployments(ctx, c.owner, c.name, opts)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	var newest int64
+	for _, d := range ds {
+		if d.GetRef() == tag && strings.EqualFold(d.GetEnvironment(), environment) {
+			newest = max(newest, d.GetID())
+		}
+	}
+	if newest == 0 {
+		return 0, fmt.Errorf("%s: %w", what, ErrNoDeployment)
+	}
+	return newest, nil
+}
+
+// setDeploymentStatus adds a status to deployment id. auto_inactive is
+// left at GitHub's default (true): a success marks the environment's
+// earlier successful deployments inactive, unless it is a production
+// environment, which GitHub leaves alone.
+func (c *Client) setDeploymentStatus(ctx context.Context, id int64, environment, state, desc string) error {
+	req := &github.DeploymentStatusRequest{
+		State:       github.String(state),
+		Description: github.String(desc),
+		Environment: github.String(environment),
+	}
+	return c.retry(ctx, fmt.Sprintf("set deployment %d to %s", id, state), func(ctx context.Context) error {
+		_, _, err := c.gh.Repositories.CreateDeploymentStatus(ctx, c.owner, c.name, id, req)
+		return err
+	})
+}
+
+// checkDeployment refuses what GitHub would misread before any request:
+// a tag that is not a site release, or no environment (GitHub would
+// default to production).
+func checkDeployment(tag, environment string) error {
+	if _, _, err := ParseTag(tag); err != nil {
+		return err
+	}
+	if strings.TrimSpace(environment) == "" {
+		return errors.New("empty environment")
+	}
+	return nil
+}
+
+// truncateDescription cuts s to GitHub's limit on a character (rune)
+// boundary, marking the cut with "...". The deployment itself documents no
+// limit, but it gets the same text as its first status, so both are cut.
+func truncateDescription(s string) string {
+	r := []rune(s)
+	if len(r) <= maxDescription {
+		return s
+	}
+	return string(r[:maxDescription-3]) + "..."
+}
