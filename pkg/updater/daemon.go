@@ -67,7 +67,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		return err
 	}
 	trigger := releases.NewTrigger()
-	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed})
+	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed}, m)
 	l := &Leader{
 		Store: st, Checker: NewReleaseChecker(log.Named("releases"), m), Notifier: notes,
 		Trigger: trigger, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,

@@ -162,7 +162,7 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 		t.Errorf("no STATUS=leading line; sent %q", states)
 	}
 	body := get(t, "http://"+local.MetricsListen+"/metrics")
-	for _, series := range []string{`neco_leader{role="updater"} 1`, `neco_release_checks_total{result="ok"}`, `neco_build_info{version=`} {
+	for _, series := range []string{`neco_leader{role="updater"} 1`, `neco_release_checks_total{result="ok"}`, `neco_github_requests_total{code="200"}`, `neco_build_info{version=`} {
 		if !strings.Contains(body, series) {
 			t.Errorf("/metrics has no %s", series)
 		}

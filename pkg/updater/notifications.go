@@ -7,11 +7,13 @@ import (
 	"sync/atomic"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/notify"
 )
 
 // Notifications delivers the leader's events to the endpoints that the
-// cluster config names (`slack`, `webhook`, through `proxy`). The config is
+// cluster config names (`slack`, `webhook`, through `proxy`) and, with
+// `github-deployments`, to the site repository's deployments. The config is
 // the one of the latest Notify, read again at delivery, so setting or
 // changing an endpoint takes effect without restarting the updater.
 type Notifications struct {
@@ -21,8 +23,9 @@ type Notifications struct {
 
 var _ Notifier = (*Notifications)(nil)
 
-// NewNotifications returns Notifications; call Run to deliver.
-func NewNotifications(o notify.Options) *Notifications {
+// NewNotifications returns Notifications; call Run to deliver. GitHub
+// answers to deployment calls are counted in m, which may be nil.
+func NewNotifications(o notify.Options, m *metrics.Updater) *Notifications {
 	n := &Notifications{}
 	// One client for both endpoints, so that they share connections; its
 	// proxy follows the config like the endpoints do.
@@ -34,6 +37,7 @@ func NewNotifications(o notify.Options) *Notifications {
 			url: func(c *config.Cluster) string { return c.Slack }},
 		configuredSender{name: "webhook", n: n, client: client, build: notify.NewWebhook,
 			url: func(c *config.Cluster) string { return c.Webhook }},
+		&deploymentSender{n: n, log: o.Logger, metrics: m},
 	)
 	return n
 }

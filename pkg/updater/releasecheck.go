@@ -198,14 +198,21 @@ func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
 	if c.lister != nil && key == c.listerKey {
 		return c.lister, nil
 	}
-	l, err := c.newLister(releases.Options{
-		APIURL: cfg.GitHubAPIURL, Repo: cfg.GitHubRepo, Token: cfg.GitHubToken, Proxy: cfg.Proxy, Logger: c.log,
-	})
+	l, err := c.newLister(githubOptions(cfg, c.log, c.metrics))
 	if err != nil {
 		return nil, fmt.Errorf("release client: %w", err)
 	}
 	c.lister, c.listerKey = l, key
 	return l, nil
+}
+
+// githubOptions configure a GitHub client from cfg; every answer it gets
+// is counted in m.
+func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) releases.Options {
+	return releases.Options{
+		APIURL: cfg.GitHubAPIURL, Repo: cfg.GitHubRepo, Token: cfg.GitHubToken, Proxy: cfg.Proxy, Logger: log,
+		OnResponse: func(r releases.Response) { m.GitHubResponse(r.Code, r.RateRemaining) },
+	}
 }
 
 // clientKey identifies the settings a client is built from; the token is
