@@ -1,0 +1,199 @@
+//go:build dctest
+
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+)
+
+// EtcdUnit is the systemd unit of the etcd member in every server
+// (Debian's etcd.service is masked in the rootfs).
+const EtcdUnit = "dct-etcd.service"
+
+// etcdTLSDir holds the member's and the client's certificates inside every
+// server.
+const etcdTLSDir = "/etc/dct-etcd"
+
+// Etcd is the run's etcd cluster: one member per server, TLS on client and
+// peer URLs with client certificates required.
+//
+// The test process is not in the run's namespaces. Client reaches the
+// members anyway through Network.DialContext (each connection is made in
+// the bridge namespace); Etcdctl runs etcdctl inside a server, which is
+// how neco itself sees etcd.
+type Etcd struct {
+	servers []*Server
+	nw      *Network
+	pki     *etcdPKI
+}
+
+// startEtcd writes certificates and the unit into every server and starts
+// the members together: each `systemctl start` returns when its member is
+// ready (Type=notify), which needs a quorum, so starting them one by one
+// would block on the first.
+func startEtcd(ctx context.Context, dir string, servers []*Server, nw *Network) (*Etcd, error) {
+	pki, err := newEtcdPKI(dir, len(servers))
+	if err != nil {
+		return nil, err
+	}
+	e := &Etcd{servers: servers, nw: nw, pki: pki}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, s := range servers {
+		g.Go(func() error {
+			files := map[string][]byte{
+				"ca.crt": pki.ca, "member.crt": pki.members[i][0], "member.key": pki.members[i][1],
+				"client.crt": pki.client[0], "client.key": pki.client[1],
+			}
+			for name, data := range files {
+				if err := s.WriteFile(gctx, path.Join(etcdTLSDir, name), data, 0o600); err != nil {
+					return fmt.Errorf("etcd: %w", err)
+				}
+			}
+			if err := s.WriteFile(gctx, "/etc/systemd/system/"+EtcdUnit, []byte(e.unit(i)), 0o644); err != nil {
+				return fmt.Errorf("etcd: %w", err)
+			}
+			if _, err := s.Exec(gctx, "systemctl", "enable", "--now", EtcdUnit); err != nil {
+				return fmt.Errorf("etcd: %w; journal:\n%s", err, e.journal(s))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// unit is the member's unit file: Debian's /usr/bin/etcd with the flags of
+// a static 3-member cluster, data in /var/lib/dct-etcd (on the server's
+// disk, so it survives Stop and Boot).
+func (e *Etcd) unit(i int) string {
+	ip := ServerIP(i)
+	var cluster []string
+	for j := range e.servers {
+		cluster = append(cluster, fmt.Sprintf("boot-%d=https://%s:2380", j, ServerIP(j)))
+	}
+	tlsDir := etcdTLSDir
+	args := []string{
+		"--name=boot-" + fmt.Sprint(i),
+		"--data-dir=/var/lib/dct-etcd",
+		"--listen-client-urls=https://" + ip + ":2379,https://127.0.0.1:2379",
+		"--advertise-client-urls=https://" + ip + ":2379",
+		"--listen-peer-urls=https://" + ip + ":2380",
+		"--initial-advertise-peer-urls=https://" + ip + ":2380",
+		"--initial-cluster=" + strings.Join(cluster, ","),
+		"--initial-cluster-state=new",
+		"--initial-cluster-token=dctest",
+		"--client-cert-auth", "--trusted-ca-file=" + tlsDir + "/ca.crt",
+		"--cert-file=" + tlsDir + "/member.crt", "--key-file=" + tlsDir + "/member.key",
+		"--peer-client-cert-auth", "--peer-trusted-ca-file=" + tlsDir + "/ca.crt",
+		"--peer-cert-file=" + tlsDir + "/member.crt", "--peer-key-file=" + tlsDir + "/member.key",
+		"--logger=zap",
+	}
+	return fmt.Sprintf(`[Unit]
+Description=etcd member boot-%d of the data-center test
+After=network.target
+
+[Service]
+Type=notify
+ExecStart=/usr/bin/etcd %s
+Restart=on-failure
+RestartSec=1s
+TimeoutStartSec=90s
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+`, i, strings.Join(args, " \\\n  "))
+}
+
+// journal returns the member's recent log in s, for errors.
+func (e *Etcd) journal(s *Server) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, _ := s.Exec(ctx, "journalctl", "--no-pager", "-n", "30", "-u", EtcdUnit)
+	return res.Stdout
+}
+
+// Endpoints are the members' client URLs, LRN order.
+func (e *Etcd) Endpoints() []string {
+	var eps []string
+	for i := range e.servers {
+		eps = append(eps, fmt.Sprintf("https://%s:2379", ServerIP(i)))
+	}
+	return eps
+}
+
+// ClientTLS names the client certificate files inside every server: the
+// tls-ca-file, tls-cert-file and tls-key-file of neco's config.yml.
+func (e *Etcd) ClientTLS() TLSFiles {
+	return TLSFiles{CA: etcdTLSDir + "/ca.crt", Cert: etcdTLSDir + "/client.crt", Key: etcdTLSDir + "/client.key"}
+}
+
+// HostTLS names the same client certificate files on the host.
+func (e *Etcd) HostTLS() TLSFiles { return e.pki.hostTLS }
+
+// Client returns a client of the cluster for the test process, closed when
+// the test ends.
+func (e *Etcd) Client(t testing.TB) *clientv3.Client {
+	t.Helper()
+	tlsCfg, err := e.tlsConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints:   e.Endpoints(),
+		TLS:         tlsCfg,
+		DialTimeout: 5 * time.Second,
+		DialOptions: []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return e.nw.DialContext(ctx, "tcp", addr)
+		})},
+		Logger: zap.NewNop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func (e *Etcd) tlsConfig() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(e.pki.hostTLS.Cert, e.pki.hostTLS.Key)
+	if err != nil {
+		return nil, fmt.Errorf("etcd client: %w", err)
+	}
+	ca, err := os.ReadFile(e.pki.hostTLS.CA)
+	if err != nil {
+		return nil, fmt.Errorf("etcd client: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, errors.New("etcd client: no certificate in CA file")
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// Etcdctl runs etcdctl in s against every member, with the client
+// certificate: e.g. Etcdctl(ctx, s, "endpoint", "health").
+func (e *Etcd) Etcdctl(ctx context.Context, s *Server, args ...string) (Result, error) {
+	tlsFiles := e.ClientTLS()
+	argv := []string{"env", "ETCDCTL_API=3", "etcdctl",
+		"--endpoints=" + strings.Join(e.Endpoints(), ","),
+		"--cacert=" + tlsFiles.CA, "--cert=" + tlsFiles.Cert, "--key=" + tlsFiles.Key}
+	return s.Exec(ctx, append(argv, args...)...)
+}
