@@ -65,6 +65,7 @@ neco-worker installs and restarts, and this command shows and steers it.`,
 		newVersionCommand(env),
 		newReleasesCommand(env),
 		newMirrorCommand(env),
+		newGenerateDocsCommand(env),
 	)
 	return root
 }
