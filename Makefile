@@ -1,5 +1,5 @@
 # neco — see README.md. Targets: build test lint fuzz demo demo-down bench clean
-# deb lintian verify-units.
+# deb lintian verify-units dctest.
 
 GO          ?= go
 VERSION     ?= 0.1.0+git$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -8,7 +8,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin
 FUZZTIME    ?= 20s
 
-.PHONY: all build test lint fuzz demo demo-down bench clean deb lintian verify-units
+.PHONY: all build test lint fuzz demo demo-down bench clean deb lintian verify-units dctest
 
 all: build
 
@@ -23,7 +23,15 @@ test:
 
 lint:
 	$(GO) vet ./...
+	$(GO) vet -tags dctest ./dctest/...
 	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags dctest ./dctest/...
+
+# The data-center test (docs/dctest.md): root on Debian 12; the boot
+# servers' root filesystem is cached in /var/cache/neco-dctest
+# (NECO_DCTEST_CACHE). It installs the package from `make deb`.
+dctest: deb
+	$(GO) test -race -count=1 -tags dctest -timeout 40m -v ./dctest/...
 
 # Each fuzzer for FUZZTIME; the checked-in seeds under testdata/fuzz run in
 # every `make test` already.
