@@ -36,8 +36,12 @@ type Supervisor struct {
 }
 
 // NewSupervisor reads the watchdog interval of sm once: systemd sets it at
-// start and it never changes for the life of the process.
+// start and it never changes for the life of the process. A nil sm (no
+// service manager to tell) gives a nil Supervisor.
 func NewSupervisor(sm ServiceManager, log *zap.Logger) *Supervisor {
+	if sm == nil {
+		return nil
+	}
 	return &Supervisor{sm: sm, log: log, interval: sm.WatchdogInterval(), now: time.Now}
 }
 
@@ -94,6 +98,15 @@ func (s *Supervisor) BeatEvery() time.Duration {
 		return 0
 	}
 	return s.interval / 2
+}
+
+// MaxWait bounds a loop's wait d so that it beats in time: d, or BeatEvery
+// when the watchdog is armed and wants a beat sooner.
+func (s *Supervisor) MaxWait(d time.Duration) time.Duration {
+	if b := s.BeatEvery(); b > 0 && b < d {
+		return b
+	}
+	return d
 }
 
 // BeatWhile beats every BeatEvery until ctx ends, for a daemon whose main

@@ -60,6 +60,12 @@ func TestSupervisor(t *testing.T) {
 	if got := s.BeatEvery(); got != 30*time.Second {
 		t.Errorf("BeatEvery() = %s, want 30s", got)
 	}
+	if got := s.MaxWait(5 * time.Second); got != 5*time.Second {
+		t.Errorf("MaxWait(5s) = %s, want 5s", got)
+	}
+	if got := s.MaxWait(time.Minute); got != 30*time.Second {
+		t.Errorf("MaxWait(1m) = %s, want 30s", got)
+	}
 }
 
 func TestSupervisorWithoutWatchdog(t *testing.T) {
@@ -70,7 +76,13 @@ func TestSupervisorWithoutWatchdog(t *testing.T) {
 	if got := sm.states(); len(got) != 0 {
 		t.Errorf("sent %v without a watchdog", got)
 	}
-	var nilSup *Supervisor
+	if got := s.MaxWait(time.Hour); got != time.Hour {
+		t.Errorf("MaxWait without a watchdog = %s, want the wait unchanged", got)
+	}
+	nilSup := NewSupervisor(nil, zap.NewNop())
+	if nilSup != nil {
+		t.Fatal("NewSupervisor(nil) is not nil")
+	}
 	nilSup.Ready()
 	nilSup.Status("x")
 	nilSup.Beat()

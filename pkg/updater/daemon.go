@@ -38,10 +38,7 @@ type DaemonOptions struct {
 // over. It returns when ctx ends (nil) or a part fails for good.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log := o.Log
-	var sup *daemon.Supervisor
-	if o.Service != nil {
-		sup = daemon.NewSupervisor(o.Service, log)
-	}
+	sup := daemon.NewSupervisor(o.Service, log)
 	sup.Status("connecting to etcd")
 	if o.Local.Etcd.Embedded() {
 		m, err := etcdconn.StartMember(ctx, o.Local.DataDir, o.Local.Etcd, log)

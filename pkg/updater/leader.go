@@ -170,10 +170,7 @@ func (l *Leader) tick() time.Duration {
 	if l.Tick > 0 {
 		d = l.Tick
 	}
-	if b := l.Supervisor.BeatEvery(); b > 0 && b < d {
-		d = b
-	}
-	return d
+	return l.Supervisor.MaxWait(d)
 }
 
 // Leading reports whether this process is in a term of leadership.

@@ -43,10 +43,7 @@ type DaemonOptions struct {
 // and systemd starts the new binary), or the error that stopped it.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log, wc := o.Log, o.Local.Worker
-	var sup *daemon.Supervisor
-	if o.Service != nil {
-		sup = daemon.NewSupervisor(o.Service, log)
-	}
+	sup := daemon.NewSupervisor(o.Service, log)
 	sup.Status("connecting to etcd")
 	client, err := daemon.DialCluster(ctx, o.Local.Etcd, log)
 	if err != nil {

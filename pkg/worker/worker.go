@@ -134,10 +134,7 @@ type wake struct {
 // leadership, the end of a retry pause, or the tick (shorter when the
 // watchdog wants a beat sooner).
 func (w *Worker) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
-	d := w.Tick
-	if b := w.Supervisor.BeatEvery(); b > 0 && b < d {
-		d = b
-	}
+	d := w.Supervisor.MaxWait(w.Tick)
 	if until := w.failures.until.Sub(w.Now()); until > 0 && until < d {
 		d = until
 	}
