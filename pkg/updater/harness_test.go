@@ -65,11 +65,22 @@ func (r *recNotifier) all() []notify.Event {
 	return slices.Clone(r.events)
 }
 
-func (r *recNotifier) kinds() []notify.Kind {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// await returns the events once there are at least n, or what there is
+// after a timeout: the leader notifies right after its etcd write, so a
+// test that saw the write must not read the events at once.
+func (r *recNotifier) await(n int) []notify.Event {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if es := r.all(); len(es) >= n {
+			return es
+		}
+	}
+	return r.all()
+}
+
+// kinds awaits n events and returns their kinds.
+func (r *recNotifier) kinds(n int) []notify.Kind {
 	var ks []notify.Kind
-	for _, e := range r.events {
+	for _, e := range r.await(n) {
 		ks = append(ks, e.Kind)
 	}
 	return ks

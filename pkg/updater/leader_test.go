@@ -48,7 +48,7 @@ func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
 		t.Errorf("history = %+v, invalid %v, %v", hist, invalid, err)
 	}
 	h.stays("no second update for the same release", 200*time.Millisecond, func(s model.Snapshot) bool { return s.Current.ID == 1 })
-	if diff := cmp.Diff([]notify.Kind{notify.KindStarted, notify.KindCompleted}, h.notes.kinds()); diff != "" {
+	if diff := cmp.Diff([]notify.Kind{notify.KindStarted, notify.KindCompleted}, h.notes.kinds(2)); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }
@@ -73,7 +73,7 @@ func TestReleaseCheckOutcomeRecorded(t *testing.T) {
 		t.Errorf("info/check since %v, want the recovering check's time %v", snap.Check.Since, h.clock.Now())
 	}
 	h.waitFor("update started", inProgress)
-	events := h.notes.all()
+	events := h.notes.await(1)
 	if len(events) != 1 || !strings.HasSuffix(events[0].ReleaseURL, "/example/site/releases/tag/release-1.0") {
 		t.Errorf("started notification %+v, want a link to the release page", events)
 	}
@@ -181,7 +181,7 @@ func TestWorkerErrorAbortsThenRecoverRetries(t *testing.T) {
 	if done := h.completeAll(2, []int{0, 1}); done.Result != model.ResultCompleted {
 		t.Errorf("retry history = %+v", done)
 	}
-	if diff := cmp.Diff([]notify.Kind{notify.KindStarted, notify.KindAborted, notify.KindStarted, notify.KindCompleted}, h.notes.kinds()); diff != "" {
+	if diff := cmp.Diff([]notify.Kind{notify.KindStarted, notify.KindAborted, notify.KindStarted, notify.KindCompleted}, h.notes.kinds(4)); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)
 	}
 }
