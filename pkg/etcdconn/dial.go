@@ -28,6 +28,22 @@ type DialOptions struct {
 // that an operator with a wrong endpoint is not left staring at a prompt.
 const defaultProbeTimeout = 5 * time.Second
 
+// Keepalive pings find a connection to a member that vanished without a
+// FIN or RST (its link went down, a partition): without them the
+// client's balancer keeps sending every third request to that member
+// until TCP gives up, minutes later, and each of those requests times
+// out. gRPC pings a connection only while a request is in flight on it
+// (etcd refuses pings on idle connections), and pings at once when a
+// request wakes an idle connection: a dead member is closed
+// keepaliveTimeout into the first request sent to it, and the requests
+// go to the other members. keepaliveTime stays above etcd's
+// --grpc-keepalive-min-time (5s), below which etcd hangs up on the
+// client.
+const (
+	keepaliveTime    = 10 * time.Second
+	keepaliveTimeout = 3 * time.Second
+)
+
 // Dial connects to the etcd that e describes and proves it answers with one
 // read, so a wrong endpoint or certificate is one clear error here rather
 // than a timeout on the first real call.
@@ -42,11 +58,13 @@ func Dial(ctx context.Context, e config.EtcdConfig, o DialOptions) (*clientv3.Cl
 		log = zap.NewNop()
 	}
 	c, err := clientv3.New(clientv3.Config{
-		Endpoints:   endpoints,
-		DialTimeout: defaultProbeTimeout,
-		TLS:         tlsCfg,
-		Logger:      log,
-		Context:     ctx,
+		Endpoints:            endpoints,
+		DialTimeout:          defaultProbeTimeout,
+		DialKeepAliveTime:    keepaliveTime,
+		DialKeepAliveTimeout: keepaliveTimeout,
+		TLS:                  tlsCfg,
+		Logger:               log,
+		Context:              ctx,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
