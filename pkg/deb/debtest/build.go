@@ -24,6 +24,15 @@ type Spec struct {
 // root, mode 0644.
 func Build(t testing.TB, dir string, s Spec) string {
 	t.Helper()
+	path, err := Write(dir, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// Write is Build for callers that are not tests (the demo).
+func Write(dir string, s Spec) (string, error) {
 	if s.Arch == "" {
 		s.Arch = "amd64"
 	}
@@ -32,8 +41,9 @@ func Build(t testing.TB, dir string, s Spec) string {
 	}
 	src, err := os.MkdirTemp(dir, "src-")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
+	defer os.RemoveAll(src)
 	control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: neco tests <neco@example.com>\nDescription: neco test package\n%s",
 		s.Name, s.Version, s.Arch, s.Extra)
 	files := map[string]string{"DEBIAN/control": control}
@@ -43,15 +53,15 @@ func Build(t testing.TB, dir string, s Spec) string {
 	for p, c := range files {
 		full := filepath.Join(src, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 	}
 	out := filepath.Join(dir, fmt.Sprintf("%s_%s_%s.deb", s.Name, s.Version, s.Arch))
 	if b, err := exec.Command("dpkg-deb", "--root-owner-group", "--build", src, out).CombinedOutput(); err != nil {
-		t.Fatalf("dpkg-deb --build %s: %v\n%s", s.Name, err, b)
+		return "", fmt.Errorf("dpkg-deb --build %s: %w\n%s", s.Name, err, b)
 	}
-	return out
+	return out, nil
 }
