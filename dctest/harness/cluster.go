@@ -50,30 +50,43 @@ type Cluster struct {
 // cluster is left running for a look inside (docs/dctest.md).
 func New(t testing.TB, opts Options) *Cluster {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Fatal("harness: the data-center test runs as root (systemd-nspawn, mounts, namespaces)")
-	}
-	if opts.Servers == 0 {
-		opts.Servers = 3
-	}
-	ctx := t.Context()
-	rootfs, err := Rootfs(ctx, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := newRun()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Cluster{ID: r.id, Dir: r.dir, run: r, logf: t.Logf}
-	t.Cleanup(func() { c.cleanup(t) })
 	start := time.Now()
-	if err := c.start(ctx, rootfs, opts); err != nil {
-		t.Fatalf("run %s: %v", c.ID, err)
+	c, err := Start(t.Context(), opts, t.Logf)
+	if c != nil {
+		t.Cleanup(func() { c.cleanup(t) })
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("run %s: %d servers up in %v; a shell in boot-0: %s", c.ID, len(c.Servers),
 		time.Since(start).Round(100*time.Millisecond), c.Servers[0].Shell())
 	return c
+}
+
+// Start boots a cluster outside a test (the demo). The caller owns it:
+// Close it, or Detach it to leave it running after the process exits. On
+// an error after the run began, the returned cluster is not nil and must
+// be closed too.
+func Start(ctx context.Context, opts Options, logf Logf) (*Cluster, error) {
+	if os.Geteuid() != 0 {
+		return nil, errors.New("harness: the data-center test runs as root (systemd-nspawn, mounts, namespaces)")
+	}
+	if opts.Servers == 0 {
+		opts.Servers = 3
+	}
+	rootfs, err := Rootfs(ctx, logf)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRun()
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{ID: r.id, Dir: r.dir, run: r, logf: logf}
+	if err := c.start(ctx, rootfs, opts); err != nil {
+		return c, fmt.Errorf("run %s: %w", c.ID, err)
+	}
+	return c, nil
 }
 
 func (c *Cluster) start(ctx context.Context, rootfs string, opts Options) error {
@@ -107,15 +120,24 @@ func (c *Cluster) start(ctx context.Context, rootfs string, opts Options) error 
 // Its output goes to logs/NAME.log in the run's directory.
 func (c *Cluster) StartHostService(t testing.TB, name string, port int, argv ...string) *HostService {
 	t.Helper()
-	h, err := startHostService(t.Context(), c.Network, cgroup(namePrefix+c.ID+"/host"),
-		filepath.Join(c.Dir, "logs"), name, port, argv)
+	h, err := c.StartService(t.Context(), name, port, argv...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return h
+}
+
+// StartService is StartHostService for callers that are not tests.
+func (c *Cluster) StartService(ctx context.Context, name string, port int, argv ...string) (*HostService, error) {
+	h, err := startHostService(ctx, c.Network, cgroup(namePrefix+c.ID+"/host"),
+		filepath.Join(c.Dir, "logs"), name, port, argv)
+	if err != nil {
+		return nil, err
 	}
 	c.mu.Lock()
 	c.services = append(c.services, h)
 	c.mu.Unlock()
-	return h
+	return h, nil
 }
 
 // Close stops the host services and the servers, then removes everything

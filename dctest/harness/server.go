@@ -58,7 +58,7 @@ func newServer(r *run, nw *Network, rootfs string, lrn int, logf Logf) *Server {
 		logs:  filepath.Join(r.dir, "logs"),
 		netns: netnsPath(nw.Namespace(lrn)),
 		cg:    cgroup(namePrefix + r.id + "/" + name),
-		shell: filepath.Join(r.dir, "shell-"+name),
+		shell: ShellPath(r.id, lrn),
 		logf:  logf,
 	}
 }

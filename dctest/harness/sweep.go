@@ -40,7 +40,7 @@ func Main(m *testing.M) int {
 // Sweep removes what runs left behind when their process died without
 // cleaning up: processes, mounts, cgroups, network namespaces and
 // directories named after a run id whose lock nobody holds. Live runs (of
-// any process) are never touched, nor is a run kept with NECO_DCTEST_KEEP
+// any process) are never touched, nor a detached one (the demo's), nor is a run kept with NECO_DCTEST_KEEP
 // while the sweeping process has NECO_DCTEST_KEEP set too.
 func Sweep(ctx context.Context, log Logf) error {
 	unlock, err := lockRegistry()
@@ -57,6 +57,9 @@ func Sweep(ctx context.Context, log Logf) error {
 	for _, id := range ids {
 		if alive(id) {
 			continue
+		}
+		if _, err := os.Stat(detachedPath(id)); err == nil {
+			continue // the demo's: make demo-down removes it
 		}
 		if _, err := os.Stat(keepPath(id)); err == nil && keepKept {
 			log("run %s was kept (NECO_DCTEST_KEEP): leaving it", id)
@@ -84,7 +87,8 @@ func knownRuns() ([]string, error) {
 			return nil, err
 		}
 		for _, e := range ents {
-			names = append(names, namePrefix+strings.TrimSuffix(strings.TrimSuffix(e.Name(), ".lock"), ".keep"))
+			base, _, _ := strings.Cut(e.Name(), ".") // ID.lock, ID.keep, ID.detached
+			names = append(names, namePrefix+base)
 		}
 	}
 	ns, err := runNamespaces()
