@@ -1,0 +1,21 @@
+//go:build dctest
+
+// Package site installs neco on a data-center-test cluster (package
+// dctest/harness) the way an SRE installs it on boot servers, publishes
+// test releases of a site, and reads what happens only as an operator
+// can: `neco status --json`, `neco history --json`, systemctl and files
+// inside the servers.
+//
+// Install puts a release mirror (`neco mirror serve`) and a docker-registry
+// on the run's bridge (HostIP), installs the neco .deb from `make deb` into
+// every server with dpkg, writes /etc/neco/config.yml (the cluster's etcd,
+// TLS), sets the cluster config with `neco config set`, runs `neco join`
+// on every server and starts neco-updater and neco-worker as systemd
+// units.
+//
+// Publish builds the site package of a version: its plan has a rolling, a
+// stop-all and an anytime unit, an image (pushed to the registry first and
+// pinned by digest) and a once-step; each unit records, when it starts,
+// the site version it started with. The scenarios (package dctest) and the
+// demo (dctest/demo) are built on it.
+package site
