@@ -60,7 +60,12 @@ func up(ctx context.Context, dir, deb string) error {
 	if st, err := loadState(dir); err == nil {
 		return fmt.Errorf("a demo is up already (run %s): make demo-down first", st.Run)
 	}
-	siteDir := filepath.Join(dir, "site")
+	// Absolute: the mirror and the registry outlive this process and its
+	// working directory.
+	siteDir, err := filepath.Abs(filepath.Join(dir, "site"))
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(siteDir, 0o755); err != nil {
 		return err
 	}

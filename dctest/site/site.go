@@ -136,7 +136,9 @@ func (s *Site) startHostServices(ctx context.Context, necoDeb string) error {
 	if out, err := exec.CommandContext(ctx, "dpkg-deb", "-x", necoDeb, unpacked).CombinedOutput(); err != nil {
 		return fmt.Errorf("site: unpack %s: %w: %s", necoDeb, err, out)
 	}
-	if err := os.MkdirAll(s.MirrorDir, 0o755); err != nil {
+	// The repository exists before its first release, as on GitHub: an
+	// empty list, not a 404 the updaters would report as failing checks.
+	if err := os.MkdirAll(filepath.Join(s.MirrorDir, Repo), 0o755); err != nil {
 		return err
 	}
 	neco := filepath.Join(unpacked, "usr/bin/neco")
