@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/necoship/neco/dctest/harness"
+	"github.com/necoship/neco/pkg/images/imagestest"
 )
 
 // Ports of the host services on harness.HostIP.
@@ -145,26 +146,16 @@ func (s *Site) startHostServices(ctx context.Context, necoDeb string) error {
 	if _, err := s.Cluster.StartService(ctx, "mirror", MirrorPort, neco, "mirror", "serve", "--dir", s.MirrorDir, "--listen", s.MirrorAddr); err != nil {
 		return err
 	}
-	_, err := StartRegistry(ctx, s.Cluster, "registry", RegistryPort, filepath.Join(s.dir, "registry"))
+	_, err := startRegistry(ctx, s.Cluster, "registry", RegistryPort, filepath.Join(s.dir, "registry"))
 	return err
 }
 
-// StartRegistry runs docker-registry on HostIP:port with its storage in dir.
-func StartRegistry(ctx context.Context, c *harness.Cluster, name string, port int, dir string) (*harness.HostService, error) {
+// startRegistry runs docker-registry on HostIP:port with its storage in dir.
+func startRegistry(ctx context.Context, c *harness.Cluster, name string, port int, dir string) (*harness.HostService, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  addr: %s:%d
-`, filepath.Join(dir, "data"), harness.HostIP, port)
+	cfg := imagestest.RegistryConfig(filepath.Join(dir, "data"), hostAddr(port))
 	path := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err

@@ -56,17 +56,7 @@ func StartRegistry(t testing.TB) string {
 	needBinary(t, registryBin, "docker-registry")
 	dir := t.TempDir()
 	addr := FreeAddr(t)
-	cfg := fmt.Sprintf(`version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  addr: %s
-`, filepath.Join(dir, "data"), addr)
+	cfg := RegistryConfig(filepath.Join(dir, "data"), addr)
 	cfgPath := writeFile(t, dir, "config.yml", cfg)
 	startDaemon(t, dir, "registry", exec.Command(registryBin, "serve", cfgPath), func() error {
 		resp, err := http.Get("http://" + addr + "/v2/")
@@ -80,6 +70,22 @@ http:
 		return nil
 	})
 	return addr
+}
+
+// RegistryConfig is a docker-registry config.yml that stores images under
+// dataDir and listens on addr (host:port), with no access log.
+func RegistryConfig(dataDir, addr string) string {
+	return fmt.Sprintf(`version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+http:
+  addr: %s
+`, dataDir, addr)
 }
 
 // startDaemon starts cmd with its output in dir/NAME.log, waits until
