@@ -35,6 +35,21 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// waitListening waits until addr accepts connections.
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+	}
+}
+
 const testWebhookSecret = "0123456789abcdef-secret"
 
 // deliver posts a release event for tag as GitHub would, signed with
@@ -110,6 +125,8 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 			t.Fatalf("embedded etcd never answered: %v", err)
 		}
 	}
+	// The webhook server starts beside the loop, after etcd answers.
+	waitListening(t, local.WebhookListen)
 	// Unsigned or unconfigured deliveries are refused.
 	if code := deliver(t, local.WebhookListen, testWebhookSecret, "release-1.0"); code != http.StatusServiceUnavailable {
 		t.Errorf("delivery before the secret is set: status %d, want 503", code)
