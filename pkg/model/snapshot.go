@@ -30,6 +30,10 @@ type Snapshot struct {
 	Candidate *Candidate
 	// Contents are once-step records by name.
 	Contents map[string]Content
+	// Holds are the held versions, by Version.String().
+	Holds map[string]Hold
+	// Pin is the version the site is pinned to; nil when not pinned.
+	Pin *Hold
 	// Invalid lists keys that were present but did not decode or validate.
 	Invalid []InvalidKey
 }
@@ -50,4 +54,10 @@ func (s Snapshot) LRNs() []int {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Held returns the hold of version v, if any.
+func (s Snapshot) Held(v Version) (Hold, bool) {
+	h, ok := s.Holds[v.String()]
+	return h, ok
 }

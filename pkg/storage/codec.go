@@ -82,6 +82,8 @@ func check(v any) error {
 		}
 	case *model.Content:
 		return checkVersion(v.Version)
+	case *model.Hold:
+		return v.Validate()
 	case *model.HistoryEntry:
 		return checkHistory(*v)
 	case *model.Version:

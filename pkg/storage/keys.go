@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // The key schema. Every name is relative to the Storage prefix (default
@@ -23,12 +25,15 @@ import (
 //	status/barrier                 updater leader         model.Barrier
 //	status/bootservers/<lrn>       worker <lrn>           model.WorkerStatus
 //	contents/<name>                worker leader          model.Content
+//	policy/holds/<version>         neco hold / rollback   model.Hold
+//	policy/pin                     neco pin               model.Hold
 //	install/<lrn>/debs/<name>      worker <lrn>           model.Version as a JSON string
 //	install/<lrn>/images/<name>    worker <lrn>           image digest as a JSON string
 //	history/<id>                   updater leader         model.HistoryEntry (id: 20 digits)
 //
 // <lrn> is a decimal int >= 0 without sign or leading zeros, so each server
-// has exactly one key. <name> is non-empty and has no "/".
+// has exactly one key. <name> is non-empty and has no "/". <version> is a
+// Debian version as Version.String() writes it.
 const (
 	leaderUpdaterDir = "leader/updater/"
 	leaderWorkerDir  = "leader/worker/"
@@ -43,6 +48,9 @@ const (
 	statusDir        = "status/"
 	workerStatusDir  = "status/bootservers/"
 	contentDir       = "contents/"
+	policyDir        = "policy/"
+	holdsDir         = "policy/holds/"
+	pinName          = "policy/pin"
 	installDir       = "install/"
 	installDebsDir   = "debs/"
 	installImgsDir   = "images/"
@@ -100,6 +108,15 @@ func (s *Storage) WorkerStatusPrefix() string { return s.prefix + workerStatusDi
 // ContentKey records the once-step called name.
 func (s *Storage) ContentKey(name string) string { return s.prefix + contentDir + name }
 
+// HoldKey is the hold of version v.
+func (s *Storage) HoldKey(v model.Version) string { return s.prefix + holdsDir + v.String() }
+
+// PinKey is the site's pin.
+func (s *Storage) PinKey() string { return s.prefix + pinName }
+
+// policyPrefix holds the holds and the pin.
+func (s *Storage) policyPrefix() string { return s.prefix + policyDir }
+
 // InstallPrefix holds what server lrn installed.
 func (s *Storage) InstallPrefix(lrn int) string {
 	return s.prefix + installDir + strconv.Itoa(lrn) + "/"
@@ -149,6 +166,8 @@ const (
 	kindCurrent
 	kindBarrier
 	kindWorker
+	kindHold
+	kindPin
 )
 
 // parsedKey is a key the snapshot reads, split into its kind and the
@@ -179,6 +198,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindCurrent}, nil
 	case statusBarName:
 		return parsedKey{kind: kindBarrier}, nil
+	case pinName:
+		return parsedKey{kind: kindPin}, nil
 	}
 	families := []struct {
 		dir  string
@@ -188,15 +209,20 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		{workerStatusDir, kindWorker},
 		{configDir, kindConfig},
 		{contentDir, kindContent},
+		{holdsDir, kindHold},
 	}
 	for _, f := range families {
 		rest, ok := strings.CutPrefix(rel, f.dir)
 		if !ok {
 			continue
 		}
-		if f.kind == kindBootserver || f.kind == kindWorker {
+		switch f.kind {
+		case kindBootserver, kindWorker:
 			lrn, err := parseLRN(rest)
 			return parsedKey{kind: f.kind, lrn: lrn}, err
+		case kindHold:
+			_, err := model.ParseVersion(rest)
+			return parsedKey{kind: f.kind, name: rest}, err
 		}
 		return parsedKey{kind: f.kind, name: rest}, checkName(rest)
 	}

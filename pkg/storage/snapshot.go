@@ -20,7 +20,7 @@ import (
 // A value that does not decode or validate is left out and listed in
 // Invalid with its full key; it never fails the whole snapshot.
 func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
-	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix()}
+	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix()}
 	ops := make([]clientv3.Op, len(ranges))
 	for i, p := range ranges {
 		ops[i] = clientv3.OpGet(p, clientv3.WithPrefix())
@@ -35,6 +35,7 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 		Config:      map[string]string{},
 		Workers:     map[int]model.WorkerStatus{},
 		Contents:    map[string]model.Content{},
+		Holds:       map[string]model.Hold{},
 	}}
 	for _, r := range resp.Responses {
 		for _, kv := range r.GetResponseRange().Kvs {
@@ -88,6 +89,17 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Current)
 	case kindBarrier:
 		return decodePtr(raw, &b.snap.Barrier)
+	case kindPin:
+		return decodePtr(raw, &b.snap.Pin)
+	case kindHold:
+		h, err := decode[model.Hold](raw)
+		if err != nil {
+			return err
+		}
+		if h.Version.String() != pk.name {
+			return fmt.Errorf("version %s: key says %s", h.Version, pk.name)
+		}
+		b.snap.Holds[pk.name] = h
 	}
 	return nil
 }

@@ -30,6 +30,8 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 		Candidate: &model.Candidate{Version: v2, Tag: "release-2026.11.23-10"},
 		Check:     &model.ReleaseCheck{Error: "releases: unauthorized", Since: t0},
 		Contents:  map[string]model.Content{"upload-contents": {Version: v1, Success: true}},
+		Holds:     map[string]model.Hold{v2.String(): {Version: v2, Reason: "rolled back", By: "rollback", At: t0}},
+		Pin:       &model.Hold{Version: v1, Reason: "freeze", By: "ops@boot-0", At: t0},
 	}
 	kvs := map[string]string{
 		"bootservers/2":                mustEncode(t, want.Bootservers[2]),
@@ -45,6 +47,8 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 		"info/candidate":               mustEncode(t, *want.Candidate),
 		"info/check":                   mustEncode(t, *want.Check),
 		"contents/upload-contents":     mustEncode(t, want.Contents["upload-contents"]),
+		"policy/holds/" + v2.String():  mustEncode(t, want.Holds[v2.String()]),
+		"policy/pin":                   mustEncode(t, *want.Pin),
 		// Not read by the snapshot: garbage here must not show up.
 		"history/00000000000000000006": "{",
 		"history/junk":                 "{",
@@ -128,6 +132,8 @@ func garbageCases() []garbage {
 	dropCandidate := func(s *model.Snapshot) { s.Candidate = nil }
 	dropCheck := func(s *model.Snapshot) { s.Check = nil }
 	dropContent := func(s *model.Snapshot) { delete(s.Contents, "upload-contents") }
+	dropHold := func(s *model.Snapshot) { delete(s.Holds, v2.String()) }
+	dropPin := func(s *model.Snapshot) { s.Pin = nil }
 	nothing := func(*model.Snapshot) {}
 	var cases []garbage
 	add := func(key string, drop func(*model.Snapshot), values ...string) {
@@ -151,6 +157,10 @@ func garbageCases() []garbage {
 	add("info/check", dropCheck, append(common, `{"error":"x"}`, `{"since":"yesterday"}`)...)
 	add("contents/upload-contents", dropContent, append(common, `{"version":"1.0","success":1}`)...)
 	add("contents/", nothing, `{"version":"1.0","success":true}`)
+	add("policy/holds/"+v2.String(), dropHold, append(common, `{"version":"`+v1.String()+`","at":"2026-11-23T00:00:00Z"}`,
+		`{"version":"`+v2.String()+`"}`)...)
+	add("policy/holds/not a version", nothing, `{"version":"1.0","at":"2026-11-23T00:00:00Z"}`)
+	add("policy/pin", dropPin, append(common, `{"version":"","at":"2026-11-23T00:00:00Z"}`)...)
 	add("config/", nothing, "x")
 	add("config/a/b", nothing, "x")
 	add("history/00000000000000000007", dropFinished, append(common, mustJSON(historyEntry(8, model.ResultCompleted)),

@@ -64,15 +64,7 @@ func (s *Storage) PutBootserver(ctx context.Context, b model.Bootserver) error {
 // it was not registered. Its worker report and install records stay: they
 // are history, and an update in progress still lists the server.
 func (s *Storage) DeleteBootserver(ctx context.Context, lrn int) error {
-	key := s.BootserverKey(lrn)
-	resp, err := s.client.Delete(ctx, key)
-	if err != nil {
-		return fmt.Errorf("delete %s: %w", key, err)
-	}
-	if resp.Deleted == 0 {
-		return fmt.Errorf("delete %s: %w", key, ErrNotFound)
-	}
-	return nil
+	return s.deleteOne(ctx, s.BootserverKey(lrn))
 }
 
 // Recover clears Stop on status/current (neco recover) and returns the

@@ -255,3 +255,53 @@ func TestListHistory(t *testing.T) {
 		t.Errorf("invalid (-want +got)\n%s", diff)
 	}
 }
+
+func TestPolicyWrites(t *testing.T) {
+	s, _ := newStorage(t)
+	ctx := testContext(t)
+	hold := model.Hold{Version: v2, Reason: "bad release", By: "ops@boot-0", At: t0}
+	pin := model.Hold{Version: v1, By: "ops@boot-0", At: t0}
+	for _, step := range []func() error{
+		func() error { return s.PutHold(ctx, hold) },
+		func() error { return s.PutPin(ctx, pin) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, ok := snap.Held(v2); !ok || !cmp.Equal(h, hold) {
+		t.Errorf("held %v: %+v, want %+v", ok, h, hold)
+	}
+	if _, ok := snap.Held(v1); ok {
+		t.Errorf("%s held, want only %s", v1, v2)
+	}
+	if snap.Pin == nil || !cmp.Equal(*snap.Pin, pin) {
+		t.Errorf("pin %+v, want %+v", snap.Pin, pin)
+	}
+	if err := s.PutHold(ctx, model.Hold{Version: v1}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("hold without a time: %v, want ErrInvalid", err)
+	}
+	if err := s.DeleteHold(ctx, v2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteHold(ctx, v2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second unhold: %v, want ErrNotFound", err)
+	}
+	if err := s.DeletePin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePin(ctx); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second unpin: %v, want ErrNotFound", err)
+	}
+	snap, err = s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Holds) != 0 || snap.Pin != nil {
+		t.Errorf("after unhold and unpin: holds %v, pin %+v", snap.Holds, snap.Pin)
+	}
+}
