@@ -38,7 +38,10 @@
 //  5. otherwise ActionNone, naming the workers everyone waits for.
 //
 // With no running update, nothing starts in env test, without a qualifying
-// release (Latest) or without registered servers. Automatic updates never
+// release (Latest) or without registered servers. The operator's policy
+// comes next: a pin to another version than Latest, or a hold of Latest
+// (neco pin, neco hold, and the hold a rollback leaves), starts nothing
+// but a reconfigure of a completed Current when the servers changed. Automatic updates never
 // downgrade: rolling back is an operator's act. The latest release equal to
 // a completed Current is "up to date", unless the registered servers differ
 // from Current.Servers, which starts a reconfigure of the same version. Equal

@@ -95,6 +95,24 @@ func withCandidate(version string, approved bool) snapOpt {
 	}
 }
 
+// held holds version (neco hold, or a rollback) with reason.
+func held(version, reason string) snapOpt {
+	return func(s *model.Snapshot) {
+		if s.Holds == nil {
+			s.Holds = map[string]model.Hold{}
+		}
+		v := model.MustParseVersion(version)
+		s.Holds[v.String()] = model.Hold{Version: v, Reason: reason, By: "ops", At: t0}
+	}
+}
+
+// pinned pins the site to version.
+func pinned(version, reason string) snapOpt {
+	return func(s *model.Snapshot) {
+		s.Pin = &model.Hold{Version: model.MustParseVersion(version), Reason: reason, By: "ops", At: t0}
+	}
+}
+
 type workerOpt func(*model.WorkerStatus)
 
 // worker is lrn's report for the current update, made a minute ago.

@@ -20,6 +20,17 @@ func decideIdle(in UpdaterInput) Action {
 		return Action{Kind: ActionNone, Reason: "no release qualifies"}
 	case len(s.Bootservers) == 0:
 		return Action{Kind: ActionNone, Reason: "no boot servers are registered"}
+	}
+	if why := policyBlocks(s, latest.Version); why != "" {
+		// Servers that joined still get the version the site runs.
+		if cur != nil && s.Finished != nil && s.Finished.Result == model.ResultCompleted {
+			if a := reconfigure(in); a.Kind != ActionNone {
+				return a
+			}
+		}
+		return Action{Kind: ActionNone, Reason: why}
+	}
+	switch {
 	case cur == nil:
 		return approveThenStart(in, fmt.Sprintf("update to %s", latest.Version))
 	}
@@ -38,6 +49,26 @@ func decideIdle(in UpdaterInput) Action {
 		return approveThenStart(in, fmt.Sprintf("retry of %s after it %s", latest.Version, resultWords(s.Finished.Result)))
 	}
 	return reconfigure(in)
+}
+
+// policyBlocks says why the operator's policy keeps the updater from
+// starting an update to v on its own, or "" when nothing does: a pin to
+// another version, or a hold of v.
+func policyBlocks(s model.Snapshot, v model.Version) string {
+	if p := s.Pin; p != nil && !p.Version.Equal(v) {
+		return fmt.Sprintf("pinned to %s%s; not taking %s (neco unpin)", p.Version, because(p.Reason), v)
+	}
+	if h, ok := s.Held(v); ok {
+		return fmt.Sprintf("latest release %s is held%s (neco unhold %s)", v, because(h.Reason), v)
+	}
+	return ""
+}
+
+func because(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return ": " + reason
 }
 
 // reconfigure starts the completed version again when the registered
