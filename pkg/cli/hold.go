@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/storage"
 )
 
 func newHoldCommand(env Env, cf *clusterFlags) *cobra.Command {
@@ -36,6 +38,14 @@ list" shows every hold and the pin.`,
 }
 
 func runHold(cmd *cobra.Command, env Env, cf *clusterFlags, arg, reason string) error {
+	return recordPolicy(cmd, env, cf, arg, reason, "hold", (*storage.Storage).PutHold,
+		"held %[1]s: the updater will not move the site to it by itself (neco unhold %[1]s)\n")
+}
+
+// recordPolicy records VERSION arg with put, as a hold or the pin made by
+// this operator now, and prints msg (a format of the version).
+func recordPolicy(cmd *cobra.Command, env Env, cf *clusterFlags, arg, reason, what string,
+	put func(*storage.Storage, context.Context, model.Hold) error, msg string) error {
 	v, err := model.ParseVersion(arg)
 	if err != nil {
 		return err
@@ -46,10 +56,10 @@ func runHold(cmd *cobra.Command, env Env, cf *clusterFlags, arg, reason string) 
 	}
 	defer done()
 	h := model.Hold{Version: v, Reason: reason, By: operator(env), At: env.Now().UTC().Truncate(time.Second)}
-	if err := store.PutHold(ctx, h); err != nil {
-		return fmt.Errorf("hold %s: %w", v, err)
+	if err := put(store, ctx, h); err != nil {
+		return fmt.Errorf("%s %s: %w", what, v, err)
 	}
-	fmt.Fprintf(env.Stdout, "held %s: the updater will not move the site to it by itself (neco unhold %s)\n", v, v)
+	fmt.Fprintf(env.Stdout, msg, v)
 	return nil
 }
 

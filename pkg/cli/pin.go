@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/spf13/cobra"
 
-	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/storage"
 )
 
 func newPinCommand(env Env, cf *clusterFlags) *cobra.Command {
@@ -32,19 +29,6 @@ Pinning does not move the site: to go back to an older VERSION, use
 }
 
 func runPin(cmd *cobra.Command, env Env, cf *clusterFlags, arg, reason string) error {
-	v, err := model.ParseVersion(arg)
-	if err != nil {
-		return err
-	}
-	ctx, store, done, err := cf.open(cmd, env, true)
-	if err != nil {
-		return err
-	}
-	defer done()
-	p := model.Hold{Version: v, Reason: reason, By: operator(env), At: env.Now().UTC().Truncate(time.Second)}
-	if err := store.PutPin(ctx, p); err != nil {
-		return fmt.Errorf("pin %s: %w", v, err)
-	}
-	fmt.Fprintf(env.Stdout, "pinned to %s: the updater takes no other release (neco unpin)\n", v)
-	return nil
+	return recordPolicy(cmd, env, cf, arg, reason, "pin", (*storage.Storage).PutPin,
+		"pinned to %s: the updater takes no other release (neco unpin)\n")
 }
