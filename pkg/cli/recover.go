@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -38,11 +39,8 @@ func runRecover(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 		return err
 	}
 	defer done()
-	snap, err := store.Snapshot(ctx)
+	snap, err := readCurrent(ctx, store, "recover")
 	if err != nil {
-		return fmt.Errorf("recover: %w", err)
-	}
-	if err := invalidKeyError(snap, store.StatusCurrentKey()); err != nil {
 		return err
 	}
 	if snap.Current == nil {
@@ -72,6 +70,17 @@ func runRecover(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 
 // invalidKeyError refuses to act on a key whose stored value is garbage:
 // the snapshot leaves it out, and "nothing there" would be a lie.
+// readCurrent reads the snapshot that recover and abort act on, refusing
+// one whose status/current does not decode: either command would
+// overwrite what an operator should look at first.
+func readCurrent(ctx context.Context, store *storage.Storage, what string) (model.Snapshot, error) {
+	snap, err := store.Snapshot(ctx)
+	if err != nil {
+		return model.Snapshot{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return snap, invalidKeyError(snap, store.StatusCurrentKey())
+}
+
 func invalidKeyError(snap model.Snapshot, key string) error {
 	for _, k := range snap.Invalid {
 		if k.Key == key {

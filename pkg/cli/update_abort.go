@@ -37,11 +37,8 @@ func runUpdateAbort(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 		return err
 	}
 	defer done()
-	snap, err := store.Snapshot(ctx)
+	snap, err := readCurrent(ctx, store, "abort")
 	if err != nil {
-		return fmt.Errorf("abort: %w", err)
-	}
-	if err := invalidKeyError(snap, store.StatusCurrentKey()); err != nil {
 		return err
 	}
 	if msg, ok := alreadyStopped(snap); ok {
