@@ -84,12 +84,7 @@ func (d *dc) server(i int) *harness.Server { return d.c.Servers[i] }
 // waitFor waits until cond holds on the status read in boot-0.
 func (d *dc) waitFor(what string, timeout time.Duration, cond func(site.Status) bool) site.Status {
 	d.t.Helper()
-	return d.waitForOn(d.server(0), what, timeout, cond)
-}
-
-func (d *dc) waitForOn(srv *harness.Server, what string, timeout time.Duration, cond func(site.Status) bool) site.Status {
-	d.t.Helper()
-	st, err := d.s.WaitFor(d.ctx, srv, timeout, what, cond)
+	st, err := d.s.WaitFor(d.ctx, d.server(0), timeout, what, cond)
 	if err != nil {
 		d.t.Fatal(err)
 	}
