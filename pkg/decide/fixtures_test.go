@@ -113,6 +113,20 @@ func pinned(version, reason string) snapOpt {
 	}
 }
 
+// rollbackRequested records `neco rollback version` made while the site
+// was at from.
+func rollbackRequested(version, from string) snapOpt {
+	return func(s *model.Snapshot) {
+		s.Rollback = &model.RollbackRequest{Version: model.MustParseVersion(version), Tag: "release-" + version,
+			From: model.MustParseVersion(from), By: "alice@boot-0", At: t0}
+	}
+}
+
+// asRollback makes the current update a rollback; apply it before finished.
+func asRollback() snapOpt {
+	return func(s *model.Snapshot) { s.Current.Reason = model.ReasonRollback }
+}
+
 type workerOpt func(*model.WorkerStatus)
 
 // worker is lrn's report for the current update, made a minute ago.

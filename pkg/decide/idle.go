@@ -13,6 +13,13 @@ import (
 // Current, or it ended and was not stopped.
 func decideIdle(in UpdaterInput) Action {
 	s, cur, latest := in.Snapshot, in.Snapshot.Current, in.Latest
+	if cur != nil && cur.Reason == model.ReasonRollback && s.Finished != nil &&
+		s.Finished.Result != model.ResultCompleted && len(s.Bootservers) > 0 {
+		// `neco recover` after a failed rollback: the operator's request
+		// stands, whatever the channel offers or the holds say.
+		return startUpdate(in, cur.Version, cur.Tag, model.ReasonRollback,
+			fmt.Sprintf("retry of the rollback to %s after it %s", cur.Version, resultWords(s.Finished.Result)))
+	}
 	switch {
 	case in.Config.Env == model.EnvTest:
 		return Action{Kind: ActionNone, Reason: "env test never updates automatically"}
@@ -69,6 +76,18 @@ func because(reason string) string {
 		return ""
 	}
 	return ": " + reason
+}
+
+// startRollback starts the update an operator asked for with `neco
+// rollback`, once no update runs. It is the operator's act: it needs no
+// approval, ignores the release window, the channel and env test, and
+// starts on the servers registered now.
+func startRollback(in UpdaterInput, r model.RollbackRequest) Action {
+	if len(in.Snapshot.Bootservers) == 0 {
+		return Action{Kind: ActionNone, Reason: fmt.Sprintf("rollback to %s requested, but no boot servers are registered", r.Version)}
+	}
+	return startUpdate(in, r.Version, r.Tag, model.ReasonRollback,
+		fmt.Sprintf("rollback from %s to %s requested by %s", r.From, r.Version, r.By))
 }
 
 // reconfigure starts the completed version again when the registered

@@ -79,6 +79,8 @@ type Action struct {
 func NextAction(in UpdaterInput) Action {
 	s := in.Snapshot
 	switch {
+	case s.Rollback != nil && (s.Current == nil || s.Finished != nil):
+		return startRollback(in, *s.Rollback)
 	case s.Current == nil:
 		return decideIdle(in)
 	case s.Current.Stop:

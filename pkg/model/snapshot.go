@@ -34,6 +34,8 @@ type Snapshot struct {
 	Holds map[string]Hold
 	// Pin is the version the site is pinned to; nil when not pinned.
 	Pin *Hold
+	// Rollback is the operator's pending rollback request; nil if none.
+	Rollback *RollbackRequest
 	// Invalid lists keys that were present but did not decode or validate.
 	Invalid []InvalidKey
 }

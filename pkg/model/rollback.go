@@ -1,0 +1,63 @@
+package model
+
+import (
+	"errors"
+	"time"
+)
+
+// RollbackRequest is an operator's request to take the site back to an
+// older release (key request/rollback), written by `neco rollback` after it
+// checked the request against history and the irreversible runs. The
+// updater leader turns it into an update with ReasonRollback and deletes it
+// in the same transaction, so a request starts exactly one update.
+type RollbackRequest struct {
+	// Version and Tag are the release to go back to; Tag comes from the
+	// history entry of the completed update to Version.
+	Version Version `json:"version"`
+	Tag     string  `json:"tag"`
+	// From is the version the site was at when the operator asked.
+	From Version `json:"from"`
+	// Force records that irreversible once-steps after Version were
+	// overridden (neco rollback --force).
+	Force bool      `json:"force,omitempty"`
+	By    string    `json:"by,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// Validate checks a stored request.
+func (r RollbackRequest) Validate() error {
+	var errs []error
+	if r.Version.IsZero() || r.Tag == "" {
+		errs = append(errs, errors.New("version and tag: want both set"))
+	}
+	if r.From.IsZero() {
+		errs = append(errs, errors.New("from: empty"))
+	}
+	if r.At.IsZero() {
+		errs = append(errs, errors.New("at: empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// IrreversibleRun records that an irreversible once-step (a migration)
+// began for a version (key irreversible/<version>/<name>). The worker
+// leader writes it with the step's start record and nothing removes it:
+// contents/<name> is overwritten by the next version, but a rollback must
+// still know that this version changed something it cannot undo.
+type IrreversibleRun struct {
+	Name      string    `json:"name"`
+	Version   Version   `json:"version"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// Validate checks a stored run.
+func (r IrreversibleRun) Validate() error {
+	var errs []error
+	if r.Name == "" {
+		errs = append(errs, errors.New("name: empty"))
+	}
+	if r.Version.IsZero() {
+		errs = append(errs, errors.New("version: empty"))
+	}
+	return errors.Join(errs...)
+}
