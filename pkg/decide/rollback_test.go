@@ -124,7 +124,7 @@ func TestPlanRollback(t *testing.T) {
 			in:      rollbackIn(endedAt10, v11),
 			wantErr: "rollback refused: 2026.11.23-11 is not older than 2026.11.23-10, the version of update 7"},
 		{name: "a version that never completed here",
-			in: rollbackIn(endedAt10, v9, withHistory(done(6, v9, model.ResultAborted), done(7, v10, model.ResultCompleted))),
+			in:      rollbackIn(endedAt10, v9, withHistory(done(6, v9, model.ResultAborted), done(7, v10, model.ResultCompleted))),
 			wantErr: "rollback refused: 2026.11.23-9 never completed on this site (see neco history); a rollback returns only to a version that ran"},
 		{name: "pinned to another version",
 			in:      rollbackIn(snap(registered(1), withCurrent(v10, 1), finished(model.ResultCompleted, ""), pinned(v10, "")), v9),

@@ -234,7 +234,7 @@ func TestNextAction(t *testing.T) {
 				Barrier: &model.Barrier{ID: 8, Step: 0},
 				Reason:  "starting update 8: rollback from 2026.11.23-10 to 2026.11.23-9 requested by alice@boot-0 on servers 1, 2"}},
 		{name: "rollback waits for a running update",
-			in: input(prod, release(v10), snap(registered(1), withCurrent(v10, 1), withBarrier(curID, 0), worker(1, 0, model.CondRunning), rollbackRequested(v9, v10))),
+			in:   input(prod, release(v10), snap(registered(1), withCurrent(v10, 1), withBarrier(curID, 0), worker(1, 0, model.CondRunning), rollbackRequested(v9, v10))),
 			want: Action{Kind: ActionNone, Reason: "waiting for workers: 1 at step 0"}},
 		{name: "rollback waits until a stop is recorded",
 			in: input(prod, release(v10), snap(registered(1), withCurrent(v10, 1), stopped(), rollbackRequested(v9, v10))),
