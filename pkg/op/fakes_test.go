@@ -152,8 +152,12 @@ func (f *fakeRecords) PutInstalledImage(_ context.Context, lrn int, name, digest
 	return nil
 }
 
-func (f *fakeRecords) StartContent(_ context.Context, key, name string, v model.Version) error {
-	f.c.add("start content %s %s as %s", name, v, key)
+func (f *fakeRecords) StartContent(_ context.Context, key, name string, v model.Version, irreversible bool) error {
+	if irreversible {
+		f.c.add("start irreversible content %s %s as %s", name, v, key)
+	} else {
+		f.c.add("start content %s %s as %s", name, v, key)
+	}
 	if f.start == nil {
 		return nil
 	}

@@ -75,7 +75,9 @@ type Plans interface {
 type Records interface {
 	PutInstalledDeb(ctx context.Context, lrn int, name string, v model.Version) error
 	PutInstalledImage(ctx context.Context, lrn int, name, digest string) error
-	StartContent(ctx context.Context, leaderKey, name string, v model.Version) error
+	// StartContent records once-step name as started for v; an
+	// irreversible step is also recorded for good, for neco rollback.
+	StartContent(ctx context.Context, leaderKey, name string, v model.Version, irreversible bool) error
 	FinishContent(ctx context.Context, leaderKey, name string, v model.Version) error
 }
 

@@ -27,7 +27,7 @@ func Once(o plan.OnceStep, t Target, inf Infra) Op {
 			if t.LeaderKey == "" {
 				return ErrNotLeader
 			}
-			return inf.Records.StartContent(ctx, t.LeaderKey, o.Name, v)
+			return inf.Records.StartContent(ctx, t.LeaderKey, o.Name, v, o.Irreversible)
 		}},
 		Command{Name: fmt.Sprintf("run %s: %q", o.Name, argv), Run: func(ctx context.Context) error {
 			err := inf.Commands.Run(ctx, argv)

@@ -84,6 +84,10 @@ func check(v any) error {
 		return checkVersion(v.Version)
 	case *model.Hold:
 		return v.Validate()
+	case *model.RollbackRequest:
+		return v.Validate()
+	case *model.IrreversibleRun:
+		return v.Validate()
 	case *model.HistoryEntry:
 		return checkHistory(*v)
 	case *model.Version:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -21,7 +22,11 @@ import (
 // as it is and StartContent succeeds: the caller decided a rerun is safe.
 // A record of v that says success is ErrConflict: the step is done. A
 // record of another version, or one that does not decode, is replaced.
-func (s *Storage) StartContent(ctx context.Context, leaderKey, name string, v model.Version) error {
+//
+// An irreversible step also gets irreversible/<v>/<name> in the same
+// transaction: contents/<name> is overwritten by the next version, and
+// `neco rollback` must still know that v changed what it cannot undo.
+func (s *Storage) StartContent(ctx context.Context, leaderKey, name string, v model.Version, irreversible bool) error {
 	key, err := s.checkContent(name, v)
 	if err != nil {
 		return fmt.Errorf("start content: %w", err)
@@ -45,7 +50,15 @@ func (s *Storage) StartContent(ctx context.Context, leaderKey, name string, v mo
 	if err != nil {
 		return fmt.Errorf("start content %s: %w", name, err)
 	}
-	if err := s.fenced(ctx, leaderKey, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
+	ops := []clientv3.Op{clientv3.OpPut(key, val)}
+	if irreversible {
+		run, err := encode(model.IrreversibleRun{Name: name, Version: v, StartedAt: time.Now().UTC().Truncate(time.Second)})
+		if err != nil {
+			return fmt.Errorf("start content %s: %w", name, err)
+		}
+		ops = append(ops, clientv3.OpPut(s.IrreversibleKey(v, name), run))
+	}
+	if err := s.fenced(ctx, leaderKey, casModRev(key, rev), ops...); err != nil {
 		return fmt.Errorf("start content %s: %w", name, err)
 	}
 	return nil

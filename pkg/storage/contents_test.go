@@ -15,7 +15,7 @@ func TestContentRecords(t *testing.T) {
 	ctx := testContext(t)
 	key, sess := campaignOn(t, s.client, s.LeaderWorkerKey(), "boot-1")
 	resign := func() { sess.Close() }
-	start := func(name string, v model.Version) error { return s.StartContent(ctx, key, name, v) }
+	start := func(name string, v model.Version) error { return s.StartContent(ctx, key, name, v, false) }
 	finish := func(name string, v model.Version) error { return s.FinishContent(ctx, key, name, v) }
 	putRaw(t, s, c, map[string]string{"contents/garbage": "{"})
 	steps := []struct {

@@ -44,7 +44,10 @@ func (s *Storage) fenced(ctx context.Context, leaderKey string, cmps []clientv3.
 // StartUpdate records the start of update u and its first barrier b in one
 // transaction. It refuses (ErrConflict) when status/current already holds
 // an id >= u.ID or history/<u.ID> exists, so that no leader, old or new,
-// can ever start the same update id twice.
+// can ever start the same update id twice. While a rollback is requested
+// only that rollback may start, and starting it deletes the request: a
+// leader that decided on a snapshot older than the request cannot start
+// something else first.
 func (s *Storage) StartUpdate(ctx context.Context, leaderKey string, u model.Update, b model.Barrier) error {
 	if b.ID != u.ID {
 		return fmt.Errorf("start update %d: barrier id %d: %w", u.ID, b.ID, ErrInvalid)
@@ -67,12 +70,16 @@ func (s *Storage) StartUpdate(ctx context.Context, leaderKey string, u model.Upd
 	case stored.ID >= u.ID:
 		return fmt.Errorf("start update %d: status/current has id %d: %w", u.ID, stored.ID, ErrConflict)
 	}
-	cmps := []clientv3.Cmp{
+	reqCmps, reqOps, err := s.rollbackGuard(ctx, u)
+	if err != nil {
+		return fmt.Errorf("start update %d: %w", u.ID, err)
+	}
+	cmps := append([]clientv3.Cmp{
 		clientv3.Compare(clientv3.ModRevision(curKey), "=", rev),
 		clientv3.Compare(clientv3.CreateRevision(s.HistoryKey(u.ID)), "=", 0),
-	}
-	err = s.fenced(ctx, leaderKey, cmps, clientv3.OpPut(curKey, cur), clientv3.OpPut(s.StatusBarrierKey(), bar))
-	if err != nil {
+	}, reqCmps...)
+	ops := append([]clientv3.Op{clientv3.OpPut(curKey, cur), clientv3.OpPut(s.StatusBarrierKey(), bar)}, reqOps...)
+	if err := s.fenced(ctx, leaderKey, cmps, ops...); err != nil {
 		return fmt.Errorf("start update %d: %w", u.ID, err)
 	}
 	return nil

@@ -51,6 +51,9 @@ func dataKVs(t *testing.T, s *Storage, c *clientv3.Client) []*mvccpb.KeyValue {
 	})
 }
 
+// cmpKVs compares etcd key-values, revisions included.
+var cmpKVs = cmp.Comparer(func(a, b *mvccpb.KeyValue) bool { return a.String() == b.String() })
+
 // fencedCase is a fenced write done once as leader, then once more (a
 // write that would succeed) after the leader's session ended.
 type fencedCase struct {
@@ -148,9 +151,7 @@ func TestFencedWritesNeedTheLeaderKey(t *testing.T) {
 			if err := tt.second(ctx, s, key); !errors.Is(err, ErrNoLeader) {
 				t.Fatalf("after the session ended: err = %v, want ErrNoLeader", err)
 			}
-			if diff := cmp.Diff(before, dataKVs(t, s, c), cmp.Comparer(func(a, b *mvccpb.KeyValue) bool {
-				return a.String() == b.String()
-			})); diff != "" {
+			if diff := cmp.Diff(before, dataKVs(t, s, c), cmpKVs); diff != "" {
 				t.Errorf("refused write changed keys (-before +after)\n%s", diff)
 			}
 			// The refusal was the fence alone: a new leader may write.

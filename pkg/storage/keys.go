@@ -27,6 +27,8 @@ import (
 //	contents/<name>                worker leader          model.Content
 //	policy/holds/<version>         neco hold / rollback   model.Hold
 //	policy/pin                     neco pin               model.Hold
+//	request/rollback               neco rollback          model.RollbackRequest (the updater deletes it)
+//	irreversible/<version>/<name>  worker leader          model.IrreversibleRun
 //	install/<lrn>/debs/<name>      worker <lrn>           model.Version as a JSON string
 //	install/<lrn>/images/<name>    worker <lrn>           image digest as a JSON string
 //	history/<id>                   updater leader         model.HistoryEntry (id: 20 digits)
@@ -51,6 +53,9 @@ const (
 	policyDir        = "policy/"
 	holdsDir         = "policy/holds/"
 	pinName          = "policy/pin"
+	requestDir       = "request/"
+	rollbackName     = "request/rollback"
+	irreversibleDir  = "irreversible/"
 	installDir       = "install/"
 	installDebsDir   = "debs/"
 	installImgsDir   = "images/"
@@ -114,6 +119,20 @@ func (s *Storage) HoldKey(v model.Version) string { return s.prefix + holdsDir +
 // PinKey is the site's pin.
 func (s *Storage) PinKey() string { return s.prefix + pinName }
 
+// RollbackRequestKey is the operator's pending rollback request.
+func (s *Storage) RollbackRequestKey() string { return s.prefix + rollbackName }
+
+// requestPrefix holds the rollback request.
+func (s *Storage) requestPrefix() string { return s.prefix + requestDir }
+
+// IrreversibleKey records that irreversible once-step name began for v.
+func (s *Storage) IrreversibleKey(v model.Version, name string) string {
+	return s.IrreversiblePrefix() + v.String() + "/" + name
+}
+
+// IrreversiblePrefix holds every IrreversibleKey.
+func (s *Storage) IrreversiblePrefix() string { return s.prefix + irreversibleDir }
+
 // policyPrefix holds the holds and the pin.
 func (s *Storage) policyPrefix() string { return s.prefix + policyDir }
 
@@ -168,6 +187,7 @@ const (
 	kindWorker
 	kindHold
 	kindPin
+	kindRollback
 )
 
 // parsedKey is a key the snapshot reads, split into its kind and the
@@ -200,6 +220,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindBarrier}, nil
 	case pinName:
 		return parsedKey{kind: kindPin}, nil
+	case rollbackName:
+		return parsedKey{kind: kindRollback}, nil
 	}
 	families := []struct {
 		dir  string

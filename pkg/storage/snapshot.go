@@ -20,7 +20,7 @@ import (
 // A value that does not decode or validate is left out and listed in
 // Invalid with its full key; it never fails the whole snapshot.
 func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
-	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix()}
+	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix(), s.requestPrefix()}
 	ops := make([]clientv3.Op, len(ranges))
 	for i, p := range ranges {
 		ops[i] = clientv3.OpGet(p, clientv3.WithPrefix())
@@ -91,6 +91,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Barrier)
 	case kindPin:
 		return decodePtr(raw, &b.snap.Pin)
+	case kindRollback:
+		return decodePtr(raw, &b.snap.Rollback)
 	case kindHold:
 		h, err := decode[model.Hold](raw)
 		if err != nil {
