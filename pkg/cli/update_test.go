@@ -20,11 +20,14 @@ type commandCase struct {
 	wantOut string
 	wantErr string
 	check   func(t *testing.T, s *seeder)
+	// env is the command's environment (USER names the operator).
+	env map[string]string
 }
 
 func (tt commandCase) run(t *testing.T) {
 	t.Helper()
 	c := newCluster(t)
+	c.env = tt.env
 	s := seed(c)
 	if tt.setup != nil {
 		tt.setup(s)
