@@ -48,13 +48,15 @@ type site struct {
 	events    *unitEvents
 	// metricsURL is the updater leader's /metrics, once runUpdater ran.
 	metricsURL string
+	// trigger makes the updater check releases now, as a webhook would.
+	trigger *releases.Trigger
 }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
 	debtest.NeedDpkg(t)
 	s := &site{t: t, st: storage.New(srv.Client(t), etcdtest.Prefix(t)), mirrorDir: t.TempDir(), debDir: t.TempDir(),
-		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}}
+		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}, trigger: releases.NewTrigger()}
 	api := httptest.NewServer(mirror.NewServer(s.mirrorDir, mirror.ServerOptions{}))
 	t.Cleanup(api.Close)
 	for k, v := range map[string]string{
@@ -127,7 +129,7 @@ func (s *site) runUpdater() {
 	m := metrics.NewUpdater(reg)
 	s.metricsURL = serveMetrics(s.t, reg)
 	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log, m), Notifier: nopNotifier{},
-		Trigger: releases.NewTrigger(), Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
+		Trigger: s.trigger, Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
 	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
 }
 
