@@ -42,6 +42,9 @@ type Cluster struct {
 	ReleasePrefixes []string
 	DevPrefixes     []string
 	Approval        Approval
+	// MinReleaseAge is how long a release must have been published before
+	// it is a candidate; 0 takes releases at once.
+	MinReleaseAge time.Duration
 	// PackageAsset is a path.Match glob containing "{{version}}".
 	PackageAsset string
 	// SigningKeys empty means releases need not be signed.

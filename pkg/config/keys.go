@@ -78,6 +78,12 @@ var registry = [...]keyDef{
 	{Key{Name: "approval", Default: "auto",
 		Description: "auto starts updates; manual waits for `neco update approve`"},
 		func(c *Cluster, v string) (err error) { c.Approval, err = parseApproval(v); return }},
+	{Key{Name: "min-release-age", Default: "0s",
+		Description: "how long a release must have been published before it is taken (e.g. 24h for production), 0s to 720h"},
+		func(c *Cluster, v string) (err error) {
+			c.MinReleaseAge, err = parseDurationIn(v, 0, 30*24*time.Hour)
+			return
+		}},
 	{Key{Name: "package-asset", Default: "*_{{version}}_amd64.deb",
 		Description: "glob of the site package asset; {{version}} is the release version"},
 		func(c *Cluster, v string) (err error) { c.PackageAsset, err = parsePackageAsset(v); return }},

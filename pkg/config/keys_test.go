@@ -12,7 +12,7 @@ func TestKeys(t *testing.T) {
 	wantNames := []string{
 		"env", "github-repo", "github-api-url", "github-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
-		"release-prefixes", "dev-prefixes", "approval", "package-asset", "signing-keys",
+		"release-prefixes", "dev-prefixes", "approval", "min-release-age", "package-asset", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
 	}
 	keys := Keys()
@@ -104,6 +104,10 @@ func TestValidateValue(t *testing.T) {
 		{"check-update-interval", "9s", "check-update-interval: 9s is below the minimum 10s"},
 		{"check-update-interval", "25h", "check-update-interval: 25h0m0s is above the maximum 24h0m0s"},
 		{"check-update-interval", "1 minute", `check-update-interval: time: unknown unit " minute" in duration "1 minute"`},
+		{"min-release-age", "24h", ""},
+		{"min-release-age", "0s", ""},
+		{"min-release-age", "-1s", "min-release-age: -1s is below the minimum 0s"},
+		{"min-release-age", "721h", "min-release-age: 721h0m0s is above the maximum 720h0m0s"},
 		{"worker-timeout", "1m", ""},
 		{"worker-timeout", "720h", ""},
 		{"worker-timeout", "59s", "worker-timeout: 59s is below the minimum 1m0s"},

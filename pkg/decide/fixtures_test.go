@@ -148,6 +148,12 @@ func release(version string) *model.Release {
 	return &model.Release{Tag: "release-" + version, Prefix: "release", Version: model.MustParseVersion(version)}
 }
 
+// publishedAgo sets when r was published, d before now.
+func publishedAgo(r *model.Release, d time.Duration) *model.Release {
+	r.PublishedAt = now.Add(-d)
+	return r
+}
+
 // cluster parses config keys given as name, value pairs.
 func cluster(t *testing.T, kv ...string) config.Cluster {
 	t.Helper()

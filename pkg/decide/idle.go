@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
@@ -108,10 +109,34 @@ func reconfigure(in UpdaterInput) Action {
 // approveThenStart starts an update to Latest once it is approved and the
 // release window is open.
 func approveThenStart(in UpdaterInput, what string) Action {
+	if a, wait := awaitAge(in); wait {
+		return a
+	}
 	if a, wait := awaitApproval(in); wait {
 		return a
 	}
 	return gateWindow(in, startUpdate(in, in.Latest.Version, in.Latest.Tag, model.ReasonUpdate, what))
+}
+
+// awaitAge reports whether Latest was published too recently to be a
+// candidate (config min-release-age): a release that is pulled or replaced
+// within the age never reaches the site. Approval is not asked before.
+func awaitAge(in UpdaterInput) (Action, bool) {
+	age, l := in.Config.MinReleaseAge, in.Latest
+	switch {
+	case age <= 0:
+		return Action{}, false
+	case l.PublishedAt.IsZero():
+		return Action{Kind: ActionNone, Reason: fmt.Sprintf(
+			"release %s has no publication time; min-release-age %s cannot be checked", l.Version, age)}, true
+	}
+	until := l.PublishedAt.Add(age)
+	if in.Now.Before(until) {
+		return Action{Kind: ActionWaitAge, Until: until, Reason: fmt.Sprintf(
+			"release %s was published %s ago; min-release-age %s: a candidate at %s",
+			l.Version, in.Now.Sub(l.PublishedAt).Round(time.Second), age, until.UTC().Format("2006-01-02 15:04 MST"))}, true
+	}
+	return Action{}, false
 }
 
 // awaitApproval reports whether Latest still needs `neco update approve`.

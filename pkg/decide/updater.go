@@ -47,6 +47,9 @@ const (
 	ActionWaitApproval ActionKind = "wait-approval"
 	// ActionWaitWindow: nothing to write; decide again at Until.
 	ActionWaitWindow ActionKind = "wait-window"
+	// ActionWaitAge: nothing to write; Latest becomes a candidate at Until
+	// (config min-release-age).
+	ActionWaitAge ActionKind = "wait-release-age"
 	// ActionStopped: nothing until `neco recover` clears Stop.
 	ActionStopped ActionKind = "stopped"
 )
@@ -66,8 +69,9 @@ type Action struct {
 	// Candidate is info/candidate to record for wait-approval, nil when the
 	// same candidate is already recorded.
 	Candidate *model.Candidate
-	// Until is when the next release window opens (wait-window); zero if
-	// no window ever opens.
+	// Until is when the next release window opens (wait-window; zero if
+	// no window ever opens), or when Latest is old enough
+	// (wait-release-age).
 	Until time.Time
 	// Reason is one sentence for logs and `neco status`.
 	Reason string

@@ -26,6 +26,8 @@ func TestNextAction(t *testing.T) {
 	twice := cluster(t, "env", "production", "release-time", "0 3 * * *; 30 1 * * *", "release-timezone", "Asia/Tokyo")
 	manualDaily := cluster(t, "env", "production", "approval", "manual", "release-time", "* 3 * * *", "release-timezone", "Asia/Tokyo")
 	noonTokyo := time.Date(2026, 11, 24, 12, 0, 0, 0, tokyo) // a Tuesday
+	aged := cluster(t, "env", "production", "min-release-age", "24h")
+	agedManual := cluster(t, "env", "production", "min-release-age", "24h", "approval", "manual")
 
 	cur := current(v9, 1, 2)
 	cur3 := current(v9, 1, 2, 10)
@@ -270,6 +272,39 @@ func TestNextAction(t *testing.T) {
 			in: input(prod, release(v10), snap(registered(1), withCurrent(v9, 1), asRollback(), stopped(), finished(model.ResultAborted, "x"))),
 			want: Action{Kind: ActionStopped,
 				Reason: "stopped: update 7 to 2026.11.23-9 was aborted (x); nothing starts until `neco recover`"}},
+
+		// min-release-age.
+		{name: "a release younger than min-release-age waits",
+			in: input(aged, publishedAgo(release(v10), 2*time.Hour), snap(registered(1), withCurrent(v9, 1), finished(model.ResultCompleted, ""))),
+			want: Action{Kind: ActionWaitAge, Until: now.Add(22 * time.Hour),
+				Reason: "release 2026.11.23-10 was published 2h0m0s ago; min-release-age 24h0m0s: a candidate at 2026-11-25 00:10 UTC"}},
+		{name: "a release older than min-release-age is taken",
+			in: input(aged, publishedAgo(release(v10), 25*time.Hour), snap(registered(1), withCurrent(v9, 1), finished(model.ResultCompleted, ""))),
+			want: Action{Kind: ActionStartUpdate, Update: started(8, v10, "release-"+v10, model.ReasonUpdate, now, 1),
+				Barrier: &model.Barrier{ID: 8, Step: 0},
+				Reason:  "starting update 8: update from 2026.11.23-9 to 2026.11.23-10 on servers 1"}},
+		{name: "exactly min-release-age old is old enough",
+			in: input(aged, publishedAgo(release(v10), 24*time.Hour), snap(registered(1))),
+			want: Action{Kind: ActionStartUpdate, Update: started(1, v10, "release-"+v10, model.ReasonUpdate, now, 1),
+				Barrier: &model.Barrier{ID: 1, Step: 0},
+				Reason:  "starting update 1: update to 2026.11.23-10 on servers 1"}},
+		{name: "no publication time cannot be aged",
+			in:   input(aged, release(v10), snap(registered(1))),
+			want: Action{Kind: ActionNone, Reason: "release 2026.11.23-10 has no publication time; min-release-age 24h0m0s cannot be checked"}},
+		{name: "approval is not asked before the release is old enough",
+			in: input(agedManual, publishedAgo(release(v10), time.Hour), snap(registered(1))),
+			want: Action{Kind: ActionWaitAge, Until: now.Add(23 * time.Hour),
+				Reason: "release 2026.11.23-10 was published 1h0m0s ago; min-release-age 24h0m0s: a candidate at 2026-11-25 01:10 UTC"}},
+		{name: "min-release-age does not delay a reconfigure",
+			in: input(aged, publishedAgo(release(v9), time.Hour), snap(registered(1, 2), withCurrent(v9, 1), finished(model.ResultCompleted, ""))),
+			want: Action{Kind: ActionStartUpdate, Update: started(8, v9, "release-"+v9, model.ReasonReconfigure, now, 1, 2),
+				Barrier: &model.Barrier{ID: 8, Step: 0},
+				Reason:  "starting update 8: reconfigure of 2026.11.23-9 (servers were 1) on servers 1, 2"}},
+		{name: "min-release-age does not delay a rollback",
+			in: input(aged, publishedAgo(release(v10), time.Hour), snap(registered(1), withCurrent(v10, 1), finished(model.ResultCompleted, ""), rollbackRequested(v9, v10))),
+			want: Action{Kind: ActionStartUpdate, Update: started(8, v9, "release-"+v9, model.ReasonRollback, now, 1),
+				Barrier: &model.Barrier{ID: 8, Step: 0},
+				Reason:  "starting update 8: rollback from 2026.11.23-10 to 2026.11.23-9 requested by alice@boot-0 on servers 1"}},
 
 		// Manual approval.
 		{name: "manual: no candidate yet records one",
