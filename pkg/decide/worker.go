@@ -120,13 +120,21 @@ func decideStep(in WorkerInput, i int, st Step) WorkerAction {
 		return decideOnce(in, i, st)
 	case st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling:
 		if ahead := rollingAhead(in.Snapshot, in.LRN, i, st.Service.MaxUnavailable); len(ahead) > 0 {
-			msg := fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name)
-			a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
-			a.Report.Message = msg
-			return a
+			return wait(in, i, st, fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name))
+		}
+		if until, lrn := soakUntil(in.Snapshot, in.LRN, i, *st.Service); in.Now.Before(until) {
+			return wait(in, i, st, fmt.Sprintf("waiting for server %d's %s to soak until %s",
+				lrn, st.Name, until.UTC().Format("15:04:05 MST")))
 		}
 	}
 	return run(in, i, st)
+}
+
+// wait reports this server waiting for its rolling turn at step i.
+func wait(in WorkerInput, i int, st Step, msg string) WorkerAction {
+	a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
+	a.Report.Message = msg
+	return a
 }
 
 // decideOnce: the worker leader runs a once-step unless contents/ records
@@ -162,6 +170,31 @@ func rollingAhead(s model.Snapshot, lrn, i, maxUnavailable int) []int {
 		}
 	}
 	return ahead
+}
+
+// soakUntil is when the restarts this server waited for at step i have
+// soaked (svc.Soak after the last of them finished), and whose it was;
+// zero when there is no soak. A server that finished step i waits at the
+// barrier without reporting again, so its report's UpdatedAt is when its
+// restart finished, health check included.
+func soakUntil(s model.Snapshot, lrn, i int, svc plan.Service) (time.Time, int) {
+	if svc.Soak.Duration <= 0 {
+		return time.Time{}, 0
+	}
+	ps := participantsOf(s)
+	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
+	var until time.Time
+	who := 0
+	for j := 0; j < k-max(svc.MaxUnavailable, 1)+1; j++ {
+		p := ps[j]
+		if p.report == nil || !p.passed(i) {
+			continue
+		}
+		if t := p.report.UpdatedAt.Add(svc.Soak.Duration); t.After(until) {
+			until, who = t, p.lrn
+		}
+	}
+	return until, who
 }
 
 func planMismatch(p *plan.Plan, want model.Version) string {

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -32,6 +33,10 @@ func testPlan(opts ...func(*plan.Plan)) *plan.Plan {
 		o(p)
 	}
 	return p
+}
+
+func soak(d time.Duration) func(*plan.Plan) {
+	return func(p *plan.Plan) { p.Services[0].Soak = plan.Duration{Duration: d} }
 }
 
 func maxUnavailable(n int) func(*plan.Plan) {
@@ -123,6 +128,18 @@ func TestNextOps(t *testing.T) {
 		{name: "rolling: turn comes when the one ahead finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling: a completed server counts as finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning))),
+			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
+		{name: "rolling soak: the next server waits for the restart to soak", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
+			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+		{name: "rolling soak: soaked long enough, the turn comes", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-5*time.Minute))), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
+			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
+		{name: "rolling soak: counted from the latest restart ahead", in: workerIn(10, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-time.Hour))), worker(2, 2, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
+			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+		{name: "rolling soak: a completed server ahead soaks too", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
+			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+		{name: "rolling soak: the first server does not wait", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
+			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
+		{name: "rolling soak, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute), maxUnavailable(2)))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},

@@ -58,7 +58,7 @@ func (d *decoder) image(path string, n *yaml.Node) Image {
 }
 
 func (d *decoder) service(path string, n *yaml.Node) Service {
-	f := d.fields(path, n, "unit", "strategy", "max-unavailable", "images", "health", "timeout")
+	f := d.fields(path, n, "unit", "strategy", "max-unavailable", "soak", "images", "health", "timeout")
 	s := Service{
 		Unit:     d.str(fieldPath(path, "unit"), f["unit"]),
 		Strategy: Strategy(d.str(fieldPath(path, "strategy"), f["strategy"])),
@@ -76,10 +76,13 @@ func (d *decoder) service(path string, n *yaml.Node) Service {
 	case set && s.Strategy.Known():
 		// Zero is the only value a non-rolling service can hold, so an
 		// explicit "max-unavailable: 0" would otherwise pass unnoticed.
-		d.errs.add(maxPath, errMaxUnavailableNotRolling)
+		d.errs.add(maxPath, errRollingOnly)
 	case set:
 		// Unknown strategy: Validate reports it; keep the value as written.
 		s.MaxUnavailable = d.integer(maxPath, f["max-unavailable"], 0)
+	}
+	if f["soak"] != nil {
+		s.Soak = d.duration(fieldPath(path, "soak"), f["soak"], Duration{})
 	}
 	return s
 }

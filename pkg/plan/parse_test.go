@@ -37,6 +37,7 @@ services:
   - unit: etcd.service
     strategy: rolling
     max-unavailable: 2
+    soak: 5m
     health: &etcd-health {http: "http://127.0.0.1:2379/health", timeout: 90s}
     timeout: 10m
   - {unit: etcd-backup.timer, strategy: rolling, health: *etcd-health}
@@ -63,7 +64,7 @@ func wantFullPlan() Plan {
 			{Name: "sabakan", Ref: "localhost:5000/sabakan@" + digest},
 		},
 		Services: []Service{
-			{Unit: "etcd.service", Strategy: StrategyRolling, MaxUnavailable: 2, Health: etcdHealth, Timeout: dur(10 * time.Minute)},
+			{Unit: "etcd.service", Strategy: StrategyRolling, MaxUnavailable: 2, Soak: dur(5 * time.Minute), Health: etcdHealth, Timeout: dur(10 * time.Minute)},
 			{Unit: "etcd-backup.timer", Strategy: StrategyRolling, MaxUnavailable: 1, Health: etcdHealth, Timeout: dur(5 * time.Minute)},
 			{Unit: "cke.service", Strategy: StrategyStopAll, Images: []string{"cke", "sabakan"},
 				Health:  &Health{Exec: []string{"/usr/bin/ckecli", "status"}, Timeout: dur(time.Minute)},
@@ -115,7 +116,7 @@ func TestParse(t *testing.T) {
 		{name: "unknown top-level field", in: v + "service: []\n",
 			wantErr: "service: unknown field; want version, neco, debs, images, services, once"},
 		{name: "unknown nested field", in: svc("unit: a.service, strategy: anytime, helth: {}"),
-			wantErr: "services[0].helth: unknown field; want unit, strategy, max-unavailable, images, health, timeout"},
+			wantErr: "services[0].helth: unknown field; want unit, strategy, max-unavailable, soak, images, health, timeout"},
 		{name: "odd key quoted in path", in: v + "\"a b\": 1\n",
 			wantErr: `"a b": unknown field; want version, neco, debs, images, services, once`},
 		{name: "field twice", in: v + "version: 1.1\n", wantErr: "version: set twice (lines 1 and 2)"},
@@ -196,6 +197,12 @@ func TestParse(t *testing.T) {
 			wantErr: "services[0].max-unavailable: must be >= 1, got 0"},
 		{name: "max-unavailable not rolling", in: svc("unit: a.service, strategy: stop-all, max-unavailable: 0"),
 			wantErr: "services[0].max-unavailable: only allowed with strategy rolling"},
+		{name: "soak not rolling", in: svc("unit: a.service, strategy: anytime, soak: 1m"),
+			wantErr: "services[0].soak: only allowed with strategy rolling"},
+		{name: "soak negative", in: svc("unit: a.service, strategy: rolling, soak: -1m"),
+			wantErr: "services[0].soak: must be 0s to 24h0m0s, got -1m0s"},
+		{name: "soak too long", in: svc("unit: a.service, strategy: rolling, soak: 25h"),
+			wantErr: "services[0].soak: must be 0s to 24h0m0s, got 25h0m0s"},
 		{name: "max-unavailable quoted", in: svc("unit: a.service, strategy: rolling, max-unavailable: '2'"),
 			wantErr: `services[0].max-unavailable: want an integer, got "2"`},
 		{name: "service image unknown", in: svc("unit: a.service, strategy: anytime, images: [ckee]"),

@@ -15,6 +15,9 @@ const (
 	// DefaultMaxUnavailable is how many servers a rolling restart takes down
 	// at once when the plan does not say.
 	DefaultMaxUnavailable = 1
+	// MaxSoak bounds a rolling step's soak: a longer wait is a separate
+	// release, not a pause inside one update.
+	MaxSoak               = 24 * time.Hour
 	DefaultServiceTimeout = 5 * time.Minute
 	DefaultHealthTimeout  = 60 * time.Second
 	DefaultOnceTimeout    = 10 * time.Minute
@@ -111,6 +114,9 @@ type Service struct {
 	// MaxUnavailable is set for StrategyRolling only (default 1) and zero
 	// otherwise.
 	MaxUnavailable int `json:"max_unavailable,omitempty" yaml:"max-unavailable,omitempty"`
+	// Soak is how long a healthy restart must run before the next
+	// server's turn (StrategyRolling only; zero: at once).
+	Soak Duration `json:"soak,omitzero" yaml:"soak,omitempty"`
 	// Images names entries of Plan.Images that must be present before the
 	// unit restarts.
 	Images []string `json:"images,omitempty" yaml:"images,omitempty"`

@@ -19,8 +19,8 @@ const (
 )
 
 var (
-	errRequired                 = errors.New("required")
-	errMaxUnavailableNotRolling = errors.New("only allowed with strategy rolling")
+	errRequired    = errors.New("required")
+	errRollingOnly = errors.New("only allowed with strategy rolling")
 )
 
 // CheckVersion refuses a plan written for another version than the package
@@ -122,7 +122,13 @@ func (s Service) validate(path string, images firstSeen, errs *fieldErrors) {
 	case s.Strategy == StrategyRolling && s.MaxUnavailable < 1:
 		errs.add(fieldPath(path, "max-unavailable"), fmt.Errorf("must be >= 1, got %d", s.MaxUnavailable))
 	case s.Strategy != StrategyRolling && s.Strategy.Known() && s.MaxUnavailable != 0:
-		errs.add(fieldPath(path, "max-unavailable"), errMaxUnavailableNotRolling)
+		errs.add(fieldPath(path, "max-unavailable"), errRollingOnly)
+	}
+	switch {
+	case s.Soak.Duration < 0 || s.Soak.Duration > MaxSoak:
+		errs.add(fieldPath(path, "soak"), fmt.Errorf("must be 0s to %s, got %s", MaxSoak, s.Soak.Duration))
+	case s.Strategy != StrategyRolling && s.Strategy.Known() && s.Soak.Duration != 0:
+		errs.add(fieldPath(path, "soak"), errRollingOnly)
 	}
 	listed := firstSeen{}
 	for j, name := range s.Images {
