@@ -31,6 +31,10 @@ func newStatusCommand(env Env, cf *clusterFlags) *cobra.Command {
     whether release checks succeed (authentication and rate-limit errors
     show here), which neco-updater leads ("none": nothing advances), the
     env and release window as the updater applies them;
+  - what the updater decides on this snapshot ("updater next": waiting
+    for workers, for approval, for the release window, for a release to
+    be old enough, held, pinned, stopped), and the holds, the pin and a
+    pending rollback;
   - keys whose stored values are invalid, which the updater ignores.
 
 It only reads. --watch redraws after every change until Ctrl-C; each of

@@ -34,6 +34,8 @@ func baseStatus() statusJSON {
 		Servers:     []statusServerJSON{},
 		Config:      statusConfigJSON{Env: "test", Approval: "auto", ReleaseTimezone: "UTC"},
 		InvalidKeys: []invalidKeyJSON{},
+		Policy:      statusPolicyJSON{Holds: []holdJSON{}},
+		Next:        &statusNextJSON{Action: "none", Reason: "env test never updates automatically"},
 	}
 }
 
@@ -80,6 +82,7 @@ func seedRunning(s *seeder) {
 }
 
 func wantRunning(st *statusJSON, _ string) {
+	st.Next = &statusNextJSON{Action: "none", Reason: "waiting for workers: 0 at step 3, 2 not reported yet, 10 at step 3"}
 	st.UpdaterLeader = ptr("boot-0")
 	st.Update = statusUpdate(stateRunning, false, 5*time.Minute+12*time.Second)
 	st.Update.BarrierStep = ptr(3)
@@ -126,6 +129,7 @@ var statusCases = []statusCase{
 			"servers:         0,1,2,10",
 			"barrier:         step 3",
 			"stop:            false",
+			"updater next:    waiting for workers: 0 at step 3, 2 not reported yet, 10 at step 3",
 			"latest release:  2026.11.24-1 (release-2026.11.24-1, pre-release), published 2026-11-23 08:00:00 UTC",
 			"release check:   ok since 2026-11-23 07:00:00 UTC",
 			"env:             staging",
@@ -183,6 +187,7 @@ var statusCases = []statusCase{
 		},
 		wantRows: map[string][]string{"2": {"2", "boot-2", "yes", "1", "install neco", "aborted", "2m0s ago", "dpkg failed"}},
 		want: func(st *statusJSON, _ string) {
+			st.Next = &statusNextJSON{Action: "stopped", Reason: "stopped: update 12 to 2026.11.23-1 was aborted (worker 2: dpkg failed); nothing starts until `neco recover`"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Update = statusUpdate("aborted", true, 3*time.Minute)
 			st.Update.FinishedAt = ptr(fixStarted.Add(3 * time.Minute))
@@ -200,6 +205,7 @@ var statusCases = []statusCase{
 			"stop:            true: abort requested",
 		},
 		want: func(st *statusJSON, _ string) {
+			st.Next = &statusNextJSON{Action: "abort", Reason: "update 12 to 2026.11.23-1 was stopped before it ended; recording it as aborted"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Update = statusUpdate(stateStopping, true, 5*time.Minute+12*time.Second)
 			for _, l := range []int{0, 1, 2, 10} {
@@ -239,6 +245,7 @@ var statusCases = []statusCase{
 			`release window:  "0 3 * * 1-5" in Asia/Tokyo`,
 		},
 		want: func(st *statusJSON, _ string) {
+			st.Next = &statusNextJSON{Action: "none", Reason: "no release qualifies"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Candidate = &statusCandidateJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1"}
 			st.Config = statusConfigJSON{Env: "production", Approval: "manual", ReleaseTime: "0 3 * * 1-5",
@@ -263,6 +270,7 @@ var statusCases = []statusCase{
 			"  {prefix}status/bootservers/3: decode: unexpected end of JSON input",
 		},
 		want: func(st *statusJSON, prefix string) {
+			st.Next = nil
 			st.UpdaterLeader = ptr("boot-0")
 			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
 			st.Config = statusConfigJSON{Env: "prod", Approval: "auto", ReleaseTimezone: "UTC",
@@ -272,6 +280,58 @@ var statusCases = []statusCase{
 				{Key: prefix + "status/bootservers/3", Error: "decode: unexpected end of JSON input"},
 				{Key: prefix + "install/0/debs/neco", Error: `decode: model: invalid version "not a version": must start with a digit`},
 			}
+		},
+	},
+	{
+		name: "policy: holds, pin, a release too young",
+		setup: func(s *seeder) {
+			s.bootservers(0)
+			s.raw("config/env", "production")
+			s.raw("config/min-release-age", "24h")
+			s.json("info/release", model.SeenRelease{Version: fixNewer, Tag: "release-2026.11.24-1", PublishedAt: testNow.Add(-time.Hour)})
+			s.json("policy/holds/2026.11.23-9", model.Hold{Version: model.MustParseVersion("2026.11.23-9"), Reason: "breaks\nDHCP", By: "alice@boot-0", At: testNow})
+			s.json("policy/pin", model.Hold{Version: fixNewer, By: "bob@boot-1", At: testNow})
+		},
+		wantLines: []string{
+			"updater next:    release 2026.11.24-1 was published 1h0m0s ago; min-release-age 24h0m0s: a candidate at 2026-11-24 08:00 UTC",
+			"pinned to:       2026.11.24-1 by bob@boot-1",
+			"held:            2026.11.23-9 by alice@boot-0: breaks; DHCP",
+		},
+		want: func(st *statusJSON, _ string) {
+			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
+			st.Config.Env = "production"
+			st.LatestRelease = &statusReleaseJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1", PublishedAt: testNow.Add(-time.Hour)}
+			st.Policy = statusPolicyJSON{
+				Holds: []holdJSON{{Version: "2026.11.23-9", Reason: "breaks\nDHCP", By: "alice@boot-0", At: testNow}},
+				Pin:   &holdJSON{Version: "2026.11.24-1", By: "bob@boot-1", At: testNow},
+			}
+			st.Next = &statusNextJSON{Action: "wait-release-age",
+				Reason: "release 2026.11.24-1 was published 1h0m0s ago; min-release-age 24h0m0s: a candidate at 2026-11-24 08:00 UTC",
+				Until:  ptr(testNow.Add(23 * time.Hour))}
+		},
+	},
+	{
+		name: "policy: a rollback request",
+		setup: func(s *seeder) {
+			siteAtNewer(model.ResultCompleted)(s)
+			s.raw("config/env", "production")
+			s.json("request/rollback", model.RollbackRequest{Version: fixVersion, Tag: "release-2026.11.23-1", From: fixNewer,
+				By: "alice@boot-0", At: testNow})
+		},
+		wantLines: []string{
+			"updater next:    starting update 13: rollback from 2026.11.24-1 to 2026.11.23-1 requested by alice@boot-0 on servers 0, 1",
+			"rollback:        to 2026.11.23-1 (from 2026.11.24-1) requested by alice@boot-0 at 2026-11-23 09:00:00 UTC; the updater leader starts it",
+		},
+		want: func(st *statusJSON, _ string) {
+			u := &statusUpdateJSON{ID: 12, Version: "2026.11.24-1", Tag: "release-2026.11.24-1", Reason: "update",
+				Servers: []int{0, 1}, State: "completed", StartedAt: fixStarted, FinishedAt: ptr(fixStarted.Add(time.Minute)), ElapsedSeconds: 60}
+			st.Update = u
+			st.Servers = []statusServerJSON{statusServer(0, true, true, nil), statusServer(1, true, true, nil)}
+			st.Config.Env = "production"
+			st.Policy.Rollback = &statusRollbackJSON{Version: "2026.11.23-1", Tag: "release-2026.11.23-1", From: "2026.11.24-1",
+				By: "alice@boot-0", At: testNow}
+			st.Next = &statusNextJSON{Action: "start-update",
+				Reason: "starting update 13: rollback from 2026.11.24-1 to 2026.11.23-1 requested by alice@boot-0 on servers 0, 1"}
 		},
 	},
 	{

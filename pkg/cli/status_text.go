@@ -15,6 +15,7 @@ import (
 func statusText(s statusJSON) string {
 	var b strings.Builder
 	writeUpdateText(&b, s)
+	writePolicyText(&b, s)
 	b.WriteString("\n")
 	writeServersText(&b, s)
 	writeInstalledText(&b, s)

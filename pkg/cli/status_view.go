@@ -25,6 +25,10 @@ type statusJSON struct {
 	ReleaseCheck  *statusCheckJSON     `json:"release_check"`
 	Config        statusConfigJSON     `json:"config"`
 	InvalidKeys   []invalidKeyJSON     `json:"invalid_keys"`
+	// Policy and Next explain why nothing moves when nothing does.
+	Policy statusPolicyJSON `json:"policy"`
+	// Next is nil when the cluster config does not parse.
+	Next *statusNextJSON `json:"next"`
 }
 
 type statusUpdateJSON struct {
@@ -141,6 +145,8 @@ func buildStatus(in statusInput) statusJSON {
 		Servers:     statusServers(in),
 		Config:      statusConfig(snap.Config),
 		InvalidKeys: toInvalidKeysJSON(slices.Concat(snap.Invalid, in.invalid)),
+		Policy:      statusPolicy(snap),
+		Next:        statusNext(snap, in.now),
 	}
 	if in.leader != "" {
 		out.UpdaterLeader = &in.leader
