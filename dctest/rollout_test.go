@@ -3,6 +3,7 @@
 package dctest
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,18 +43,7 @@ func TestRollout(t *testing.T) {
 
 	ok = t.Run("production ignores a pre-release", func(t *testing.T) {
 		d.t = t
-		leader := d.leaderServer()
-		before := releaseChecks(t, d, leader)
-		d.publish(site.Release{Version: versionN1, Prerelease: true})
-		// Two finished checks after the publication: the second surely
-		// listed the pre-release.
-		deadline := time.Now().Add(3 * site.CheckInterval)
-		for releaseChecks(t, d, leader) < before+2 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: fewer than 2 release checks in %v", leader.Name, 3*site.CheckInterval)
-			}
-			time.Sleep(time.Second)
-		}
+		d.afterTwoChecks(func() { d.publish(site.Release{Version: versionN1, Prerelease: true}) })
 		st, err := d.s.Status(d.ctx, d.server(0))
 		if err != nil {
 			t.Fatal(err)
@@ -137,6 +127,52 @@ func TestRollout(t *testing.T) {
 			t.Errorf("once-step records %v, want %v (one run per version)", d.onceRuns(), want)
 		}
 	})
+	t.Run("neco rollback returns to N and holds N+1", func(t *testing.T) {
+		d.t = t
+		res := d.neco(d.server(2), "rollback", versionN)
+		t.Logf("neco rollback %s: %s", versionN, strings.TrimSpace(res.Stdout))
+		st := d.waitFor("the rollback to "+versionN+" to end", updateTimeout, func(st site.Status) bool {
+			return st.Update != nil && st.Update.Reason == "rollback" && st.Ended(versionN)
+		})
+		if st.Update.State != "completed" || !slices.Equal(st.Update.Servers, all) {
+			t.Fatalf("rollback ended %s on %v, want completed on %v: %s", st.Update.State, st.Update.Servers, all, st.Summary())
+		}
+		d.assertRunning(versionN, all...)
+		assertInstalledReported(t, st, versionN)
+		var holds struct {
+			Holds []struct {
+				Version string `json:"version"`
+			} `json:"holds"`
+		}
+		if err := json.Unmarshal([]byte(d.neco(d.server(0), "hold", "list", "--json").Stdout), &holds); err != nil {
+			t.Fatal(err)
+		}
+		if len(holds.Holds) != 1 || holds.Holds[0].Version != versionN1 {
+			t.Errorf("holds after the rollback %+v, want %s alone", holds.Holds, versionN1)
+		}
+		d.afterTwoChecks(func() {})
+		if st, err := d.s.Status(d.ctx, d.server(0)); err != nil || st.Update.Version != versionN || st.Update.Reason != "rollback" {
+			t.Errorf("after two release checks the site moved (%v): %s", err, st.Summary())
+		}
+		d.assertRunning(versionN, all...)
+	})
+}
+
+// afterTwoChecks runs act, then waits until the updater leader finished
+// two release checks: the second surely saw what act changed, and the
+// decision that followed the first was taken.
+func (d *dc) afterTwoChecks(act func()) {
+	d.t.Helper()
+	leader := d.leaderServer()
+	before := releaseChecks(d.t, d, leader)
+	act()
+	deadline := time.Now().Add(3 * site.CheckInterval)
+	for releaseChecks(d.t, d, leader) < before+2 {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s: fewer than 2 release checks in %v", leader.Name, 3*site.CheckInterval)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // checkOneAtATime checks that each server began its restart (begin) only
