@@ -68,11 +68,9 @@ func runRecover(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 	return nil
 }
 
-// invalidKeyError refuses to act on a key whose stored value is garbage:
-// the snapshot leaves it out, and "nothing there" would be a lie.
-// readCurrent reads the snapshot that recover and abort act on, refusing
-// one whose status/current does not decode: either command would
-// overwrite what an operator should look at first.
+// readCurrent reads the snapshot that recover, abort and rollback act on,
+// refusing one whose status/current does not decode: each would act on
+// what an operator should look at first.
 func readCurrent(ctx context.Context, store *storage.Storage, what string) (model.Snapshot, error) {
 	snap, err := store.Snapshot(ctx)
 	if err != nil {
@@ -81,6 +79,8 @@ func readCurrent(ctx context.Context, store *storage.Storage, what string) (mode
 	return snap, invalidKeyError(snap, store.StatusCurrentKey())
 }
 
+// invalidKeyError refuses to act on a key whose stored value is garbage:
+// the snapshot leaves it out, and "nothing there" would be a lie.
 func invalidKeyError(snap model.Snapshot, key string) error {
 	for _, k := range snap.Invalid {
 		if k.Key == key {
