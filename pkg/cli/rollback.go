@@ -83,10 +83,11 @@ func runRollback(cmd *cobra.Command, env Env, cf *clusterFlags, arg string, forc
 		Snapshot: snap, History: history, Irreversible: runs, Target: v, Force: force,
 		By: operator(env), Now: env.Now().UTC().Truncate(time.Second),
 	})
+	var irr *decide.IrreversibleError
+	if errors.As(err, &irr) {
+		return fmt.Errorf("%w; roll back anyway with --force", err)
+	}
 	if err != nil {
-		if irr := (*decide.IrreversibleError)(nil); errors.As(err, &irr) {
-			return fmt.Errorf("%w; roll back anyway with --force", err)
-		}
 		return err
 	}
 	err = store.RequestRollback(ctx, snap.Revision, p.Request, p.Holds)
