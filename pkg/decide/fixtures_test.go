@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
 )
@@ -25,10 +24,6 @@ var (
 	t0  = time.Date(2026, 11, 24, 2, 0, 0, 0, time.UTC)
 	now = t0.Add(10 * time.Minute)
 )
-
-// cmpVersions compares versions by their ordering: model.Version has
-// unexported fields that cmp cannot look into.
-var cmpVersions = cmp.Comparer(func(a, b model.Version) bool { return a.Equal(b) })
 
 type snapOpt func(*model.Snapshot)
 

@@ -152,7 +152,7 @@ func TestPlanRollback(t *testing.T) {
 			if err != nil {
 				t.Fatalf("PlanRollback: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpVersions, cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("PlanRollback mismatch (-want +got):\n%s", diff)
 			}
 		})

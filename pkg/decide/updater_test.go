@@ -371,7 +371,7 @@ func TestNextAction(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := NextAction(tt.in)
-			if diff := cmp.Diff(tt.want, got, cmpVersions); diff != "" {
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("NextAction mismatch (-want +got):\n%s", diff)
 			}
 		})
