@@ -161,15 +161,22 @@ func decideOnce(in WorkerInput, i int, st Step) WorkerAction {
 // goes once every server below index k-max+1 has finished, so that at most
 // max restart at once, in LRN order.
 func rollingAhead(s model.Snapshot, lrn, i, maxUnavailable int) []int {
-	ps := participantsOf(s)
-	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
 	var ahead []int
-	for j := 0; j < k-max(maxUnavailable, 1)+1; j++ {
-		if p := ps[j]; p.cond() != model.CondCompleted && p.finished() <= i {
+	for _, p := range turnsBefore(s, lrn, maxUnavailable) {
+		if p.cond() != model.CondCompleted && p.finished() <= i {
 			ahead = append(ahead, p.lrn)
 		}
 	}
 	return ahead
+}
+
+// turnsBefore lists the participants whose rolling turn comes before
+// lrn's: those below index k-max+1, lrn being at index k of the sorted
+// participants.
+func turnsBefore(s model.Snapshot, lrn, maxUnavailable int) []participant {
+	ps := participantsOf(s)
+	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
+	return ps[:max(k-max(maxUnavailable, 1)+1, 0)]
 }
 
 // soakUntil is when the restarts this server waited for at step i have
@@ -181,12 +188,9 @@ func soakUntil(s model.Snapshot, lrn, i int, svc plan.Service) (time.Time, int) 
 	if svc.Soak.Duration <= 0 {
 		return time.Time{}, 0
 	}
-	ps := participantsOf(s)
-	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
 	var until time.Time
 	who := 0
-	for j := 0; j < k-max(svc.MaxUnavailable, 1)+1; j++ {
-		p := ps[j]
+	for _, p := range turnsBefore(s, lrn, svc.MaxUnavailable) {
 		if p.report == nil || !p.passed(i) {
 			continue
 		}
