@@ -79,12 +79,7 @@ func PlanRollback(in RollbackInput) (RollbackPlan, error) {
 			runs = append(runs, r)
 		}
 	}
-	slices.SortFunc(runs, func(a, b model.IrreversibleRun) int {
-		if c := a.Version.Compare(b.Version); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Name, b.Name)
-	})
+	slices.SortFunc(runs, model.IrreversibleRun.Compare)
 	if len(runs) > 0 && !in.Force {
 		return RollbackPlan{}, &IrreversibleError{Target: v, Runs: runs}
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -48,6 +49,14 @@ type IrreversibleRun struct {
 	Name      string    `json:"name"`
 	Version   Version   `json:"version"`
 	StartedAt time.Time `json:"started_at"`
+}
+
+// Compare orders runs by version, then name.
+func (r IrreversibleRun) Compare(o IrreversibleRun) int {
+	if c := r.Version.Compare(o.Version); c != 0 {
+		return c
+	}
+	return strings.Compare(r.Name, o.Name)
 }
 
 // Validate checks a stored run.

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,11 +89,6 @@ func (s *Storage) IrreversibleRuns(ctx context.Context) ([]model.IrreversibleRun
 		}
 		runs = append(runs, r)
 	}
-	slices.SortFunc(runs, func(a, b model.IrreversibleRun) int {
-		if c := a.Version.Compare(b.Version); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Name, b.Name)
-	})
+	slices.SortFunc(runs, model.IrreversibleRun.Compare)
 	return runs, invalid, nil
 }
