@@ -84,10 +84,7 @@ func TestResumeAfterKillBetweenInstallAndPull(t *testing.T) {
 	if got := n.dpkgInstalls.Load(); got != 1 {
 		t.Fatalf("dpkg -i ran %d times before the kill, want 1", got)
 	}
-	before, err := s.st.Snapshot(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := s.snapshot()
 	if w := before.Workers[0]; w.Step != 0 || w.Cond != model.CondRunning {
 		t.Fatalf("after the kill the report is %+v, want step 0 running", w)
 	}

@@ -176,10 +176,7 @@ func (s *site) waitFor(what string, timeout time.Duration, cond func(model.Snaps
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		snap, err := s.st.Snapshot(context.Background())
-		if err != nil {
-			s.t.Fatal(err)
-		}
+		snap := s.snapshot()
 		if cond(snap) {
 			return snap
 		}
