@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -108,11 +107,7 @@ func printRollback(env Env, p decide.RollbackPlan) {
 		fmt.Fprintf(env.Stdout, "held %[1]s: not taken again by itself (neco unhold %[1]s)\n", h.Version)
 	}
 	if len(p.Forced) > 0 {
-		steps := make([]string, len(p.Forced))
-		for i, f := range p.Forced {
-			steps[i] = fmt.Sprintf("%s (%s)", f.Name, f.Version)
-		}
-		fmt.Fprintf(env.Stdout, "forced past irreversible once-steps, not undone: %s\n", strings.Join(steps, ", "))
+		fmt.Fprintf(env.Stdout, "forced past irreversible once-steps, not undone: %s\n", decide.ListRuns(p.Forced))
 	}
 }
 

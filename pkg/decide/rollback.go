@@ -42,12 +42,16 @@ type IrreversibleError struct {
 }
 
 func (e *IrreversibleError) Error() string {
-	steps := make([]string, len(e.Runs))
-	for i, r := range e.Runs {
+	return fmt.Sprintf("rolling back to %s would not undo irreversible once-steps: %s", e.Target, ListRuns(e.Runs))
+}
+
+// ListRuns names runs for people: "migrate (2026.11.24-1), upload (...)".
+func ListRuns(runs []model.IrreversibleRun) string {
+	steps := make([]string, len(runs))
+	for i, r := range runs {
 		steps[i] = fmt.Sprintf("%s (%s)", r.Name, r.Version)
 	}
-	return fmt.Sprintf("rolling back to %s would not undo irreversible once-steps: %s",
-		e.Target, strings.Join(steps, ", "))
+	return strings.Join(steps, ", ")
 }
 
 // ErrRollbackRefused is wrapped by every refusal of PlanRollback but the
