@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
 )
 
@@ -83,7 +84,7 @@ func readStatus(ctx context.Context, store *storage.Storage, now time.Time) (sta
 	if err != nil {
 		return statusJSON{}, fmt.Errorf("status: %w", err)
 	}
-	in := statusInput{snap: snap, now: now, installed: map[int]storage.Installed{}}
+	in := statusInput{snap: snap, now: now, installed: map[int]model.Installed{}}
 	in.leader, err = store.ElectionLeader(ctx, store.LeaderUpdaterKey())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return statusJSON{}, fmt.Errorf("status: updater leader: %w", err)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
-	"github.com/necoship/neco/pkg/storage"
 )
 
 // statusJSON is the documented `neco status --json` schema (docs/cli.md).
@@ -130,7 +129,7 @@ type statusInput struct {
 	snap model.Snapshot
 	// leader is "" when no updater campaigns.
 	leader    string
-	installed map[int]storage.Installed
+	installed map[int]model.Installed
 	// invalid are install keys that did not decode.
 	invalid []model.InvalidKey
 	now     time.Time
@@ -220,7 +219,7 @@ func statusServers(in statusInput) []statusServerJSON {
 	return out
 }
 
-func toInstalledJSON(in storage.Installed) installedJSON {
+func toInstalledJSON(in model.Installed) installedJSON {
 	out := installedJSON{Debs: map[string]string{}, Images: map[string]string{}}
 	for name, v := range in.Debs {
 		out.Debs[name] = v.String()

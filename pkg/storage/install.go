@@ -9,14 +9,6 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
-// Installed is what one server reports as installed: extra packages by
-// name and image digests by name. neco status shows it; no decision reads
-// it, which is why Snapshot does not.
-type Installed struct {
-	Debs   map[string]model.Version
-	Images map[string]string
-}
-
 // PutInstalledDeb records that server lrn installed package name at v.
 func (s *Storage) PutInstalledDeb(ctx context.Context, lrn int, name string, v model.Version) error {
 	if err := checkInstall(lrn, name); err != nil {
@@ -43,13 +35,13 @@ func (s *Storage) PutInstalledImage(ctx context.Context, lrn int, name, digest s
 
 // ListInstalled returns what server lrn recorded. Keys that do not decode
 // are left out and returned as invalid keys.
-func (s *Storage) ListInstalled(ctx context.Context, lrn int) (Installed, []model.InvalidKey, error) {
+func (s *Storage) ListInstalled(ctx context.Context, lrn int) (model.Installed, []model.InvalidKey, error) {
 	dir := s.InstallPrefix(lrn)
 	resp, err := s.client.Get(ctx, dir, clientv3.WithPrefix())
 	if err != nil {
-		return Installed{}, nil, fmt.Errorf("get %s: %w", dir, err)
+		return model.Installed{}, nil, fmt.Errorf("get %s: %w", dir, err)
 	}
-	out := Installed{Debs: map[string]model.Version{}, Images: map[string]string{}}
+	out := model.Installed{Debs: map[string]model.Version{}, Images: map[string]string{}}
 	var invalid []model.InvalidKey
 	for _, kv := range resp.Kvs {
 		kind, name, err := s.parseInstallKey(lrn, string(kv.Key))

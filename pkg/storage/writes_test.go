@@ -222,7 +222,7 @@ func TestInstalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Installed{Debs: map[string]model.Version{"etcdpasswd": v1}, Images: map[string]string{"cke": "sha256:abc"}}
+	want := model.Installed{Debs: map[string]model.Version{"etcdpasswd": v1}, Images: map[string]string{"cke": "sha256:abc"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
