@@ -140,6 +140,16 @@ steps, in order on every server:
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("neco plan (-want +got):\n%s", diff)
 	}
+	// The documents show this output; they must not drift from it.
+	for _, doc := range []string{"../../README.md", "../../docs/operations.md", "../../docs/cli.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "$ neco plan\n"+out+"```") {
+			t.Errorf("%s does not show the output of neco plan for the sample site", doc)
+		}
+	}
 }
 
 func TestPlanBlockersAndErrors(t *testing.T) {
