@@ -20,9 +20,11 @@ type RollbackRequest struct {
 	From Version `json:"from"`
 	// Force records that irreversible once-steps after Version were
 	// overridden (neco rollback --force).
-	Force bool      `json:"force,omitempty"`
-	By    string    `json:"by,omitempty"`
-	At    time.Time `json:"at"`
+	Force bool `json:"force,omitempty"`
+	// Forced are the irreversible runs Force went past.
+	Forced []IrreversibleRun `json:"forced,omitempty"`
+	By     string            `json:"by,omitempty"`
+	At     time.Time         `json:"at"`
 }
 
 // Validate checks a stored request.

@@ -88,6 +88,8 @@ type Update struct {
 	Stop      bool      `json:"stop"`
 	Reason    Reason    `json:"reason"`
 	StartedAt time.Time `json:"started_at"`
+	// Acts are what operators forced on this update so far, oldest first.
+	Acts []OperatorAct `json:"acts,omitempty"`
 }
 
 // Barrier is the step every worker of update ID may now enter (key
@@ -126,6 +128,9 @@ type HistoryEntry struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	Message    string    `json:"message,omitempty"`
+	// Acts are the update's operator acts: those it had when it ended,
+	// and a `neco recover` of it afterwards.
+	Acts []OperatorAct `json:"acts,omitempty"`
 }
 
 // Validate checks what decoding cannot: enums, ranges, sorted servers.

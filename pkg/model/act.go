@@ -1,0 +1,31 @@
+package model
+
+import "time"
+
+// ActKind names what an operator forced on an update.
+type ActKind string
+
+// The operator acts an update and its history entry record.
+const (
+	// ActRollback: `neco rollback` started the update (--force shows in
+	// the act's Detail, with the once-steps it went past).
+	ActRollback ActKind = "rollback"
+	// ActAbort: `neco update abort` stopped it.
+	ActAbort ActKind = "abort"
+	// ActRecover: `neco recover` cleared its stop, so the updater may
+	// retry it or go on.
+	ActRecover ActKind = "recover"
+)
+
+// OperatorAct is one thing an operator forced on an update. The update
+// (status/current) collects them and its history entry keeps them, so
+// that `neco history` says who stopped, resumed or rolled back what, and
+// when: the updater's own decisions are in its log, an operator's are here.
+type OperatorAct struct {
+	Act ActKind `json:"act"`
+	// By is user@host of the CLI (SUDO_USER or USER).
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+	// Detail is what the act went past or came from, for people.
+	Detail string `json:"detail,omitempty"`
+}
