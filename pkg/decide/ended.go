@@ -34,6 +34,7 @@ func decideStopped(in UpdaterInput) Action {
 func endUpdate(kind ActionKind, cur model.Update, result model.Result, msg string, now time.Time, reason string) Action {
 	u := cur
 	u.Servers = slices.Clone(cur.Servers)
+	u.Acts = slices.Clone(cur.Acts)
 	u.Stop = result != model.ResultCompleted
 	h := &model.HistoryEntry{
 		ID:         cur.ID,
@@ -45,6 +46,7 @@ func endUpdate(kind ActionKind, cur model.Update, result model.Result, msg strin
 		StartedAt:  cur.StartedAt,
 		FinishedAt: now,
 		Message:    msg,
+		Acts:       slices.Clone(cur.Acts),
 	}
 	return Action{Kind: kind, Update: &u, History: h, Reason: reason}
 }

@@ -188,3 +188,25 @@ func started(id int64, version, tag string, r model.Reason, startedAt time.Time,
 	return &model.Update{ID: id, Version: model.MustParseVersion(version), Tag: tag, Servers: servers,
 		Reason: r, StartedAt: startedAt}
 }
+
+// aborted is `neco update abort` by bob.
+var aborted = model.OperatorAct{Act: model.ActAbort, By: "bob@boot-1", At: t0.Add(time.Minute)}
+
+func withActs(acts ...model.OperatorAct) snapOpt {
+	return func(s *model.Snapshot) { s.Current.Acts = acts }
+}
+
+func actsOn(u *model.Update, acts ...model.OperatorAct) *model.Update {
+	u.Acts = acts
+	return u
+}
+
+func historyActs(h *model.HistoryEntry, acts ...model.OperatorAct) *model.HistoryEntry {
+	h.Acts = acts
+	return h
+}
+
+// byRollback is u started from rollbackRequested's request.
+func byRollback(u *model.Update, detail string) *model.Update {
+	return actsOn(u, model.OperatorAct{Act: model.ActRollback, By: "alice@boot-0", At: t0, Detail: detail})
+}

@@ -87,8 +87,24 @@ func startRollback(in UpdaterInput, r model.RollbackRequest) Action {
 	if len(in.Snapshot.Bootservers) == 0 {
 		return Action{Kind: ActionNone, Reason: fmt.Sprintf("rollback to %s requested, but no boot servers are registered", r.Version)}
 	}
-	return startUpdate(in, r.Version, r.Tag, model.ReasonRollback,
+	a := startUpdate(in, r.Version, r.Tag, model.ReasonRollback,
 		fmt.Sprintf("rollback from %s to %s requested by %s", r.From, r.Version, r.By))
+	if a.Update != nil {
+		a.Update.Acts = []model.OperatorAct{rollbackAct(r)}
+	}
+	return a
+}
+
+// rollbackAct is the request as the update and its history keep it.
+func rollbackAct(r model.RollbackRequest) model.OperatorAct {
+	detail := fmt.Sprintf("from %s", r.From)
+	switch {
+	case len(r.Forced) > 0:
+		detail += "; --force past irreversible once-steps: " + ListRuns(r.Forced)
+	case r.Force:
+		detail += "; --force (no irreversible once-step was in the way)"
+	}
+	return model.OperatorAct{Act: model.ActRollback, By: r.By, At: r.At, Detail: detail}
 }
 
 // reconfigure starts the completed version again when the registered

@@ -87,7 +87,8 @@ func PlanRollback(in RollbackInput) (RollbackPlan, error) {
 	if len(runs) > 0 && !in.Force {
 		return RollbackPlan{}, &IrreversibleError{Target: v, Runs: runs}
 	}
-	req := model.RollbackRequest{Version: v, Tag: done.Tag, From: cur.Version, Force: in.Force, By: in.By, At: in.Now}
+	req := model.RollbackRequest{Version: v, Tag: done.Tag, From: cur.Version, Force: in.Force, Forced: runs,
+		By: in.By, At: in.Now}
 	return RollbackPlan{Request: req, Holds: rollbackHolds(in, cur.Version), Forced: runs}, nil
 }
 

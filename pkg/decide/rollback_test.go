@@ -57,6 +57,11 @@ func request(version, from string, force bool) model.RollbackRequest {
 		From: model.MustParseVersion(from), Force: force, By: "alice@boot-0", At: now}
 }
 
+func forcedPast(r model.RollbackRequest, runs ...model.IrreversibleRun) model.RollbackRequest {
+	r.Forced = runs
+	return r
+}
+
 func holdsOf(target string, versions ...string) []model.Hold {
 	var out []model.Hold
 	for _, v := range versions {
@@ -103,7 +108,7 @@ func TestPlanRollback(t *testing.T) {
 			wantErr: "rolling back to 2026.11.23-8 would not undo irreversible once-steps: migrate (2026.11.23-11)"},
 		{name: "--force goes past irreversible runs and lists them",
 			in: rollbackIn(endedAt10, v9, forced, withRuns(ran("migrate", v10))),
-			want: RollbackPlan{Request: request(v9, v10, true), Holds: holdsOf(v9, v10),
+			want: RollbackPlan{Request: forcedPast(request(v9, v10, true), ran("migrate", v10)), Holds: holdsOf(v9, v10),
 				Forced: []model.IrreversibleRun{ran("migrate", v10)}}},
 		{name: "nothing ran yet",
 			in:      rollbackIn(snap(registered(1)), v9),
