@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -68,30 +69,52 @@ func (s *Storage) DeleteBootserver(ctx context.Context, lrn int) error {
 }
 
 // Recover clears Stop on status/current (neco recover) and returns the
-// update as written. ErrNotFound when there is no current update.
-func (s *Storage) Recover(ctx context.Context) (model.Update, error) {
+// update as written. act is recorded on the update and, when the update
+// already ended, on its history entry, in the same transaction, so
+// `neco history` says who resumed it. ErrNotFound when there is no current
+// update; ErrConflict when either key changed meanwhile.
+func (s *Storage) Recover(ctx context.Context, act model.OperatorAct) (model.Update, error) {
 	key := s.StatusCurrentKey()
 	u, rev, err := load[model.Update](ctx, s, key)
 	if err != nil {
 		return model.Update{}, fmt.Errorf("recover: %w", err)
 	}
 	u.Stop = false
+	u.Acts = append(u.Acts, act)
 	val, err := encode(u)
 	if err != nil {
 		return model.Update{}, fmt.Errorf("recover: %w", err)
 	}
-	if err := s.cas(ctx, casModRev(key, rev), clientv3.OpPut(key, val)); err != nil {
+	cmps, ops := casModRev(key, rev), []clientv3.Op{clientv3.OpPut(key, val)}
+	hkey := s.HistoryKey(u.ID)
+	h, hrev, err := load[model.HistoryEntry](ctx, s, hkey)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(hkey), "=", 0))
+	case err != nil:
+		return model.Update{}, fmt.Errorf("recover: %w", err)
+	default:
+		h.Acts = append(h.Acts, act)
+		hval, err := encode(h)
+		if err != nil {
+			return model.Update{}, fmt.Errorf("recover: %w", err)
+		}
+		cmps = append(cmps, casModRev(hkey, hrev)...)
+		ops = append(ops, clientv3.OpPut(hkey, hval))
+	}
+	if err := s.cas(ctx, cmps, ops...); err != nil {
 		return model.Update{}, fmt.Errorf("recover update %d: %w", u.ID, err)
 	}
 	return u, nil
 }
 
-// AbortUpdate sets Stop on the running update (neco update abort) and
+// AbortUpdate sets Stop on the running update (neco update abort), records
+// act on it (the updater copies it into the history entry it writes) and
 // returns it. Workers stop at once; the updater leader then records the
 // update as aborted. Aborting a stopped update changes nothing. ErrNotFound
 // when there is no current update, ErrConflict when it already ended
 // (history/<id> exists), so an abort typed too late is said to be late.
-func (s *Storage) AbortUpdate(ctx context.Context) (model.Update, error) {
+func (s *Storage) AbortUpdate(ctx context.Context, act model.OperatorAct) (model.Update, error) {
 	key := s.StatusCurrentKey()
 	u, rev, err := load[model.Update](ctx, s, key)
 	if err != nil {
@@ -101,6 +124,7 @@ func (s *Storage) AbortUpdate(ctx context.Context) (model.Update, error) {
 		return u, nil
 	}
 	u.Stop = true
+	u.Acts = append(u.Acts, act)
 	val, err := encode(u)
 	if err != nil {
 		return model.Update{}, fmt.Errorf("abort: %w", err)

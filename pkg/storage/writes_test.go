@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -85,20 +86,30 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// opAct is an operator act of the tests.
+func opAct(kind model.ActKind, minute int) model.OperatorAct {
+	return model.OperatorAct{Act: kind, By: "alice@boot-0", At: time.Date(2026, 11, 23, 9, minute, 0, 0, time.UTC)}
+}
+
 func TestRecover(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
-	if _, err := s.Recover(ctx); !errors.Is(err, ErrNotFound) {
+	abort, recov := opAct(model.ActAbort, 1), opAct(model.ActRecover, 2)
+	if _, err := s.Recover(ctx, recov); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no current: err = %v, want ErrNotFound", err)
 	}
 	stopped := update(4)
-	stopped.Stop = true
+	stopped.Stop, stopped.Acts = true, []model.OperatorAct{abort}
+	want := update(4)
+	want.Acts = []model.OperatorAct{abort, recov}
+
+	// Stopped, and the updater has not recorded the end yet: only the
+	// update keeps the act.
 	putRaw(t, s, c, map[string]string{"status/current": mustJSON(stopped)})
-	got, err := s.Recover(ctx)
+	got, err := s.Recover(ctx, recov)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := update(4)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("returned (-want +got)\n%s", diff)
 	}
@@ -108,6 +119,28 @@ func TestRecover(t *testing.T) {
 	}
 	if diff := cmp.Diff(&want, snap.Current); diff != "" {
 		t.Errorf("stored (-want +got)\n%s", diff)
+	}
+	if snap.Finished != nil {
+		t.Errorf("a history entry appeared: %+v", snap.Finished)
+	}
+
+	// Ended: the history entry gets the act too, in the same transaction.
+	ended := historyEntry(4, model.ResultAborted)
+	ended.Acts = []model.OperatorAct{abort}
+	putRaw(t, s, c, map[string]string{"status/current": mustJSON(stopped), "history/00000000000000000004": mustJSON(ended)})
+	if _, err := s.Recover(ctx, recov); err != nil {
+		t.Fatal(err)
+	}
+	if snap, err = s.Snapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantHist := historyEntry(4, model.ResultAborted)
+	wantHist.Acts = []model.OperatorAct{abort, recov}
+	if diff := cmp.Diff(&wantHist, snap.Finished); diff != "" {
+		t.Errorf("history (-want +got)\n%s", diff)
+	}
+	if diff := cmp.Diff(&want, snap.Current); diff != "" {
+		t.Errorf("stored after the end (-want +got)\n%s", diff)
 	}
 }
 
@@ -135,14 +168,15 @@ func TestCASLosesToAConcurrentWrite(t *testing.T) {
 func TestAbortUpdate(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
-	if _, err := s.AbortUpdate(ctx); !errors.Is(err, ErrNotFound) {
+	abort := opAct(model.ActAbort, 1)
+	if _, err := s.AbortUpdate(ctx, abort); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no current: err = %v, want ErrNotFound", err)
 	}
 	putRaw(t, s, c, map[string]string{"status/current": mustJSON(update(4))})
 	want := update(4)
-	want.Stop = true
-	for i := range 2 { // the second abort finds it stopped and changes nothing
-		got, err := s.AbortUpdate(ctx)
+	want.Stop, want.Acts = true, []model.OperatorAct{abort}
+	for i := range 2 { // the second abort finds it stopped and changes nothing (one act)
+		got, err := s.AbortUpdate(ctx, abort)
 		if err != nil {
 			t.Fatalf("abort %d: %v", i+1, err)
 		}
@@ -164,7 +198,7 @@ func TestAbortUpdate(t *testing.T) {
 		"status/current":               mustJSON(update(5)),
 		"history/00000000000000000005": mustJSON(historyEntry(5, model.ResultCompleted)),
 	})
-	if _, err := s.AbortUpdate(ctx); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already ended") {
+	if _, err := s.AbortUpdate(ctx, abort); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "already ended") {
 		t.Errorf("ended update: err = %v, want ErrConflict saying it already ended", err)
 	}
 	if got, _, _ := load[model.Update](ctx, s, s.StatusCurrentKey()); got.Stop {

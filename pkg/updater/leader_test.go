@@ -171,7 +171,7 @@ func TestWorkerErrorAbortsThenRecoverRetries(t *testing.T) {
 	}
 	h.stays("stopped until recover", 200*time.Millisecond, func(s model.Snapshot) bool { return s.Current.ID == 1 })
 
-	if _, err := h.st.Recover(context.Background()); err != nil {
+	if _, err := h.st.Recover(context.Background(), model.OperatorAct{Act: model.ActRecover, By: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	snap = h.waitFor("retry", func(s model.Snapshot) bool { return s.Current.ID == 2 && s.Finished == nil })

@@ -154,7 +154,7 @@ func TestAbortInterruptsRunningStep(t *testing.T) {
 	s.waitFor("the restart to start", 30*time.Second, func(snap model.Snapshot) bool {
 		return snap.Workers[0].StepName == "restart slow.service (anytime)" && snap.Workers[0].Step == 1
 	})
-	if _, err := s.st.AbortUpdate(context.Background()); err != nil {
+	if _, err := s.st.AbortUpdate(context.Background(), model.OperatorAct{Act: model.ActAbort, By: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
