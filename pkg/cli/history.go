@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,6 +31,39 @@ type historyEntryJSON struct {
 	StartedAt  time.Time `json:"started_at"`
 	FinishedAt time.Time `json:"finished_at"`
 	Message    string    `json:"message"`
+	// Acts are what operators forced on the update, oldest first.
+	Acts []actJSON `json:"acts"`
+}
+
+// actJSON is an operator act (model.OperatorAct) in --json outputs.
+type actJSON struct {
+	Act    string    `json:"act"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Detail string    `json:"detail"`
+}
+
+// toActsJSON never returns nil: --json arrays are never null.
+func toActsJSON(acts []model.OperatorAct) []actJSON {
+	out := make([]actJSON, 0, len(acts))
+	for _, a := range acts {
+		out = append(out, actJSON{Act: string(a.Act), By: a.By, At: a.At.UTC(), Detail: a.Detail})
+	}
+	return out
+}
+
+// formatActs is "abort by bob@boot-1, recover by alice@boot-0"; a forced
+// rollback reads "rollback --force by ...". "-" for none.
+func formatActs(acts []actJSON) string {
+	parts := make([]string, len(acts))
+	for i, a := range acts {
+		what := a.Act
+		if strings.Contains(a.Detail, "--force") {
+			what += " --force"
+		}
+		parts[i] = what + " by " + valueCell(a.By)
+	}
+	return orDash(strings.Join(parts, ", "))
 }
 
 // defaultHistoryLimit keeps the table on one screen; --limit 0 shows all.
@@ -46,8 +80,10 @@ func newHistoryCommand(env Env, cf *clusterFlags) *cobra.Command {
 		Long: `List the updates that have ended (history/<id> in etcd), newest first: the
 release, why the update started (update, reconfigure, rollback), how it
 ended (completed, aborted, timedout), on which servers, when and for how
-long, and the updater's message (for a failure, which worker failed and
-why). A running update is not listed until it ends; see "neco status".
+long, who forced what on it (OPERATOR: "neco update abort", "neco
+recover", "neco rollback [--force]"; --json has when, and what a forced
+rollback went past) and the updater's message (for a failure, which worker
+failed and why). A running update is not listed until it ends; see "neco status".
 
 Entries that do not decode are skipped with a warning on standard error.`,
 		Example: `  neco history
@@ -105,6 +141,7 @@ func toHistoryEntryJSON(h model.HistoryEntry) historyEntryJSON {
 	return historyEntryJSON{
 		ID: h.ID, Version: h.Version.String(), Tag: h.Tag, Reason: string(h.Reason), Result: string(h.Result),
 		Servers: nonNil(h.Servers), StartedAt: h.StartedAt.UTC(), FinishedAt: h.FinishedAt.UTC(), Message: h.Message,
+		Acts: toActsJSON(h.Acts),
 	}
 }
 
@@ -114,11 +151,11 @@ func printHistory(w io.Writer, entries []historyEntryJSON) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tVERSION\tREASON\tRESULT\tSERVERS\tSTARTED (UTC)\tDURATION\tMESSAGE")
+	fmt.Fprintln(tw, "ID\tVERSION\tREASON\tRESULT\tSERVERS\tSTARTED (UTC)\tDURATION\tOPERATOR\tMESSAGE")
 	for _, h := range entries {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Version, h.Reason, h.Result,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Version, h.Reason, h.Result,
 			formatServers(h.Servers), h.StartedAt.Format(time.DateTime), formatDuration(h.FinishedAt.Sub(h.StartedAt)),
-			oneLine(h.Message))
+			formatActs(h.Acts), oneLine(h.Message))
 	}
 	return tw.Flush()
 }

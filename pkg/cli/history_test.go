@@ -20,7 +20,10 @@ func seedHistory(s *seeder) {
 			Message: "completed on servers 0, 1, 2"},
 		{ID: 2, Version: fixVersion, Tag: "release-2026.11.23-1", Reason: model.ReasonUpdate,
 			Result: model.ResultAborted, Servers: []int{0, 1, 2, 10}, StartedAt: t0.Add(72 * time.Hour),
-			FinishedAt: t0.Add(72*time.Hour + 3*time.Minute), Message: "worker 2: dpkg failed\nexit status 1"},
+			FinishedAt: t0.Add(72*time.Hour + 3*time.Minute), Message: "worker 2: dpkg failed\nexit status 1",
+			Acts: []model.OperatorAct{
+				{Act: model.ActAbort, By: "bob@boot-1", At: t0.Add(72*time.Hour + 2*time.Minute)},
+				{Act: model.ActRecover, By: "alice@boot-0", At: t0.Add(72*time.Hour + 10*time.Minute)}}},
 		{ID: 3, Version: fixVersion, Tag: "release-2026.11.23-1", Reason: model.ReasonReconfigure,
 			Result: model.ResultCompleted, Servers: []int{0, 1, 2, 10}, StartedAt: t0.Add(73 * time.Hour),
 			FinishedAt: t0.Add(73*time.Hour + 90*time.Second)},
@@ -40,10 +43,11 @@ func TestHistoryText(t *testing.T) {
 	}
 	rows := tableRows(t, out)
 	want := map[string][]string{
-		"ID": {"ID", "VERSION", "REASON", "RESULT", "SERVERS", "STARTED (UTC)", "DURATION", "MESSAGE"},
-		"3":  {"3", "2026.11.23-1", "reconfigure", "completed", "0,1,2,10", "2026-11-23 04:00:00", "1m30s"},
-		"2":  {"2", "2026.11.23-1", "update", "aborted", "0,1,2,10", "2026-11-23 03:00:00", "3m0s", "worker 2: dpkg failed; exit status 1"},
-		"1":  {"1", "2026.11.20-1", "update", "completed", "0,1,2", "2026-11-20 03:00:00", "20m0s", "completed on servers 0, 1, 2"},
+		"ID": {"ID", "VERSION", "REASON", "RESULT", "SERVERS", "STARTED (UTC)", "DURATION", "OPERATOR", "MESSAGE"},
+		"3":  {"3", "2026.11.23-1", "reconfigure", "completed", "0,1,2,10", "2026-11-23 04:00:00", "1m30s", "-"},
+		"2": {"2", "2026.11.23-1", "update", "aborted", "0,1,2,10", "2026-11-23 03:00:00", "3m0s",
+			"abort by bob@boot-1, recover by alice@boot-0", "worker 2: dpkg failed; exit status 1"},
+		"1": {"1", "2026.11.20-1", "update", "completed", "0,1,2", "2026-11-20 03:00:00", "20m0s", "-", "completed on servers 0, 1, 2"},
 	}
 	if diff := cmp.Diff(want, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s\n%s", diff, out)
@@ -80,10 +84,14 @@ func TestHistoryJSON(t *testing.T) {
 	want := historyJSON{
 		History: []historyEntryJSON{
 			{ID: 3, Version: "2026.11.23-1", Tag: "release-2026.11.23-1", Reason: "reconfigure", Result: "completed",
-				Servers: []int{0, 1, 2, 10}, StartedAt: t0.Add(73 * time.Hour), FinishedAt: t0.Add(73*time.Hour + 90*time.Second)},
+				Servers: []int{0, 1, 2, 10}, StartedAt: t0.Add(73 * time.Hour), FinishedAt: t0.Add(73*time.Hour + 90*time.Second),
+				Acts: []actJSON{}},
 			{ID: 2, Version: "2026.11.23-1", Tag: "release-2026.11.23-1", Reason: "update", Result: "aborted",
 				Servers: []int{0, 1, 2, 10}, StartedAt: t0.Add(72 * time.Hour), FinishedAt: t0.Add(72*time.Hour + 3*time.Minute),
-				Message: "worker 2: dpkg failed\nexit status 1"},
+				Message: "worker 2: dpkg failed\nexit status 1",
+				Acts: []actJSON{
+					{Act: "abort", By: "bob@boot-1", At: t0.Add(72*time.Hour + 2*time.Minute)},
+					{Act: "recover", By: "alice@boot-0", At: t0.Add(72*time.Hour + 10*time.Minute)}}},
 		},
 		InvalidKeys: []invalidKeyJSON{{Key: c.store.Prefix() + "history/00000000000000000004",
 			Error: "version: empty\nreason \"\": want update, reconfigure or rollback\nresult \"\": want completed, aborted or timedout"}},

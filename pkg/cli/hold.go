@@ -65,6 +65,12 @@ func recordPolicy(cmd *cobra.Command, env Env, cf *clusterFlags, arg, reason, wh
 
 // operator names who ran a command that records its author: USER@host,
 // SUDO_USER's name first (the person behind sudo).
+// operatorAct records act by this command's operator, now (to the second,
+// as every time the CLI writes).
+func operatorAct(env Env, act model.ActKind) model.OperatorAct {
+	return model.OperatorAct{Act: act, By: operator(env), At: env.Now().UTC().Truncate(time.Second)}
+}
+
 func operator(env Env) string {
 	user := env.Getenv("SUDO_USER")
 	if user == "" {

@@ -50,7 +50,7 @@ func runRecover(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 		fmt.Fprintf(env.Stdout, "update %d is not stopped; nothing to recover\n", snap.Current.ID)
 		return nil
 	}
-	u, err := store.Recover(ctx)
+	u, err := store.Recover(ctx, operatorAct(env, model.ActRecover))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return errors.New("no update to recover")

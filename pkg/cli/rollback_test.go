@@ -46,6 +46,9 @@ func wantRequested(force bool) func(t *testing.T, s *seeder) {
 		s.decode("request/rollback", &req)
 		want := model.RollbackRequest{Version: fixVersion, Tag: "release-2026.11.23-1", From: fixNewer, Force: force,
 			By: "alice@boot-test", At: testNow}
+		if force { // the rows with --force go past migrate-db
+			want.Forced = []model.IrreversibleRun{{Name: "migrate-db", Version: fixNewer, StartedAt: fixStarted}}
+		}
 		if diff := cmp.Diff(want, req); diff != "" {
 			t.Errorf("request/rollback (-want +got):\n%s", diff)
 		}

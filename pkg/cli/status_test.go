@@ -57,7 +57,7 @@ func report(step int, name string, cond model.Cond, ago time.Duration, msg strin
 func statusUpdate(state string, stop bool, elapsed time.Duration) *statusUpdateJSON {
 	return &statusUpdateJSON{ID: 12, Version: "2026.11.23-1", Tag: "release-2026.11.23-1", Reason: "update",
 		Servers: []int{0, 1, 2, 10}, Stop: stop, State: state, StartedAt: fixStarted,
-		ElapsedSeconds: int64(elapsed / time.Second)}
+		ElapsedSeconds: int64(elapsed / time.Second), Acts: []actJSON{}}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -199,15 +199,23 @@ var statusCases = []statusCase{
 	},
 	{
 		name:  "stopping",
-		setup: func(s *seeder) { s.bootservers(0, 1, 2, 10); s.leader("boot-0"); s.current(true) },
+		setup: func(s *seeder) {
+			s.bootservers(0, 1, 2, 10)
+			s.leader("boot-0")
+			u := fixUpdate(true)
+			u.Acts = []model.OperatorAct{{Act: model.ActAbort, By: "bob@boot-1", At: testNow.Add(-time.Minute)}}
+			s.json("status/current", u)
+		},
 		wantLines: []string{
 			"state:           stopping for 5m12s: abort requested; the updater records it as aborted",
 			"stop:            true: abort requested",
+			"operator:        abort by bob@boot-1 at 2026-11-23 08:59:00 UTC",
 		},
 		want: func(st *statusJSON, _ string) {
 			st.Next = &statusNextJSON{Action: "abort", Reason: "update 12 to 2026.11.23-1 was stopped before it ended; recording it as aborted"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Update = statusUpdate(stateStopping, true, 5*time.Minute+12*time.Second)
+			st.Update.Acts = []actJSON{{Act: "abort", By: "bob@boot-1", At: testNow.Add(-time.Minute)}}
 			for _, l := range []int{0, 1, 2, 10} {
 				st.Servers = append(st.Servers, statusServer(l, true, true, nil))
 			}
@@ -324,7 +332,8 @@ var statusCases = []statusCase{
 		},
 		want: func(st *statusJSON, _ string) {
 			u := &statusUpdateJSON{ID: 12, Version: "2026.11.24-1", Tag: "release-2026.11.24-1", Reason: "update",
-				Servers: []int{0, 1}, State: "completed", StartedAt: fixStarted, FinishedAt: ptr(fixStarted.Add(time.Minute)), ElapsedSeconds: 60}
+				Servers: []int{0, 1}, State: "completed", StartedAt: fixStarted, FinishedAt: ptr(fixStarted.Add(time.Minute)), ElapsedSeconds: 60,
+				Acts: []actJSON{}}
 			st.Update = u
 			st.Servers = []statusServerJSON{statusServer(0, true, true, nil), statusServer(1, true, true, nil)}
 			st.Config.Env = "production"

@@ -56,6 +56,13 @@ func writeUpdateText(b *strings.Builder, s statusJSON) {
 	}
 	field(b, "barrier", barrier)
 	field(b, "stop", stopText(u))
+	for _, a := range u.Acts {
+		act := fmt.Sprintf("%s by %s at %s", a.Act, valueCell(a.By), formatTime(a.At))
+		if a.Detail != "" {
+			act += " (" + oneLine(a.Detail) + ")"
+		}
+		field(b, "operator", act)
+	}
 	if u.Message != "" {
 		field(b, "message", oneLine(u.Message))
 	}

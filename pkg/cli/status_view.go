@@ -46,6 +46,8 @@ type statusUpdateJSON struct {
 	Message        string `json:"message"`
 	// BarrierStep is nil when no barrier of this update was written.
 	BarrierStep *int `json:"barrier_step"`
+	// Acts are what operators forced on the update, oldest first.
+	Acts []actJSON `json:"acts"`
 }
 
 type statusServerJSON struct {
@@ -171,6 +173,7 @@ func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
 	j := &statusUpdateJSON{
 		ID: u.ID, Version: u.Version.String(), Tag: u.Tag, Reason: string(u.Reason),
 		Servers: nonNil(u.Servers), Stop: u.Stop, State: updateState(snap), StartedAt: u.StartedAt.UTC(),
+		Acts: toActsJSON(u.Acts),
 	}
 	end := now
 	if f := snap.Finished; f != nil {

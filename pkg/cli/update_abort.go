@@ -45,7 +45,7 @@ func runUpdateAbort(cmd *cobra.Command, env Env, cf *clusterFlags) error {
 		fmt.Fprintln(env.Stdout, msg)
 		return nil
 	}
-	u, err := store.AbortUpdate(ctx)
+	u, err := store.AbortUpdate(ctx, operatorAct(env, model.ActAbort))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return errors.New("no update to abort")

@@ -47,26 +47,48 @@ func (tt commandCase) run(t *testing.T) {
 	}
 }
 
-// wantStop checks status/current's stop.
-func wantStop(stop bool) func(t *testing.T, s *seeder) {
+// wantStop checks status/current's stop, and the operator acts recorded
+// on it (by alice, at testNow).
+func wantStop(stop bool, acts ...model.ActKind) func(t *testing.T, s *seeder) {
 	return func(t *testing.T, s *seeder) {
 		var u model.Update
 		s.decode("status/current", &u)
-		if diff := cmp.Diff(fixUpdate(stop), u); diff != "" {
+		want := fixUpdate(stop)
+		want.Acts = byAlice(acts...)
+		if diff := cmp.Diff(want, u); diff != "" {
 			t.Errorf("status/current (-want +got):\n%s", diff)
 		}
 	}
 }
+
+func byAlice(acts ...model.ActKind) []model.OperatorAct {
+	var out []model.OperatorAct
+	for _, a := range acts {
+		out = append(out, model.OperatorAct{Act: a, By: "alice@boot-test", At: testNow})
+	}
+	return out
+}
+
+// alice is the environment of an operator named alice.
+var alice = map[string]string{"USER": "alice"}
 
 func TestRecover(t *testing.T) {
 	for _, tt := range []commandCase{
 		{name: "aborted update", setup: func(s *seeder) {
 			s.current(true)
 			s.finished(model.ResultAborted, time.Minute, "worker 2: dpkg failed")
-		}, wantOut: "update 12 to 2026.11.23-1: stop cleared; the updater retries it\n", check: wantStop(false)},
-		{name: "stop not recorded yet", setup: func(s *seeder) { s.current(true) },
+		}, env: alice, wantOut: "update 12 to 2026.11.23-1: stop cleared; the updater retries it\n",
+			check: func(t *testing.T, s *seeder) {
+				wantStop(false, model.ActRecover)(t, s)
+				var h model.HistoryEntry
+				s.decode("history/00000000000000000012", &h)
+				if diff := cmp.Diff(byAlice(model.ActRecover), h.Acts); diff != "" {
+					t.Errorf("history acts (-want +got):\n%s", diff)
+				}
+			}},
+		{name: "stop not recorded yet", setup: func(s *seeder) { s.current(true) }, env: alice,
 			wantOut: "update 12 to 2026.11.23-1: stop cleared before the updater recorded the abort; the update runs on\n",
-			check:   wantStop(false)},
+			check:   wantStop(false, model.ActRecover)},
 		{name: "not stopped", setup: func(s *seeder) { s.current(false) },
 			wantOut: "update 12 is not stopped; nothing to recover\n", check: wantStop(false)},
 		{name: "no update", wantErr: "neco: no update to recover\n"},
@@ -123,10 +145,10 @@ func TestUpdateApprove(t *testing.T) {
 func TestUpdateAbort(t *testing.T) {
 	finishedAt := formatTime(fixStarted.Add(time.Minute))
 	for _, tt := range []commandCase{
-		{name: "running", setup: func(s *seeder) { s.current(false) },
+		{name: "running", setup: func(s *seeder) { s.current(false) }, env: alice,
 			wantOut: "update 12 to 2026.11.23-1: stop set; workers stop their current step and the updater " +
 				"records it as aborted; run \"neco recover\" to retry\n",
-			check: wantStop(true)},
+			check: wantStop(true, model.ActAbort)},
 		{name: "already stopping", setup: func(s *seeder) { s.current(true) },
 			wantOut: "update 12 to 2026.11.23-1 is already stopping; the updater records it as aborted\n",
 			check:   wantStop(true)},
