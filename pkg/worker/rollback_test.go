@@ -57,6 +57,13 @@ func TestRollbackToPrevious(t *testing.T) {
 			t.Errorf("server %d: %s installed %t at %q after the rollback, want %s", n.lrn, sitePackage, ok, got, vN)
 		}
 	}
+	// History says who forced it, and past what.
+	if out, errOut, code := s.neco("history", "--limit", "1"); code != 0 || !strings.Contains(out, "rollback --force by alice@boot-0") {
+		t.Errorf("neco history: exit %d, %q %q; want the forced rollback by alice", code, out, errOut)
+	}
+	if acts := snap.Finished.Acts; len(acts) != 1 || !strings.Contains(acts[0].Detail, "--force past irreversible once-steps: upload-contents ("+vN1+")") {
+		t.Errorf("history acts = %+v, want the forced rollback past upload-contents", acts)
+	}
 	if _, held := snap.Held(model.MustParseVersion(vN1)); !held {
 		t.Errorf("holds after the rollback = %v, want %s held", snap.Holds, vN1)
 	}
