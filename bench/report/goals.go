@@ -1,0 +1,51 @@
+package main
+
+import "fmt"
+
+// Goal is one goal of issue 8 and what this run measured for it. A goal
+// whose benchmark did not run is listed as not measured, never as met.
+type Goal struct {
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	// Met is nil when the benchmark did not run.
+	Met *bool `json:"met"`
+}
+
+// evaluate states each goal against the medians. benchfmt reads ns/X as
+// sec/X (tidied units), so times are in seconds here.
+func evaluate(bs []Benchmark) []Goal {
+	var goals []Goal
+	add := func(goal string, ok bool, measured string, met bool) {
+		g := Goal{Goal: goal, Measured: "not measured"}
+		if ok {
+			g.Measured, g.Met = measured, &met
+		}
+		goals = append(goals, g)
+	}
+	r, ok := metric(bs, "Detection/steady", "304/req")
+	add("every steady-state GitHub request is a conditional 304", ok, fmt.Sprintf("%.0f%% were 304", r*100), r == 1)
+
+	for _, n := range []string{"10", "100", "1000"} {
+		req, ok := metric(bs, "BarrierScale/workers="+n, "etcd-req/worker/step")
+		add("<= 3 etcd requests per worker per step, "+n+" workers", ok, fmt.Sprintf("%.2f", req), req <= 3)
+	}
+	t100, ok100 := metric(bs, "BarrierScale/workers=100", "sec/op")
+	t1000, ok1000 := metric(bs, "BarrierScale/workers=1000", "sec/op")
+	growth := t1000 / t100
+	add("linear growth from 100 to 1000 workers (x10 or less)", ok100 && ok1000, fmt.Sprintf("x%.1f", growth), growth <= 10)
+	step, ok := metric(bs, "BarrierScale/workers=1000", "sec/step")
+	add("1000 workers x 5 barrier steps in under 10 s", ok, fmt.Sprintf("%.1f s", 5*step), 5*step < 10)
+
+	script, okS := metric(bs, "Overhead/script", "sec/op")
+	neco, okN := metric(bs, "Overhead/neco", "sec/op")
+	ratio := neco / script
+	add("neco / shell script <= 1.10 for the same install and pulls", okS && okN, fmt.Sprintf("%.2f", ratio), ratio <= 1.10)
+
+	for _, d := range []string{"updater", "worker"} {
+		rss, ok := metric(bs, "Footprint/"+d, "rss-MiB")
+		add("idle neco-"+d+" RSS <= 25 MiB", ok, fmt.Sprintf("%.1f MiB", rss), rss <= 25)
+		cpu, ok := metric(bs, "Footprint/"+d, "cpu-%")
+		add("idle neco-"+d+" CPU ~0 (< 1%)", ok, fmt.Sprintf("%.2f%%", cpu), cpu < 1)
+	}
+	return goals
+}
