@@ -1,11 +1,13 @@
 // Package decide owns neco's decisions: given what etcd holds at one
 // revision, what should happen next. NextAction is the updater's decision
 // (start, advance, finish, abort or wait on an update); the worker's
-// decision (NextOps) belongs beside it.
+// decision (NextOps) belongs beside it, with the rollback check
+// (PlanRollback) and the dry run of `neco plan` (PlanUpdate), which only
+// runs the other two.
 //
 // The package is pure. It takes no context, never reads the clock (the
 // caller passes Now), does no I/O and logs nothing; it imports only model,
-// config and the standard library. The updater loop reads a snapshot, calls
+// config, plan and the standard library. The updater loop reads a snapshot, calls
 // NextAction, records the returned Action in etcd and only then acts on it,
 // so every decision can be replayed from its inputs in a table test.
 //
