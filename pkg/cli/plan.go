@@ -134,8 +134,15 @@ func readPlanState(cmd *cobra.Command, env Env, cf *clusterFlags) (planState, er
 	if st.history, _, err = store.ListHistory(ctx); err != nil {
 		return planState{}, fmt.Errorf("plan: %w", err)
 	}
-	if st.irreversible, _, err = store.IrreversibleRuns(ctx); err != nil {
+	var invalid []model.InvalidKey
+	if st.irreversible, invalid, err = store.IrreversibleRuns(ctx); err != nil {
 		return planState{}, fmt.Errorf("plan: %w", err)
+	}
+	for _, k := range invalid {
+		// neco rollback refuses on such a record (unknown is not "none");
+		// the plan says so rather than plan past it quietly.
+		fmt.Fprintf(env.Stderr, "neco: irreversible record %s does not decode (neco rollback refuses until it is fixed): %s\n",
+			k.Key, oneLine(k.Err.Error()))
 	}
 	st.installed, err = listInstalled(ctx, store, st.snap.LRNs())
 	return st, err

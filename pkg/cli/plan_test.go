@@ -193,6 +193,11 @@ func TestPlanBlockersAndErrors(t *testing.T) {
 			seed: both(atNewer, migrated("migrate-sabakan", fixNewer)),
 			reason: "rollback", blockers: []blocker{{"rollback", "rolling back to 2026.11.23-1 would not undo irreversible " +
 				"once-steps: migrate-sabakan (2026.11.24-1) (neco rollback --force overrides)"}}},
+		{name: "an irreversible record that does not decode is named", args: []string{"plan", "--json", "2026.11.23-1"},
+			seed: both(atNewer, func(s *seeder) { s.raw("irreversible/2026.11.24-1/migrate-sabakan", "{") }),
+			wantErr: "/irreversible/2026.11.24-1/migrate-sabakan does not decode (neco rollback refuses until it is fixed)",
+			reason:  "rollback", blockers: []blocker{{"rollback",
+				"2026.11.23-1 is older than the site's version; only `neco rollback 2026.11.23-1` starts it"}}},
 		{name: "a requested rollback is planned by default", args: []string{"plan", "--json"},
 			seed: both(atNewer, func(s *seeder) {
 				s.json("request/rollback", model.RollbackRequest{Version: fixVersion, Tag: "release-2026.11.23-1", From: fixNewer,

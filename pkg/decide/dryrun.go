@@ -94,14 +94,16 @@ func PlanUpdate(in DryRunInput) DryRun {
 		out.Blockers = rollbackBlockers(in)
 		return out
 	}
-	out.Blockers = updateBlockers(in)
+	out.Reason, out.Blockers = updateBlockers(in)
 	return out
 }
 
 // updateBlockers asks NextAction, with Target as the channel's pick, what
 // the updater would do; a running update is reported, and the updater's
-// gates after it are asked as if it had completed.
-func updateBlockers(in DryRunInput) []Blocker {
+// gates after it are asked as if it had completed. The reason is the
+// start's (a reconfigure of the version the site runs, when servers
+// changed), else update.
+func updateBlockers(in DryRunInput) (model.Reason, []Blocker) {
 	var bs []Blocker
 	l := in.Latest
 	switch {
@@ -122,13 +124,13 @@ func updateBlockers(in DryRunInput) []Blocker {
 	a := NextAction(UpdaterInput{Snapshot: s, Config: in.Config, Latest: &target, Now: in.Now})
 	switch {
 	case a.Kind == ActionStartUpdate && a.Update.Version.Equal(target.Version):
-		return bs
+		return a.Update.Reason, bs
 	case a.Kind == ActionNone && s.Current != nil && s.Current.Version.Equal(target.Version):
 		bs = append(bs, Blocker{Kind: BlockUpToDate, Reason: a.Reason})
 	default:
 		bs = append(bs, Blocker{Kind: BlockerKind(a.Kind), Reason: a.Reason, Until: a.Until})
 	}
-	return bs
+	return model.ReasonUpdate, bs
 }
 
 // rollbackBlockers says what a rollback to Target needs: PlanRollback's
