@@ -68,6 +68,10 @@ demo-down:
 # on the reference machine (README, Performance); docs/bench.md says what
 # each one measures.
 BENCH_RUN = $(GO) test -run='^$$' -timeout 20m
+# The barrier benchmark's largest site. The worker's whole-prefix watch
+# makes its cost quadratic (docs/bench.md): 1000 workers do not finish an
+# update yet, so the default stops at 100 until that is fixed.
+BENCH_MAX_WORKERS ?= 100
 bench: SHELL := /bin/bash
 bench: .SHELLFLAGS := -o pipefail -c
 BENCH_PACKAGES = dpkg curl containerd runc docker-registry build-essential
@@ -77,7 +81,7 @@ bench:
 	{ $(BENCH_RUN) -bench='^BenchmarkListReleases$$' -benchmem -count=5 ./pkg/releases/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkDetection$$/^(webhook|poll)$$' -benchtime=5x -count=1 ./pkg/updater/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkDetection$$/^steady$$' -benchtime=12x -count=1 ./pkg/updater/ && \
-	  $(BENCH_RUN) -bench='^BenchmarkBarrierScale$$' -benchtime=1x -count=3 ./pkg/worker/ && \
+	  NECO_BENCH_MAX_WORKERS=$(BENCH_MAX_WORKERS) $(BENCH_RUN) -bench='^BenchmarkBarrierScale$$' -benchtime=1x -count=1 ./pkg/worker/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkOverhead$$' -benchtime=3x -count=3 ./bench/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkFootprint$$' -benchtime=1x -count=1 ./bench/ ; \
 	} | tee bench/results.txt
