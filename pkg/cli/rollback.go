@@ -106,8 +106,8 @@ func printRollback(env Env, p decide.RollbackPlan) {
 	for _, h := range p.Holds {
 		fmt.Fprintf(env.Stdout, "held %[1]s: not taken again by itself (neco unhold %[1]s)\n", h.Version)
 	}
-	if len(p.Forced) > 0 {
-		fmt.Fprintf(env.Stdout, "forced past irreversible once-steps, not undone: %s\n", decide.ListRuns(p.Forced))
+	if len(r.Forced) > 0 {
+		fmt.Fprintf(env.Stdout, "forced past irreversible once-steps, not undone: %s\n", decide.ListRuns(r.Forced))
 	}
 }
 

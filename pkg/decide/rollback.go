@@ -31,8 +31,6 @@ type RollbackPlan struct {
 	// Holds are the versions left behind that are not held yet: the updater
 	// must not re-apply them on its next release check.
 	Holds []model.Hold
-	// Forced are the irreversible runs --force overrode.
-	Forced []model.IrreversibleRun
 }
 
 // IrreversibleError refuses a rollback past irreversible once-steps.
@@ -89,7 +87,7 @@ func PlanRollback(in RollbackInput) (RollbackPlan, error) {
 	}
 	req := model.RollbackRequest{Version: v, Tag: done.Tag, From: cur.Version, Force: in.Force, Forced: runs,
 		By: in.By, At: in.Now}
-	return RollbackPlan{Request: req, Holds: rollbackHolds(in, cur.Version), Forced: runs}, nil
+	return RollbackPlan{Request: req, Holds: rollbackHolds(in, cur.Version)}, nil
 }
 
 // rollbackState refuses a rollback the current state does not allow.
