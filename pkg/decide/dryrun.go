@@ -81,12 +81,13 @@ type Blocker struct {
 // updater's decision (NextAction) and the rollback check (PlanRollback) on
 // the input, so `neco plan` says what the updater would say.
 func PlanUpdate(in DryRunInput) DryRun {
+	servers := in.Snapshot.LRNs()
 	out := DryRun{
 		Target:  in.Target,
 		Reason:  model.ReasonUpdate,
-		Servers: in.Snapshot.LRNs(),
-		Changes: serverChanges(in),
-		Steps:   plannedSteps(in.Plan, in.Snapshot.LRNs()),
+		Servers: servers,
+		Changes: serverChanges(in, servers),
+		Steps:   plannedSteps(in.Plan, servers),
 	}
 	cur := in.Snapshot.Current
 	if cur != nil && in.Target.Version.Compare(cur.Version) < 0 {

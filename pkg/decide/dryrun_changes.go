@@ -57,8 +57,7 @@ type ImageChange struct {
 	Change    ChangeKind
 }
 
-func serverChanges(in DryRunInput) []ServerChanges {
-	lrns := in.Snapshot.LRNs()
+func serverChanges(in DryRunInput, lrns []int) []ServerChanges {
 	out := make([]ServerChanges, 0, len(lrns))
 	for _, lrn := range lrns {
 		inst := in.Installed[lrn]
