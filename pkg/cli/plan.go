@@ -15,7 +15,6 @@ import (
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/plan"
 	"github.com/necoship/neco/pkg/releases"
-	"github.com/necoship/neco/pkg/storage"
 )
 
 func newPlanCommand(env Env, cf *clusterFlags) *cobra.Command {
@@ -144,20 +143,10 @@ func readPlanState(cmd *cobra.Command, env Env, cf *clusterFlags) (planState, er
 		fmt.Fprintf(env.Stderr, "neco: irreversible record %s does not decode (neco rollback refuses until it is fixed): %s\n",
 			k.Key, oneLine(k.Err.Error()))
 	}
-	st.installed, err = listInstalled(ctx, store, st.snap.LRNs())
-	return st, err
-}
-
-func listInstalled(ctx context.Context, store *storage.Storage, lrns []int) (map[int]model.Installed, error) {
-	out := map[int]model.Installed{}
-	for _, lrn := range lrns {
-		inst, _, err := store.ListInstalled(ctx, lrn)
-		if err != nil {
-			return nil, fmt.Errorf("plan: installed on %d: %w", lrn, err)
-		}
-		out[lrn] = inst
+	if st.installed, _, err = listInstalled(ctx, store, st.snap.LRNs()); err != nil {
+		return planState{}, fmt.Errorf("plan: %w", err)
 	}
-	return out, nil
+	return st, nil
 }
 
 // planTarget is the release of version want, or the channel's pick when

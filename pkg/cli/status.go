@@ -84,18 +84,29 @@ func readStatus(ctx context.Context, store *storage.Storage, now time.Time) (sta
 	if err != nil {
 		return statusJSON{}, fmt.Errorf("status: %w", err)
 	}
-	in := statusInput{snap: snap, now: now, installed: map[int]model.Installed{}}
+	in := statusInput{snap: snap, now: now}
 	in.leader, err = store.ElectionLeader(ctx, store.LeaderUpdaterKey())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return statusJSON{}, fmt.Errorf("status: updater leader: %w", err)
 	}
-	for _, lrn := range serverLRNs(snap) {
-		inst, bad, err := store.ListInstalled(ctx, lrn)
-		if err != nil {
-			return statusJSON{}, fmt.Errorf("status: installed on %d: %w", lrn, err)
-		}
-		in.installed[lrn] = inst
-		in.invalid = append(in.invalid, bad...)
+	if in.installed, in.invalid, err = listInstalled(ctx, store, serverLRNs(snap)); err != nil {
+		return statusJSON{}, fmt.Errorf("status: %w", err)
 	}
 	return buildStatus(in), nil
+}
+
+// listInstalled reads what each of lrns recorded as installed, with the
+// keys that did not decode (neco status and neco plan).
+func listInstalled(ctx context.Context, store *storage.Storage, lrns []int) (map[int]model.Installed, []model.InvalidKey, error) {
+	out := map[int]model.Installed{}
+	var invalid []model.InvalidKey
+	for _, lrn := range lrns {
+		inst, bad, err := store.ListInstalled(ctx, lrn)
+		if err != nil {
+			return nil, nil, fmt.Errorf("installed on %d: %w", lrn, err)
+		}
+		out[lrn] = inst
+		invalid = append(invalid, bad...)
+	}
+	return out, invalid, nil
 }
