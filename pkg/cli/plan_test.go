@@ -190,11 +190,11 @@ func TestPlanBlockersAndErrors(t *testing.T) {
 			reason: "rollback", blockers: []blocker{{"rollback",
 				"2026.11.23-1 is older than the site's version; only `neco rollback 2026.11.23-1` starts it"}}},
 		{name: "a rollback past an irreversible step", args: []string{"plan", "--json", "2026.11.23-1"},
-			seed: both(atNewer, migrated("migrate-sabakan", fixNewer)),
+			seed:   both(atNewer, migrated("migrate-sabakan", fixNewer)),
 			reason: "rollback", blockers: []blocker{{"rollback", "rolling back to 2026.11.23-1 would not undo irreversible " +
 				"once-steps: migrate-sabakan (2026.11.24-1) (neco rollback --force overrides)"}}},
 		{name: "an irreversible record that does not decode is named", args: []string{"plan", "--json", "2026.11.23-1"},
-			seed: both(atNewer, func(s *seeder) { s.raw("irreversible/2026.11.24-1/migrate-sabakan", "{") }),
+			seed:    both(atNewer, func(s *seeder) { s.raw("irreversible/2026.11.24-1/migrate-sabakan", "{") }),
 			wantErr: "/irreversible/2026.11.24-1/migrate-sabakan does not decode (neco rollback refuses until it is fixed)",
 			reason:  "rollback", blockers: []blocker{{"rollback",
 				"2026.11.23-1 is older than the site's version; only `neco rollback 2026.11.23-1` starts it"}}},

@@ -198,7 +198,7 @@ var statusCases = []statusCase{
 		},
 	},
 	{
-		name:  "stopping",
+		name: "stopping",
 		setup: func(s *seeder) {
 			s.bootservers(0, 1, 2, 10)
 			s.leader("boot-0")

@@ -107,7 +107,7 @@ func TestPlanRollback(t *testing.T) {
 			in:      rollbackIn(snap(registered(1), withCurrent(v9, 1), asRollback(), finished(model.ResultCompleted, "")), v8, withRuns(ran("migrate", v11))),
 			wantErr: "rolling back to 2026.11.23-8 would not undo irreversible once-steps: migrate (2026.11.23-11)"},
 		{name: "--force goes past irreversible runs and lists them",
-			in: rollbackIn(endedAt10, v9, forced, withRuns(ran("migrate", v10))),
+			in:   rollbackIn(endedAt10, v9, forced, withRuns(ran("migrate", v10))),
 			want: RollbackPlan{Request: forcedPast(request(v9, v10, true), ran("migrate", v10)), Holds: holdsOf(v9, v10)}},
 		{name: "nothing ran yet",
 			in:      rollbackIn(snap(registered(1)), v9),

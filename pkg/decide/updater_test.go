@@ -254,7 +254,9 @@ func TestNextAction(t *testing.T) {
 				Reason:  "starting update 8: rollback from 2026.11.23-10 to 2026.11.23-9 requested by alice@boot-0 on servers 1"}},
 		{name: "a forced rollback names what it went past",
 			in: input(prod, release(v10), snap(registered(1), withCurrent(v10, 1), finished(model.ResultCompleted, ""), rollbackRequested(v9, v10),
-				func(s *model.Snapshot) { s.Rollback.Force, s.Rollback.Forced = true, []model.IrreversibleRun{ran("migrate", v10)} })),
+				func(s *model.Snapshot) {
+					s.Rollback.Force, s.Rollback.Forced = true, []model.IrreversibleRun{ran("migrate", v10)}
+				})),
 			want: Action{Kind: ActionStartUpdate, Update: byRollback(started(8, v9, "release-"+v9, model.ReasonRollback, now, 1),
 				"from "+v10+"; --force past irreversible once-steps: migrate ("+v10+")"),
 				Barrier: &model.Barrier{ID: 8, Step: 0},

@@ -13,7 +13,7 @@ func TestDebAssetVersion(t *testing.T) {
 		{"etcdpasswd", "etcdpasswd_1.4.0_amd64.deb", "1.4.0"},
 		{"neco", "neco_2026.11.23-1_all.deb", "2026.11.23-1"},
 		{"neco", "neco_1.2.0+git5a3c_amd64.deb", "1.2.0+git5a3c"},
-		{"neco", "neco-1.2.0.deb", ""},          // not NAME_VERSION_ARCH
+		{"neco", "neco-1.2.0.deb", ""},           // not NAME_VERSION_ARCH
 		{"neco", "necoship_1.2.0_amd64.deb", ""}, // another package's name
 		{"neco", "neco_1.2.0_amd64.tar.gz", ""},
 		{"neco", "neco_1.2.0.deb", ""}, // no architecture
