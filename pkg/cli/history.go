@@ -40,6 +40,7 @@ type actJSON struct {
 	Act    string    `json:"act"`
 	By     string    `json:"by"`
 	At     time.Time `json:"at"`
+	Force  bool      `json:"force"`
 	Detail string    `json:"detail"`
 }
 
@@ -47,7 +48,7 @@ type actJSON struct {
 func toActsJSON(acts []model.OperatorAct) []actJSON {
 	out := make([]actJSON, 0, len(acts))
 	for _, a := range acts {
-		out = append(out, actJSON{Act: string(a.Act), By: a.By, At: a.At.UTC(), Detail: a.Detail})
+		out = append(out, actJSON{Act: string(a.Act), By: a.By, At: a.At.UTC(), Force: a.Force, Detail: a.Detail})
 	}
 	return out
 }
@@ -58,7 +59,7 @@ func formatActs(acts []actJSON) string {
 	parts := make([]string, len(acts))
 	for i, a := range acts {
 		what := a.Act
-		if strings.Contains(a.Detail, "--force") {
+		if a.Force {
 			what += " --force"
 		}
 		parts[i] = what + " by " + valueCell(a.By)

@@ -206,6 +206,12 @@ func historyActs(h *model.HistoryEntry, acts ...model.OperatorAct) *model.Histor
 	return h
 }
 
+// forcedAct marks u's rollback act as --force.
+func forcedAct(u *model.Update) *model.Update {
+	u.Acts[0].Force = true
+	return u
+}
+
 // byRollback is u started from rollbackRequested's request.
 func byRollback(u *model.Update, detail string) *model.Update {
 	return actsOn(u, model.OperatorAct{Act: model.ActRollback, By: "alice@boot-0", At: t0, Detail: detail})

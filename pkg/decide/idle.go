@@ -104,7 +104,7 @@ func rollbackAct(r model.RollbackRequest) model.OperatorAct {
 	case r.Force:
 		detail += "; --force (no irreversible once-step was in the way)"
 	}
-	return model.OperatorAct{Act: model.ActRollback, By: r.By, At: r.At, Detail: detail}
+	return model.OperatorAct{Act: model.ActRollback, By: r.By, At: r.At, Force: r.Force, Detail: detail}
 }
 
 // reconfigure starts the completed version again when the registered

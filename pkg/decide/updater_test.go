@@ -257,8 +257,8 @@ func TestNextAction(t *testing.T) {
 				func(s *model.Snapshot) {
 					s.Rollback.Force, s.Rollback.Forced = true, []model.IrreversibleRun{ran("migrate", v10)}
 				})),
-			want: Action{Kind: ActionStartUpdate, Update: byRollback(started(8, v9, "release-"+v9, model.ReasonRollback, now, 1),
-				"from "+v10+"; --force past irreversible once-steps: migrate ("+v10+")"),
+			want: Action{Kind: ActionStartUpdate, Update: forcedAct(byRollback(started(8, v9, "release-"+v9, model.ReasonRollback, now, 1),
+				"from "+v10+"; --force past irreversible once-steps: migrate ("+v10+")")),
 				Barrier: &model.Barrier{ID: 8, Step: 0},
 				Reason:  "starting update 8: rollback from 2026.11.23-10 to 2026.11.23-9 requested by alice@boot-0 on servers 1"}},
 		{name: "an abort keeps the update's operator acts in history",

@@ -7,8 +7,8 @@ type ActKind string
 
 // The operator acts an update and its history entry record.
 const (
-	// ActRollback: `neco rollback` started the update (--force shows in
-	// the act's Detail, with the once-steps it went past).
+	// ActRollback: `neco rollback` started the update (with --force: Force,
+	// and the once-steps it went past in Detail).
 	ActRollback ActKind = "rollback"
 	// ActAbort: `neco update abort` stopped it.
 	ActAbort ActKind = "abort"
@@ -26,6 +26,8 @@ type OperatorAct struct {
 	// By is user@host of the CLI (SUDO_USER or USER).
 	By string    `json:"by"`
 	At time.Time `json:"at"`
+	// Force is set for `neco rollback --force`.
+	Force bool `json:"force,omitempty"`
 	// Detail is what the act went past or came from, for people.
 	Detail string `json:"detail,omitempty"`
 }
