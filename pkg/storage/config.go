@@ -60,13 +60,5 @@ func (s *Storage) DeleteConfig(ctx context.Context, name string) error {
 	if err := checkName(name); err != nil {
 		return fmt.Errorf("delete config: %w: %w", ErrInvalid, err)
 	}
-	key := s.ConfigKey(name)
-	resp, err := s.client.Delete(ctx, key)
-	if err != nil {
-		return fmt.Errorf("delete %s: %w", key, err)
-	}
-	if resp.Deleted == 0 {
-		return fmt.Errorf("delete %s: %w", key, ErrNotFound)
-	}
-	return nil
+	return s.deleteOne(ctx, s.ConfigKey(name))
 }
