@@ -125,3 +125,9 @@ func checkHistory(h model.HistoryEntry) error {
 	}
 	return err
 }
+
+// DecodeWorkerStatus decodes and checks the value of a worker's report as
+// a watch event carries it.
+func DecodeWorkerStatus(raw []byte) (model.WorkerStatus, error) {
+	return decode[model.WorkerStatus](raw)
+}

@@ -29,14 +29,7 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("snapshot %s: %w", s.prefix, err)
 	}
-	b := snapshotBuilder{s: s, snap: model.Snapshot{
-		Revision:    resp.Header.Revision,
-		Bootservers: map[int]model.Bootserver{},
-		Config:      map[string]string{},
-		Workers:     map[int]model.WorkerStatus{},
-		Contents:    map[string]model.Content{},
-		Holds:       map[string]model.Hold{},
-	}}
+	b := newSnapshotBuilder(s, resp.Header.Revision)
 	for _, r := range resp.Responses {
 		for _, kv := range r.GetResponseRange().Kvs {
 			b.add(kv)
@@ -52,6 +45,17 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 type snapshotBuilder struct {
 	s    *Storage
 	snap model.Snapshot
+}
+
+func newSnapshotBuilder(s *Storage, rev int64) *snapshotBuilder {
+	return &snapshotBuilder{s: s, snap: model.Snapshot{
+		Revision:    rev,
+		Bootservers: map[int]model.Bootserver{},
+		Config:      map[string]string{},
+		Workers:     map[int]model.WorkerStatus{},
+		Contents:    map[string]model.Content{},
+		Holds:       map[string]model.Hold{},
+	}}
 }
 
 // add decodes one key-value into the snapshot, or records it as invalid.
@@ -117,16 +121,22 @@ func (b *snapshotBuilder) addFinished(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("snapshot %s at %d: %w", key, b.snap.Revision, err)
 	}
-	if len(resp.Kvs) == 0 {
-		return nil
+	b.addHistory(resp.Kvs)
+	return nil
+}
+
+// addHistory sets Finished from the history entry of Current, read at the
+// snapshot's revision; kvs is empty while Current runs.
+func (b *snapshotBuilder) addHistory(kvs []*mvccpb.KeyValue) {
+	if len(kvs) == 0 {
+		return
 	}
-	h, err := b.s.decodeHistory(resp.Kvs[0])
+	h, err := b.s.decodeHistory(kvs[0])
 	if err != nil {
-		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: key, Err: err})
-		return nil
+		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: string(kvs[0].Key), Err: err})
+		return
 	}
 	b.snap.Finished = &h
-	return nil
 }
 
 // decodePtr sets *dst to the decoded value, leaving it nil on error.

@@ -52,15 +52,24 @@ func (s *Storage) Watch(ctx context.Context, afterRev int64, keyOrPrefix string,
 // watch is Watch through w, which tests replace to break etcd watches.
 func (s *Storage) watch(ctx context.Context, w clientv3.Watcher, afterRev int64, key string, prefix bool) <-chan WatchEvent {
 	out := make(chan WatchEvent)
-	r := resumer{watcher: w, client: s.client, key: key, prefix: prefix, out: out}
-	if afterRev > 0 {
-		r.next = afterRev + 1
-	}
-	go r.run(ctx)
+	r := s.resumer(w, afterRev, key, prefix, out)
+	go func() {
+		defer close(out)
+		r.run(ctx)
+	}()
 	return out
 }
 
-// resumer runs etcd watches one after the other, each starting at next.
+func (s *Storage) resumer(w clientv3.Watcher, afterRev int64, key string, prefix bool, out chan<- WatchEvent) *resumer {
+	r := &resumer{watcher: w, client: s.client, key: key, prefix: prefix, out: out}
+	if afterRev > 0 {
+		r.next = afterRev + 1
+	}
+	return r
+}
+
+// resumer runs etcd watches one after the other, each starting at next,
+// until its watch is over; the caller closes out.
 type resumer struct {
 	watcher clientv3.Watcher
 	client  *clientv3.Client
@@ -73,7 +82,6 @@ type resumer struct {
 }
 
 func (r *resumer) run(ctx context.Context) {
-	defer close(r.out)
 	delay := watchRetryMin
 	for {
 		progressed, done := r.once(ctx)
