@@ -23,6 +23,10 @@ type WorkerInput struct {
 	Plan *plan.Plan
 	// Now is the caller's clock, read once per decision.
 	Now time.Time
+	// OwnReportOnly says Snapshot.Workers holds this server's report only.
+	// The other reports are what grows with the site and only a rolling
+	// turn needs them: then NextOps asks for them (WorkerReadPeers).
+	OwnReportOnly bool
 }
 
 // WorkerActionKind says what a worker must do next.
@@ -32,9 +36,13 @@ type WorkerActionKind string
 const (
 	// WorkerIdle: nothing to do until etcd changes; Reason says why.
 	WorkerIdle WorkerActionKind = "idle"
-	// WorkerWait: this server waits for its rolling turn. The report is
-	// refreshed (Report) so that waiting is not mistaken for a hang.
+	// WorkerWait: this server waits for its rolling turn (Wait says on
+	// what). The report is refreshed (Report) so that waiting is not
+	// mistaken for a hang.
 	WorkerWait WorkerActionKind = "wait"
+	// WorkerReadPeers: decide again from a snapshot holding every server's
+	// report; the input had this server's only.
+	WorkerReadPeers WorkerActionKind = "read-peers"
 	// WorkerStop: the update was stopped; cancel whatever runs.
 	WorkerStop WorkerActionKind = "stop"
 	// WorkerRun: write Report (the step starts), run Step, then report
@@ -57,6 +65,12 @@ type WorkerAction struct {
 	Step *Step
 	// Report is the status to write before acting; nil when there is none.
 	Report *model.WorkerStatus
+	// Done is the status to write when Step succeeds (WorkerRun): the
+	// step counted as finished, or the update completed after the last
+	// step, which then needs no further decision.
+	Done *model.WorkerStatus
+	// Wait is what a WorkerWait waits on; nil otherwise.
+	Wait *Wait
 	// Reason is one sentence for logs and the report's message.
 	Reason string
 }
@@ -108,38 +122,66 @@ func NextOps(in WorkerInput) WorkerAction {
 		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
 	}
 	if next == 0 {
-		return run(in, 0, prepareStep(cur.Version))
+		return run(in, 0, prepareStep(cur.Version), 0)
 	}
-	return decideStep(in, next, steps[next])
+	return decideStep(in, next, steps)
 }
 
-// decideStep decides a step past prepare that this worker may enter.
-func decideStep(in WorkerInput, i int, st Step) WorkerAction {
+// decideStep decides step i, past prepare, that this worker may enter.
+func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
+	st := steps[i]
 	switch {
 	case st.Kind == StepOnce:
-		return decideOnce(in, i, st)
+		return decideOnce(in, i, st, len(steps))
 	case st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling:
+		if in.OwnReportOnly {
+			return WorkerAction{Kind: WorkerReadPeers, StepIndex: i, Reason: "reading every server's report for the turns of " + st.Name}
+		}
 		if ahead := rollingAhead(in.Snapshot, in.LRN, i, st.Service.MaxUnavailable); len(ahead) > 0 {
-			return wait(in, i, st, fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name))
+			// The last ahead is the likeliest to finish last: watching it
+			// wakes this server about once.
+			w := Wait{LRN: ahead[len(ahead)-1], ID: in.Snapshot.Current.ID, Step: i}
+			return wait(in, i, st, w, fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name))
 		}
 		if until, lrn := soakUntil(in.Snapshot, in.LRN, i, *st.Service); in.Now.Before(until) {
-			return wait(in, i, st, fmt.Sprintf("waiting for server %d's %s to soak until %s",
+			w := Wait{LRN: -1, Until: until, ID: in.Snapshot.Current.ID, Step: i}
+			return wait(in, i, st, w, fmt.Sprintf("waiting for server %d's %s to soak until %s",
 				lrn, st.Name, until.UTC().Format("15:04:05 MST")))
 		}
 	}
-	return run(in, i, st)
+	return run(in, i, st, len(steps))
+}
+
+// Wait is what a server waiting for its rolling turn waits on: one
+// server's report, or the end of a soak. Watching one report, not every
+// server's, keeps a rolling step's watch events linear in the servers.
+type Wait struct {
+	// LRN is the server whose report may end the wait; -1 with Until.
+	LRN int
+	// Until is when the soak ends; zero when waiting on LRN.
+	Until time.Time
+	// ID and Step are the update and the step waited at.
+	ID   int64
+	Step int
+}
+
+// Over reports whether report, LRN's latest (nil when it was deleted or
+// does not decode), may have ended the wait: then decide again. A report
+// that only refreshes LRN's own waiting or running does not.
+func (w Wait) Over(report *model.WorkerStatus) bool {
+	return report == nil || report.ID != w.ID || report.Cond != model.CondRunning || report.Step > w.Step
 }
 
 // wait reports this server waiting for its rolling turn at step i.
-func wait(in WorkerInput, i int, st Step, msg string) WorkerAction {
+func wait(in WorkerInput, i int, st Step, w Wait, msg string) WorkerAction {
 	a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
-	a.Report.Message = msg
+	a.Report.Message, a.Wait = msg, &w
 	return a
 }
 
 // decideOnce: the worker leader runs a once-step unless contents/ records
 // it for this version; the other workers finish the step at once.
-func decideOnce(in WorkerInput, i int, st Step) WorkerAction {
+func decideOnce(in WorkerInput, i int, st Step, total int) WorkerAction {
 	cur := in.Snapshot.Current
 	if !in.Leader {
 		return skip(in, i, st, "not the worker leader: "+st.Name+" runs on the leader")
@@ -147,13 +189,13 @@ func decideOnce(in WorkerInput, i int, st Step) WorkerAction {
 	c, ok := in.Snapshot.Contents[st.Once.Name]
 	switch {
 	case !ok || !c.Version.Equal(cur.Version):
-		return run(in, i, st)
+		return run(in, i, st, total)
 	case c.Success:
 		return skip(in, i, st, fmt.Sprintf("%s already ran for %s", st.Name, cur.Version))
 	case st.Once.Irreversible:
 		return abort(in, i, fmt.Sprintf("%s was started for %s and did not record success; it is irreversible, so check by hand, then neco recover", st.Name, cur.Version))
 	}
-	return run(in, i, st) // reversible: running it again is safe
+	return run(in, i, st, total) // reversible: running it again is safe
 }
 
 // rollingAhead lists the servers whose turn at step i comes first and that
@@ -210,9 +252,17 @@ func planMismatch(p *plan.Plan, want model.Version) string {
 
 func idle(reason string) WorkerAction { return WorkerAction{Kind: WorkerIdle, Reason: reason} }
 
-func run(in WorkerInput, i int, st Step) WorkerAction {
+// run runs step i of total steps (0 while the plan is unknown: prepare).
+func run(in WorkerInput, i int, st Step, total int) WorkerAction {
 	a := report(in, WorkerRun, i, model.CondRunning, st.Name, st.Name)
 	a.Step = &st
+	done := *a.Report
+	done.Step = i + 1
+	if done.Step == total {
+		// As WorkerComplete would report in the next decision.
+		done.StepName, done.Cond = "", model.CondCompleted
+	}
+	a.Done = &done
 	return a
 }
 

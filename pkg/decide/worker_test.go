@@ -65,11 +65,36 @@ func asLeader(in *WorkerInput) { in.Leader = true }
 
 func withPlan(p *plan.Plan) func(*WorkerInput) { return func(in *WorkerInput) { in.Plan = p } }
 
-// want builds the expected action with its report for the current update.
+// want builds the expected action with its report for the current update;
+// a run's Done report counts the step finished.
 func want(kind WorkerActionKind, stepIndex, reported int, cond model.Cond, name, reason string) WorkerAction {
-	return WorkerAction{Kind: kind, StepIndex: stepIndex, Reason: reason, Report: &model.WorkerStatus{
+	a := WorkerAction{Kind: kind, StepIndex: stepIndex, Reason: reason, Report: &model.WorkerStatus{
 		ID: curID, Version: model.MustParseVersion(v10), Step: reported, StepName: name, Cond: cond, UpdatedAt: now,
 	}}
+	if kind == WorkerRun {
+		done := *a.Report
+		done.Step++
+		a.Done = &done
+	}
+	return a
+}
+
+// completing is a run of the last step: its Done report completes.
+func completing(a WorkerAction) WorkerAction {
+	a.Done.StepName, a.Done.Cond = "", model.CondCompleted
+	return a
+}
+
+// waitingOn is a rolling wait on server lrn's report at the action's step.
+func waitingOn(lrn int, a WorkerAction) WorkerAction {
+	a.Wait = &Wait{LRN: lrn, ID: curID, Step: a.StepIndex}
+	return withMessage(a)
+}
+
+// soakingUntil is a rolling wait for a soak to end at until.
+func soakingUntil(until time.Time, a WorkerAction) WorkerAction {
+	a.Wait = &Wait{LRN: -1, Until: until, ID: curID, Step: a.StepIndex}
+	return withMessage(a)
 }
 
 func withMessage(a WorkerAction) WorkerAction {
@@ -81,6 +106,8 @@ func TestNextOps(t *testing.T) {
 	running := func(opts ...snapOpt) model.Snapshot {
 		return snap(append([]snapOpt{registered(0, 2, 10), withCurrent(v10, 0, 2, 10)}, opts...)...)
 	}
+	soakEnd := now.Add(4 * time.Minute) // worker() reports a minute ago; the soak is 5m
+	ownReportOnly := func(in *WorkerInput) { in.OwnReportOnly = true }
 	tests := []struct {
 		name string
 		in   WorkerInput
@@ -122,21 +149,21 @@ func TestNextOps(t *testing.T) {
 		{name: "rolling: first server goes", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning), worker(2, 1, model.CondRunning))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling: second waits for the first", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning), worker(2, 1, model.CondRunning))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
+			want: waitingOn(0, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
 		{name: "rolling: numeric order, 10 waits for 0 and 2", in: workerIn(10, running(withBarrier(curID, 1), worker(10, 1, model.CondRunning))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0, 2 to finish restart etcd.service (rolling)"))},
+			want: waitingOn(2, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0, 2 to finish restart etcd.service (rolling)"))},
 		{name: "rolling: turn comes when the one ahead finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling: a completed server counts as finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling soak: the next server waits for the restart to soak", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{name: "rolling soak: soaked long enough, the turn comes", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-5*time.Minute))), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling soak: counted from the latest restart ahead", in: workerIn(10, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-time.Hour))), worker(2, 2, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{name: "rolling soak: a completed server ahead soaks too", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{name: "rolling soak: the first server does not wait", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling soak, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute), maxUnavailable(2)))),
@@ -144,7 +171,11 @@ func TestNextOps(t *testing.T) {
 		{name: "rolling, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling, max-unavailable 2: third waits for the first only", in: workerIn(10, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
-			want: withMessage(want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
+			want: waitingOn(0, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
+		{name: "rolling, own report only: read the others'", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), ownReportOnly),
+			want: WorkerAction{Kind: WorkerReadPeers, StepIndex: 1, Reason: "reading every server's report for the turns of restart etcd.service (rolling)"}},
+		{name: "own report only is enough past the rolling step", in: workerIn(2, running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), ownReportOnly),
+			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
 		{name: "stop-all: stop", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 2, model.CondRunning))),
 			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
 		{name: "stop-all: start waits for the barrier", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 3, model.CondRunning))),
@@ -164,7 +195,7 @@ func TestNextOps(t *testing.T) {
 		{name: "once: irreversible started without success", in: workerIn(2, running(withBarrier(curID, 5), worker(2, 5, model.CondRunning), withContent("upload", v10, false)), asLeader),
 			want: withMessage(want(WorkerAbort, 5, 5, model.CondAborted, "", "once upload was started for 2026.11.23-10 and did not record success; it is irreversible, so check by hand, then neco recover"))},
 		{name: "once: reversible started without success runs again", in: workerIn(2, running(withBarrier(curID, 6), worker(2, 6, model.CondRunning), withContent("warm", v10, false)), asLeader),
-			want: want(WorkerRun, 6, 6, model.CondRunning, "once warm", "once warm"), stepKind: StepOnce},
+			want: completing(want(WorkerRun, 6, 6, model.CondRunning, "once warm", "once warm")), stepKind: StepOnce},
 		{name: "last step done: complete without a barrier", in: workerIn(2, running(withBarrier(curID, 6), worker(2, 7, model.CondRunning))),
 			want: want(WorkerComplete, 7, 7, model.CondCompleted, "", "all 7 steps done")},
 		{name: "plan without services completes after prepare", in: workerIn(2, running(withBarrier(curID, 0), worker(2, 1, model.CondRunning)),
@@ -185,6 +216,30 @@ func TestNextOps(t *testing.T) {
 				t.Errorf("NextOps() mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestWaitOver(t *testing.T) {
+	w := Wait{LRN: 2, ID: curID, Step: 1}
+	report := func(id int64, step int, cond model.Cond) *model.WorkerStatus {
+		return &model.WorkerStatus{ID: id, Step: step, Cond: cond}
+	}
+	for _, tt := range []struct {
+		name   string
+		report *model.WorkerStatus
+		want   bool
+	}{
+		{"waiting for its own turn, or running the step", report(curID, 1, model.CondRunning), false},
+		{"finished the step", report(curID, 2, model.CondRunning), true},
+		{"completed", report(curID, 7, model.CondCompleted), true},
+		{"aborted", report(curID, 1, model.CondAborted), true},
+		{"timed out", report(curID, 1, model.CondTimedOut), true},
+		{"reports another update", report(curID+1, 0, model.CondRunning), true},
+		{"deleted or undecodable", nil, true},
+	} {
+		if got := w.Over(tt.report); got != tt.want {
+			t.Errorf("%s: Over = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
 
