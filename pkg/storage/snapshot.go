@@ -20,7 +20,7 @@ import (
 // A value that does not decode or validate is left out and listed in
 // Invalid with its full key; it never fails the whole snapshot.
 func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
-	ranges := []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix(), s.requestPrefix()}
+	ranges := s.snapshotRanges()
 	ops := make([]clientv3.Op, len(ranges))
 	for i, p := range ranges {
 		ops[i] = clientv3.OpGet(p, clientv3.WithPrefix())
@@ -39,6 +39,22 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 		return model.Snapshot{}, err
 	}
 	return b.snap, nil
+}
+
+func (s *Storage) snapshotRanges() []string {
+	return []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix(), s.requestPrefix()}
+}
+
+// SnapshotWatchTargets are the keys a Snapshot reads, for a loop that
+// decides on snapshots to watch: history/ stands for the entry of the
+// current update. install/ and leader/ are left out; workers write install/
+// N times an update, and no decision reads it.
+func (s *Storage) SnapshotWatchTargets() []WatchTarget {
+	var out []WatchTarget
+	for _, p := range append(s.snapshotRanges(), s.HistoryPrefix()) {
+		out = append(out, WatchTarget{Key: p, Prefix: true})
+	}
+	return out
 }
 
 // snapshotBuilder fills one Snapshot from the key-values read.

@@ -17,9 +17,10 @@ type WorkerView struct {
 	// turn needs them, and they are what grows with the site: a worker
 	// reading all N reports for every step would make a step cost N².
 	Peers bool
-	// UpdateID is the update whose history entry is read in the same
-	// transaction: the one the worker saw last. When status/current names
-	// another, its entry costs a second read.
+	// UpdateID is the update the worker saw last. The history entries of
+	// it and of the next one (decide numbers updates consecutively) are
+	// read in the same transaction; when status/current names another
+	// update, its entry costs a second read.
 	UpdateID int64
 }
 
@@ -40,28 +41,43 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 		clientv3.OpGet(s.ContentPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.ConfigPrefix(), clientv3.WithPrefix()),
 	}
+	guesses := 0
 	if v.UpdateID > 0 {
-		ops = append(ops, clientv3.OpGet(s.HistoryKey(v.UpdateID)))
+		guesses = 2
+		ops = append(ops, clientv3.OpGet(s.HistoryKey(v.UpdateID)), clientv3.OpGet(s.HistoryKey(v.UpdateID+1)))
 	}
 	resp, err := s.client.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("worker snapshot %s: %w", s.prefix, err)
 	}
 	b := newSnapshotBuilder(s, resp.Header.Revision)
-	for i, r := range resp.Responses {
-		if i == len(resp.Responses)-1 && v.UpdateID > 0 {
-			break // the history entry, once Current is known
-		}
+	keys := resp.Responses[:len(resp.Responses)-guesses]
+	for _, r := range keys {
 		for _, kv := range r.GetResponseRange().Kvs {
 			b.add(kv)
 		}
 	}
-	if cur := b.snap.Current; cur != nil && cur.ID == v.UpdateID {
-		b.addHistory(resp.Responses[len(resp.Responses)-1].GetResponseRange().Kvs)
+	if cur := b.snap.Current; cur != nil && guesses > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
+		// The history entries, now that Current is known.
+		b.addHistory(resp.Responses[len(keys)+int(cur.ID-v.UpdateID)].GetResponseRange().Kvs)
 		return b.snap, nil
 	}
 	if err := b.addFinished(ctx); err != nil {
 		return model.Snapshot{}, err
 	}
 	return b.snap, nil
+}
+
+// WorkerWatchTargets are the keys of a WorkerSnapshot that change without
+// the worker writing them, and that its decision turns on: the update, its
+// barrier and history entry, and the once-step records. The reports are
+// left out, the worker's own and the others' (one of which a rolling turn
+// watches on its own), and config/, which only the next step reads.
+func (s *Storage) WorkerWatchTargets() []WatchTarget {
+	return []WatchTarget{
+		{Key: s.StatusCurrentKey()},
+		{Key: s.StatusBarrierKey()},
+		{Key: s.HistoryPrefix(), Prefix: true},
+		{Key: s.ContentPrefix(), Prefix: true},
+	}
 }

@@ -30,7 +30,8 @@ func TestWorkerSnapshotReadsWhatAWorkerDecidesFrom(t *testing.T) {
 		{"own report, history in the transaction", WorkerView{LRN: 2, UpdateID: 7}},
 		{"every report", WorkerView{LRN: 10, Peers: true, UpdateID: 7}},
 		{"no update seen yet", WorkerView{LRN: 10}},
-		{"an older update seen", WorkerView{LRN: 2, UpdateID: 6}},
+		{"the update before seen: the next one's entry in the transaction", WorkerView{LRN: 2, UpdateID: 6}},
+		{"an older update seen", WorkerView{LRN: 2, UpdateID: 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.WorkerSnapshot(testContext(t), tc.view)
@@ -52,7 +53,7 @@ func TestWorkerSnapshotListsAnUndecodableHistoryEntry(t *testing.T) {
 	kvs, full := baseline(t)
 	kvs["history/00000000000000000007"] = "{"
 	putRaw(t, s, c, kvs)
-	for _, id := range []int64{7, 6} { // read in the transaction, and after it
+	for _, id := range []int64{7, 6, 3} { // read in the transaction (as seen, as next), and after it
 		got, err := s.WorkerSnapshot(testContext(t), WorkerView{LRN: 2, UpdateID: id})
 		if err != nil {
 			t.Fatal(err)
