@@ -84,6 +84,11 @@ func withBarrier(id int64, step int) snapOpt {
 	return func(s *model.Snapshot) { s.Barrier = &model.Barrier{ID: id, Step: step} }
 }
 
+// openedAt sets when the barrier was opened; call after withBarrier.
+func openedAt(t time.Time) snapOpt {
+	return func(s *model.Snapshot) { s.Barrier.OpenedAt = t }
+}
+
 func withCandidate(version string, approved bool) snapOpt {
 	return func(s *model.Snapshot) {
 		s.Candidate = &model.Candidate{Version: model.MustParseVersion(version), Tag: "release-" + version, Approved: approved}

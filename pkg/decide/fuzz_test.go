@@ -50,7 +50,7 @@ func checkStart(t *testing.T, s model.Snapshot, a Action) {
 		t.Fatalf("start-update without update or barrier: %+v", a)
 	case s.Current != nil && u.ID <= s.Current.ID:
 		t.Fatalf("new update id %d not after current %d", u.ID, s.Current.ID)
-	case *a.Barrier != model.Barrier{ID: u.ID, Step: 0}:
+	case a.Barrier.ID != u.ID || a.Barrier.Step != 0:
 		t.Fatalf("barrier %+v for update %d", *a.Barrier, u.ID)
 	case len(u.Servers) == 0:
 		t.Fatalf("update without servers: %+v", u)

@@ -196,7 +196,7 @@ func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, w
 			Reason:    r,
 			StartedAt: in.Now,
 		},
-		Barrier: &model.Barrier{ID: id, Step: 0},
+		Barrier: &model.Barrier{ID: id, Step: 0, OpenedAt: in.Now},
 		Reason:  fmt.Sprintf("starting update %d: %s on servers %s", id, what, lrnList(servers)),
 	}
 }

@@ -41,12 +41,17 @@ func (p participant) passed(barrier int) bool {
 
 // lastProgress is when the worker last showed it was alive; before its first
 // report that is the start of the update, so a worker that never starts
-// times out like one that hangs.
-func (p participant) lastProgress(cur model.Update) time.Time {
-	if p.report == nil {
-		return cur.StartedAt
+// times out like one that hangs. A barrier opened later counts instead: a
+// worker reports a step it entered only once the step has run a while.
+func (p participant) lastProgress(cur model.Update, b *model.Barrier) time.Time {
+	t := cur.StartedAt
+	if p.report != nil {
+		t = p.report.UpdatedAt
 	}
-	return p.report.UpdatedAt
+	if b != nil && b.ID == cur.ID && b.OpenedAt.After(t) {
+		return b.OpenedAt
+	}
+	return t
 }
 
 // participantsOf lists Current.Servers, sorted numerically, with their
@@ -98,7 +103,7 @@ func decideRunning(in UpdaterInput) Action {
 		return endUpdate(ActionFinish, cur, model.ResultCompleted, "", in.Now, reason)
 	}
 	if every(ps, func(p participant) bool { return p.passed(barrier) }) {
-		return advance(cur, barrier)
+		return advance(cur, barrier, in.Now)
 	}
 	return Action{Kind: ActionNone, Reason: waitingReason(ps, barrier)}
 }
@@ -138,7 +143,7 @@ func timeoutMessage(ps []participant, cur model.Update, barrier int, in UpdaterI
 		case p.cond() == model.CondTimedOut:
 			parts = append(parts, fmt.Sprintf("worker %d timed out at step %d", p.lrn, p.report.Step)+messageSuffix(p.report.Message))
 		case p.passed(barrier):
-		case p.lastProgress(cur).Before(deadline):
+		case p.lastProgress(cur, in.Snapshot.Barrier).Before(deadline):
 			silent = append(silent, p.lrn)
 		}
 	}
@@ -157,7 +162,7 @@ func messageSuffix(msg string) string {
 
 // advance opens the step after barrier. Workers watch this one key, so the
 // updater, not each worker, is who notices that everybody is ready.
-func advance(cur model.Update, barrier int) Action {
+func advance(cur model.Update, barrier int, now time.Time) Action {
 	next := barrier + 1
 	reason := fmt.Sprintf("all workers finished step %d; opening step %d", barrier, next)
 	if barrier < 0 {
@@ -165,7 +170,7 @@ func advance(cur model.Update, barrier int) Action {
 	}
 	return Action{
 		Kind:    ActionAdvanceBarrier,
-		Barrier: &model.Barrier{ID: cur.ID, Step: next},
+		Barrier: &model.Barrier{ID: cur.ID, Step: next, OpenedAt: now},
 		Reason:  reason,
 	}
 }

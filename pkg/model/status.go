@@ -97,6 +97,11 @@ type Update struct {
 type Barrier struct {
 	ID   int64 `json:"id"`
 	Step int   `json:"step"`
+	// OpenedAt is when the updater opened Step: a worker's silence counts
+	// from then, not from its report at the end of the step before, which
+	// may be as old as the slowest server made the barrier wait. Zero in
+	// barriers written before it was recorded.
+	OpenedAt time.Time `json:"opened_at,omitzero"`
 }
 
 // WorkerStatus is one worker's report (key status/bootservers/<LRN>).
