@@ -21,9 +21,9 @@ import (
 
 // Store is what the leader loop needs from etcd; *storage.Storage is one.
 type Store interface {
-	Prefix() string
 	Snapshot(ctx context.Context) (model.Snapshot, error)
-	Watch(ctx context.Context, afterRev int64, keyOrPrefix string, prefix bool) <-chan storage.WatchEvent
+	SnapshotWatchTargets() []storage.WatchTarget
+	WatchAll(ctx context.Context, afterRev int64, targets ...storage.WatchTarget) <-chan storage.WatchEvent
 	PutReleaseCheck(ctx context.Context, leaderKey string, c model.ReleaseCheck) error
 	StartUpdate(ctx context.Context, leaderKey string, u model.Update, b model.Barrier) error
 	AdvanceBarrier(ctx context.Context, leaderKey string, b model.Barrier) error
@@ -80,6 +80,9 @@ type Leader struct {
 	lastErr    string
 	lastErrAt  time.Time
 	invalid    map[string]bool // keys already reported as invalid
+	// seen is the revision of the last snapshot decided on: an event at
+	// or before it changes nothing.
+	seen int64
 }
 
 // Lead runs the loop for one term of leadership. It returns when ctx ends
@@ -98,8 +101,9 @@ func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer l.Checker.Wait()
 	defer cancel()
-	events := l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
+	var events <-chan storage.WatchEvent
 	force := true
+	l.seen = 0
 	for {
 		l.Supervisor.Beat()
 		err := l.step(ctx, term.Key, force)
@@ -111,14 +115,19 @@ func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 		case err != nil:
 			l.logError(err)
 		}
+		if events == nil && l.seen > 0 {
+			// From the snapshot on, so that no change in between is
+			// missed; the keys it read, so that install/ is not watched.
+			events = l.Store.WatchAll(ctx, l.seen, l.Store.SnapshotWatchTargets()...)
+		}
 		w := l.wait(ctx, events)
-		switch {
-		case w.done:
+		if w.done {
 			return ctx.Err()
-		case w.watchEnded:
-			// Compacted past what we watched: the next round reads a fresh
-			// snapshot anyway, so watching again from now loses nothing.
-			events = l.Store.Watch(ctx, 0, l.Store.Prefix(), true)
+		}
+		if w.watchEnded {
+			// Compacted past what we watched, or etcd went away: watch
+			// again from the next snapshot.
+			events = nil
 		}
 		force = w.force
 	}
@@ -131,32 +140,28 @@ type wake struct {
 	done       bool // ctx ended
 }
 
-// wait blocks until something may have changed: an etcd event, a release
-// trigger or the tick.
+// wait blocks until something may have changed: an etcd event newer than
+// the last snapshot, a release trigger or the tick. Events the snapshot
+// already held are passed over: a burst of N reports read by one round
+// costs one round, not N.
 func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
 	tick := time.NewTimer(l.tick())
 	defer tick.Stop()
-	select {
-	case <-ctx.Done():
-		return wake{done: true}
-	case <-l.Trigger.C():
-		return wake{force: true}
-	case <-tick.C:
-		return wake{}
-	case <-l.Checker.Done():
-		return wake{}
-	case _, open := <-events:
-		if !open {
-			return wake{watchEnded: true, done: ctx.Err() != nil}
-		}
-		// Coalesce a burst (N workers reporting) into one evaluation.
-		for {
-			select {
-			case _, open := <-events:
-				if !open {
-					return wake{watchEnded: true, done: ctx.Err() != nil}
-				}
-			default:
+	for {
+		select {
+		case <-ctx.Done():
+			return wake{done: true}
+		case <-l.Trigger.C():
+			return wake{force: true}
+		case <-tick.C:
+			return wake{}
+		case <-l.Checker.Done():
+			return wake{}
+		case ev, open := <-events:
+			switch {
+			case !open || ev.Compacted:
+				return wake{watchEnded: true, done: ctx.Err() != nil}
+			case ev.Revision > l.seen:
 				return wake{}
 			}
 		}
@@ -182,6 +187,7 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
+	l.seen = snap.Revision
 	l.log = l.roundLog(snap)
 	l.observe(snap)
 	cfg, unknown, err := config.ParseCluster(snap.Config)

@@ -25,7 +25,7 @@ func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
 	if diff := cmp.Diff([]int{0, 2, 10}, snap.Current.Servers); diff != "" {
 		t.Errorf("servers not in numeric LRN order (-want +got):\n%s", diff)
 	}
-	if snap.Barrier == nil || *snap.Barrier != (model.Barrier{ID: 1, Step: 0}) {
+	if snap.Barrier == nil || *snap.Barrier != (model.Barrier{ID: 1, Step: 0, OpenedAt: snap.Current.StartedAt}) {
 		t.Errorf("barrier = %+v", snap.Barrier)
 	}
 	if snap.Seen == nil || snap.Seen.Tag != "release-1.1" {
