@@ -84,9 +84,11 @@ func TestResumeAfterKillBetweenInstallAndPull(t *testing.T) {
 	if got := n.dpkgInstalls.Load(); got != 1 {
 		t.Fatalf("dpkg -i ran %d times before the kill, want 1", got)
 	}
+	// A step is reported once it has run for progressDelay: the killed
+	// worker may have left no report at all. Either way, not past step 0.
 	before := s.snapshot()
-	if w := before.Workers[0]; w.Step != 0 || w.Cond != model.CondRunning {
-		t.Fatalf("after the kill the report is %+v, want step 0 running", w)
+	if w, ok := before.Workers[0]; ok && (w.Step != 0 || w.Cond != model.CondRunning) {
+		t.Fatalf("after the kill the report is %+v, want none or step 0 running", w)
 	}
 
 	s.run(n) // the new process

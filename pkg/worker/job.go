@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,14 +23,15 @@ var (
 // job is one op running in the background while the loop keeps watching
 // etcd, so that a stop interrupts it at once.
 type job struct {
-	report model.WorkerStatus // as written when the step started
-	index  int
-	kind   decide.StepKind
-	start  time.Time
-	ctx    context.Context // its cause says why the loop cancelled it
-	cancel context.CancelCauseFunc
-	done   chan struct{}
-	err    error // set before done is closed
+	report  model.WorkerStatus // as written when the step started
+	success model.WorkerStatus // to write when it succeeds
+	index   int
+	kind    decide.StepKind
+	start   time.Time
+	ctx     context.Context // its cause says why the loop cancelled it
+	cancel  context.CancelCauseFunc
+	done    chan struct{}
+	err     error // set before done is closed
 }
 
 // startJob runs the op of act.Step under its own timeout.
@@ -42,19 +42,19 @@ func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.C
 		return w.fail(ctx, rep, act.StepIndex, op.Permanent(err))
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
-	j := &job{report: rep, index: act.StepIndex, kind: act.Step.Kind, start: w.Now(), ctx: jctx, cancel: cancel, done: make(chan struct{})}
+	j := &job{report: rep, success: *act.Done, index: act.StepIndex, kind: act.Step.Kind, start: w.Now(), ctx: jctx, cancel: cancel, done: make(chan struct{})}
 	w.job = j
 	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
 	log.Info("step started", zap.Duration(keyTimeout, timeout))
 	w.Supervisor.Status(fmt.Sprintf("update %d step %d (%s)", rep.ID, act.StepIndex, rep.StepName))
 	go func() {
 		defer close(j.done)
-		p := &progress{w: w, report: rep}
-		stopBeat := p.heartbeat(jctx)
+		p := newProgress(w, rep)
+		stopBeat := p.start(jctx)
 		octx, cancelOp := context.WithTimeout(jctx, timeout)
 		j.err = op.Run(octx, o, func(c op.Command) {
 			log.Info("running", zap.String(keyCommand, c.Name))
-			p.say(jctx, c.Name)
+			p.say(c.Name)
 		})
 		cancelOp()
 		stopBeat()
@@ -62,16 +62,17 @@ func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.C
 	return nil
 }
 
-// reap records the result of a finished job.
-func (w *Worker) reap(ctx context.Context) error {
+// reap records the result of a finished job, and whether it succeeded:
+// then its report needs no further decision.
+func (w *Worker) reap(ctx context.Context) (succeeded bool, err error) {
 	j := w.job
 	if j == nil {
-		return nil
+		return false, nil
 	}
 	select {
 	case <-j.done:
 	default:
-		return nil
+		return false, nil
 	}
 	w.job = nil
 	rep := j.report
@@ -85,17 +86,18 @@ func (w *Worker) reap(ctx context.Context) error {
 	switch {
 	case j.err == nil:
 		w.failures = failures{}
-		w.Log.Info("step finished", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index))
-		rep.Step, rep.Message, rep.UpdatedAt = j.index+1, "", w.Now()
-		return w.report(ctx, rep)
+		done := j.success
+		done.UpdatedAt = w.Now()
+		w.Log.Info("step finished", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.String(keyCond, string(done.Cond)))
+		return true, w.report(ctx, done)
 	case errors.Is(j.err, op.ErrRestart):
 		w.Log.Info("exiting to finish the self-update; systemd starts the new neco-worker", zap.Int64(keyUpdateID, rep.ID))
-		return op.ErrRestart
+		return false, op.ErrRestart
 	case interrupted:
 		w.Log.Warn("step interrupted", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
-		return nil
+		return false, nil
 	}
-	return w.fail(ctx, rep, j.index, j.err)
+	return false, w.fail(ctx, rep, j.index, j.err)
 }
 
 // fail records a failed attempt: retried after a pause, unless the error
@@ -126,44 +128,4 @@ func (w *Worker) stopJob(cause error) {
 	<-j.done
 	w.job = nil
 	w.Log.Info("step interrupted", zap.Int64(keyUpdateID, j.report.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
-}
-
-// progress keeps the report of a running step fresh: the command it runs,
-// and a heartbeat so that a long pull is not mistaken for a hang.
-type progress struct {
-	w      *Worker
-	mu     sync.Mutex
-	report model.WorkerStatus
-}
-
-func (p *progress) say(ctx context.Context, msg string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.report.Message, p.report.UpdatedAt = msg, p.w.Now()
-	p.w.Supervisor.Status(fmt.Sprintf("update %d step %d (%s): %s", p.report.ID, p.report.Step, p.report.StepName, msg))
-	if err := p.w.Store.PutWorkerStatus(ctx, p.w.LRN, p.report); err != nil && ctx.Err() == nil {
-		p.w.Log.Warn("progress report failed", zap.Error(err))
-	}
-}
-
-// heartbeat rewrites the report every Heartbeat until the returned stop.
-func (p *progress) heartbeat(ctx context.Context) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(p.w.Heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				p.mu.Lock()
-				msg := p.report.Message
-				p.mu.Unlock()
-				p.say(ctx, msg)
-			}
-		}
-	})
-	return func() { cancel(); wg.Wait() }
 }

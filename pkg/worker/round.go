@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -12,28 +13,28 @@ import (
 	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/plan"
+	"github.com/necoship/neco/pkg/storage"
 )
 
-// round is one observe-decide-record-run pass.
-func (w *Worker) round(ctx context.Context) error {
-	if err := w.reap(ctx); err != nil {
+// round is one observe-decide-record-run pass. Without decideAgain it
+// only records the result of a finished job, unless that needs a decision
+// (a failure, or a job that did not finish).
+func (w *Worker) round(ctx context.Context, decideAgain bool) error {
+	succeeded, err := w.reap(ctx)
+	if err != nil || (succeeded && !decideAgain) {
 		return err
 	}
-	snap, err := w.Store.Snapshot(ctx)
+	snap, act, err := w.decide(ctx)
 	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
+		return err
 	}
-	w.log = w.Log
-	if cur := snap.Current; cur != nil && snap.Finished == nil {
-		w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
+	w.watches.follow(ctx, snap.Revision, act)
+	w.until = time.Time{}
+	if act.Wait != nil {
+		w.until = act.Wait.Until
+	} else {
+		w.said.wait = waitKey{} // no waiting report is due
 	}
-	pl, planErr := w.installedPlan(ctx)
-	now := w.Now()
-	leading := w.Leader.Key() != ""
-	w.Metrics.Leading(leading)
-	act := decide.NextOps(decide.WorkerInput{
-		Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: now,
-	})
 	if w.job != nil {
 		w.superviseJob(snap, act)
 		return nil
@@ -42,15 +43,12 @@ func (w *Worker) round(ctx context.Context) error {
 		w.Supervisor.Status(act.Reason)
 	}
 	switch act.Kind {
-	case decide.WorkerIdle, decide.WorkerStop:
+	case decide.WorkerIdle, decide.WorkerStop, decide.WorkerReadPeers:
 		w.said.reason(w.log, act)
 		return nil
 	case decide.WorkerWait:
 		return w.waitTurn(ctx, act)
 	case decide.WorkerAbort:
-		if planErr != nil {
-			act.Report.Message += ": " + planErr.Error()
-		}
 		w.Log.Error("aborting the update", zap.Int64(keyUpdateID, act.Report.ID), zap.String(keyReason, act.Report.Message))
 	case decide.WorkerSkip, decide.WorkerComplete:
 		w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
@@ -58,6 +56,42 @@ func (w *Worker) round(ctx context.Context) error {
 		return w.startStep(ctx, snap, act)
 	}
 	return w.report(ctx, *act.Report)
+}
+
+// decide reads a snapshot and decides on it. The snapshot holds this
+// server's report only, unless the last decision was a rolling turn's or
+// this one asks for the others' (decide.WorkerReadPeers).
+func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerAction, error) {
+	for {
+		snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: w.peers, UpdateID: w.updateID})
+		if err != nil {
+			return snap, decide.WorkerAction{}, fmt.Errorf("snapshot: %w", err)
+		}
+		w.seen = snap.Revision
+		w.log = w.Log
+		if cur := snap.Current; cur != nil {
+			w.updateID = cur.ID
+			if snap.Finished == nil {
+				w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
+			}
+		}
+		pl, planErr := w.installedPlan(ctx)
+		leading := w.Leader.Key() != ""
+		w.Metrics.Leading(leading)
+		act := decide.NextOps(decide.WorkerInput{
+			Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !w.peers,
+		})
+		if act.Kind == decide.WorkerReadPeers && !w.peers && w.job == nil {
+			w.peers = true
+			continue
+		}
+		if act.Kind == decide.WorkerAbort && planErr != nil {
+			// decide only sees that there is no plan; say why.
+			act.Report.Message += ": " + planErr.Error()
+		}
+		w.peers = act.Kind == decide.WorkerWait
+		return snap, act, nil
+	}
 }
 
 // installedPlan reads the plan of the installed site package. No plan is
@@ -86,24 +120,29 @@ func (w *Worker) superviseJob(snap model.Snapshot, act decide.WorkerAction) {
 	}
 }
 
-// waitTurn refreshes the report of a server waiting for its rolling turn
-// when what it waits for changed, or every heartbeat, so that waiting is
-// not mistaken for a hang.
+// waitTurn reports a server waiting for its rolling turn when it starts
+// waiting for a turn or a soak at a step, and every heartbeat, so that
+// waiting is not mistaken for a hang. The servers it names may finish in
+// between: reporting each of them would cost a write per server ahead.
 func (w *Worker) waitTurn(ctx context.Context, act decide.WorkerAction) error {
 	now := w.Now()
-	if act.Reason == w.said.wait && now.Sub(w.said.waitAt) < w.Heartbeat {
+	key := waitKey{id: act.Wait.ID, step: act.Wait.Step, soak: act.Wait.LRN < 0}
+	if key == w.said.wait && now.Sub(w.said.waitAt) < w.Heartbeat {
 		return nil
 	}
 	if err := w.report(ctx, *act.Report); err != nil {
 		return err
 	}
-	w.said.wait, w.said.waitAt = act.Reason, now
+	w.said.wait, w.said.waitAt = key, now
 	w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
 	return nil
 }
 
-// startStep records that the step starts, then runs it in the background.
-// After failures it waits out the retry pause first.
+// startStep runs the step in the background. It is reported once it has
+// run for progressDelay (most steps end sooner: their Done report is the
+// one write they cost), and the updater counts a worker's silence from
+// the barrier that opened the step. After failures it waits out the
+// retry pause first.
 func (w *Worker) startStep(ctx context.Context, snap model.Snapshot, act decide.WorkerAction) error {
 	rep := *act.Report
 	if !w.failures.mayStart(rep.ID, act.StepIndex, w.Now()) {
@@ -116,10 +155,6 @@ func (w *Worker) startStep(ctx context.Context, snap model.Snapshot, act decide.
 	if n := w.failures.count; n > 0 && w.failures.sameStep(rep.ID, act.StepIndex) {
 		rep.Message = fmt.Sprintf("attempt %d of %d", n+1, w.Attempts)
 	}
-	if err := w.report(ctx, rep); err != nil {
-		return err
-	}
-	w.said.wait = ""
 	return w.startJob(ctx, snap, cfg, act, rep)
 }
 

@@ -19,6 +19,7 @@ const (
 	keyTimeout  = "timeout"
 	keyWait     = "wait"
 	keyLRN      = "lrn"
+	keyCond     = "cond"
 )
 
 // errorRepeatEvery bounds how often one and the same error is logged.
@@ -28,7 +29,7 @@ const errorRepeatEvery = time.Minute
 // idling or waiting for its turn does not repeat itself every tick.
 type said struct {
 	idle      string
-	wait      string
+	wait      waitKey
 	waitAt    time.Time
 	lastErr   string
 	lastErrAt time.Time
@@ -41,6 +42,14 @@ func (s *said) reason(log *zap.Logger, act decide.WorkerAction) {
 	}
 	s.idle = act.Reason
 	log.Info(act.Reason, zap.String(keyAction, string(act.Kind)))
+}
+
+// waitKey is what a rolling wait's report says without its details: the
+// update and step, and whether for a turn or a soak.
+type waitKey struct {
+	id   int64
+	step int
+	soak bool
 }
 
 // error logs a failed round; the same message at most once a minute.

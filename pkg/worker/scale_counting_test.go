@@ -25,7 +25,7 @@ import (
 // cost etcd, summed over all of them.
 type scaleCounters struct {
 	rpcs        atomic.Int64 // KV requests their clients sent: Range, Put, Txn...
-	snapshots   atomic.Int64 // Store.Snapshot calls (loop rounds)
+	snapshots   atomic.Int64 // Store.WorkerSnapshot calls (loop rounds)
 	reports     atomic.Int64 // Store.PutWorkerStatus calls
 	waitReports atomic.Int64 // of which rolling waits ("waiting for ...")
 	records     atomic.Int64 // op.Records calls (install/, contents/)
@@ -98,15 +98,19 @@ type countingStore struct {
 	total *scaleCounters
 	// delivered is the revision of the last watch event the loop took.
 	delivered atomic.Int64
+	// rounds counts the loop's snapshots.
+	rounds atomic.Int64
 }
 
 var _ Store = (*countingStore)(nil)
 
-func (c *countingStore) Prefix() string { return c.st.Prefix() }
+func (c *countingStore) WorkerWatchTargets() []storage.WatchTarget { return c.st.WorkerWatchTargets() }
+func (c *countingStore) WorkerStatusKey(lrn int) string            { return c.st.WorkerStatusKey(lrn) }
 
-func (c *countingStore) Snapshot(ctx context.Context) (model.Snapshot, error) {
+func (c *countingStore) WorkerSnapshot(ctx context.Context, v storage.WorkerView) (model.Snapshot, error) {
 	c.total.snapshots.Add(1)
-	return c.st.Snapshot(ctx)
+	c.rounds.Add(1)
+	return c.st.WorkerSnapshot(ctx, v)
 }
 
 func (c *countingStore) PutWorkerStatus(ctx context.Context, lrn int, w model.WorkerStatus) error {
@@ -120,8 +124,8 @@ func (c *countingStore) PutWorkerStatus(ctx context.Context, lrn int, w model.Wo
 // Watch forwards the events of the real watch, counting each the loop
 // takes. The extra hop costs a goroutine switch per event, well below an
 // etcd round trip.
-func (c *countingStore) Watch(ctx context.Context, afterRev int64, keyOrPrefix string, prefix bool) <-chan storage.WatchEvent {
-	in := c.st.Watch(ctx, afterRev, keyOrPrefix, prefix)
+func (c *countingStore) WatchAll(ctx context.Context, afterRev int64, targets ...storage.WatchTarget) <-chan storage.WatchEvent {
+	in := c.st.WatchAll(ctx, afterRev, targets...)
 	out := make(chan storage.WatchEvent)
 	go func() {
 		defer close(out)

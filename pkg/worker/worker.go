@@ -18,17 +18,22 @@ import (
 // Store is what the worker needs from etcd; *storage.Storage is one.
 type Store interface {
 	op.Records
-	Prefix() string
-	Snapshot(ctx context.Context) (model.Snapshot, error)
-	Watch(ctx context.Context, afterRev int64, keyOrPrefix string, prefix bool) <-chan storage.WatchEvent
+	WorkerSnapshot(ctx context.Context, v storage.WorkerView) (model.Snapshot, error)
+	WatchAll(ctx context.Context, afterRev int64, targets ...storage.WatchTarget) <-chan storage.WatchEvent
+	WorkerWatchTargets() []storage.WatchTarget
+	WorkerStatusKey(lrn int) string
 	PutWorkerStatus(ctx context.Context, lrn int, w model.WorkerStatus) error
 }
 
 var _ Store = (*storage.Storage)(nil)
 
-// Defaults of the loop's timing.
+// Defaults of the loop's timing. The tick is a safety net, not a poll:
+// whatever a decision turns on is watched (watches) or timed (a retry
+// pause, a soak, a waiting report's heartbeat). A short tick would cost
+// every server a snapshot per tick, and a slow rolling step on a large
+// site more rounds the slower it gets.
 const (
-	defaultTick       = 5 * time.Second
+	defaultTick       = time.Minute
 	defaultHeartbeat  = time.Minute
 	defaultRetryPause = 10 * time.Second
 	defaultAttempts   = 3
@@ -64,6 +69,18 @@ type Worker struct {
 	failures failures
 	said     said
 	log      *zap.Logger // Log, with the update_id of the round's update
+	watches  watches
+	// seen is the revision of the last snapshot decided on: an event at
+	// or before it changes nothing.
+	seen int64
+	// updateID is the update of the last snapshot, whose history entry
+	// the next one reads in its transaction.
+	updateID int64
+	// peers: the next snapshot reads every server's report, as the last
+	// decision (a rolling turn) needed them.
+	peers bool
+	// until is when a soak being waited for ends; zero otherwise.
+	until time.Time
 }
 
 // Run works until ctx ends (nil) or an op asks for a restart
@@ -74,22 +91,22 @@ func (w *Worker) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer w.stopJob(errShutdown)
-	events := w.Store.Watch(ctx, 0, w.Store.Prefix(), true)
+	w.watches = watches{store: w.Store}
+	defer w.watches.closeAll()
+	decideAgain := true
 	for {
 		w.Supervisor.Beat()
-		if err := w.round(ctx); err != nil {
+		if err := w.round(ctx, decideAgain); err != nil {
 			if errors.Is(err, op.ErrRestart) || ctx.Err() != nil {
 				return w.end(ctx, err)
 			}
 			w.said.error(w.log, w.Now(), err)
 		}
-		wk := w.wait(ctx, events)
-		switch {
-		case wk.done:
+		wk := w.wait(ctx)
+		if wk.done {
 			return w.end(ctx, nil)
-		case wk.watchEnded:
-			events = w.Store.Watch(ctx, 0, w.Store.Prefix(), true)
 		}
+		decideAgain = wk.decide
 	}
 }
 
@@ -126,49 +143,60 @@ func (w *Worker) defaults() {
 
 // wake says why wait returned.
 type wake struct {
-	watchEnded bool
-	done       bool
+	// decide: read a snapshot and decide again. Without it only a job
+	// ended, whose Done report needs no further decision when it
+	// succeeded.
+	decide bool
+	done   bool
 }
 
 // wait blocks until something may have changed: etcd, the running job,
-// leadership, the end of a retry pause, or the tick (shorter when the
-// watchdog wants a beat sooner).
-func (w *Worker) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
-	d := w.Supervisor.MaxWait(w.Tick)
-	if until := w.failures.until.Sub(w.Now()); until > 0 && until < d {
-		d = until
-	}
-	t := time.NewTimer(d)
+// leadership, the end of a retry pause or soak, or the tick (shorter when
+// the watchdog wants a beat sooner). Watch events the last snapshot
+// already held, and reports that cannot end a rolling wait, are passed
+// over without a round.
+func (w *Worker) wait(ctx context.Context) wake {
+	t := time.NewTimer(w.waitFor())
 	defer t.Stop()
 	var jobDone <-chan struct{}
 	if w.job != nil {
 		jobDone = w.job.done
 	}
-	select {
-	case <-ctx.Done():
-		return wake{done: true}
-	case <-t.C:
-	case <-jobDone:
-	case <-w.Leader.Changed():
-	case _, open := <-events:
-		if !open {
-			return wake{watchEnded: true, done: ctx.Err() != nil}
-		}
-		drain(events)
-	}
-	return wake{}
-}
-
-// drain coalesces a burst of events (N workers reporting) into one round.
-func drain(events <-chan storage.WatchEvent) {
 	for {
 		select {
-		case _, open := <-events:
-			if !open {
-				return
+		case <-ctx.Done():
+			return wake{done: true}
+		case <-t.C:
+			return wake{decide: true}
+		case <-jobDone:
+			return wake{}
+		case <-w.Leader.Changed():
+			return wake{decide: true}
+		case ev, open := <-w.watches.core.events:
+			if w.watches.news(ev, open, w.seen, false) {
+				return wake{decide: true}
 			}
-		default:
-			return
+		case ev, open := <-w.watches.peer.events:
+			if w.watches.news(ev, open, w.seen, true) {
+				return wake{decide: true}
+			}
 		}
 	}
+}
+
+// waitFor is how long wait may block without news: the tick, or less
+// when a retry pause or a soak ends sooner, or a waiting report is due.
+func (w *Worker) waitFor() time.Duration {
+	d := w.Supervisor.MaxWait(w.Tick)
+	now := w.Now()
+	var heartbeat time.Time
+	if w.said.wait != (waitKey{}) {
+		heartbeat = w.said.waitAt.Add(w.Heartbeat)
+	}
+	for _, t := range []time.Time{w.failures.until, w.until, heartbeat} {
+		if until := t.Sub(now); until > 0 && until < d {
+			d = until
+		}
+	}
+	return d
 }
