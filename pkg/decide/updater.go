@@ -2,8 +2,6 @@ package decide
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/necoship/neco/pkg/config"
@@ -101,13 +99,4 @@ func sortedLRNs(lrns []int) []int {
 	out := slices.Clone(lrns)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// lrnList formats LRNs for reasons, e.g. "0, 2, 10".
-func lrnList(lrns []int) string {
-	parts := make([]string, len(lrns))
-	for i, l := range lrns {
-		parts[i] = strconv.Itoa(l)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -71,6 +71,9 @@ type WorkerAction struct {
 	Done *model.WorkerStatus
 	// Wait is what a WorkerWait waits on; nil otherwise.
 	Wait *Wait
+	// PeersNext says the step after Step is a rolling turn: the next
+	// decision will need every server's report (see OwnReportOnly).
+	PeersNext bool
 	// Reason is one sentence for logs and the report's message.
 	Reason string
 }
@@ -122,7 +125,7 @@ func NextOps(in WorkerInput) WorkerAction {
 		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
 	}
 	if next == 0 {
-		return run(in, 0, prepareStep(cur.Version), 0)
+		return run(in, 0, []Step{prepareStep(cur.Version)})
 	}
 	return decideStep(in, next, steps)
 }
@@ -132,8 +135,8 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 	st := steps[i]
 	switch {
 	case st.Kind == StepOnce:
-		return decideOnce(in, i, st, len(steps))
-	case st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling:
+		return decideOnce(in, i, steps)
+	case isRolling(st):
 		if in.OwnReportOnly {
 			return WorkerAction{Kind: WorkerReadPeers, StepIndex: i, Reason: "reading every server's report for the turns of " + st.Name}
 		}
@@ -141,7 +144,7 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 			// The last ahead is the likeliest to finish last: watching it
 			// wakes this server about once.
 			w := Wait{LRN: ahead[len(ahead)-1], ID: in.Snapshot.Current.ID, Step: i}
-			return wait(in, i, st, w, fmt.Sprintf("waiting for servers %s to finish %s", lrnList(ahead), st.Name))
+			return wait(in, i, st, w, fmt.Sprintf("waiting for servers %s to finish %s", lrnRanges(ahead, maxRanges), st.Name))
 		}
 		if until, lrn := soakUntil(in.Snapshot, in.LRN, i, *st.Service); in.Now.Before(until) {
 			w := Wait{LRN: -1, Until: until, ID: in.Snapshot.Current.ID, Step: i}
@@ -149,7 +152,11 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 				lrn, st.Name, until.UTC().Format("15:04:05 MST")))
 		}
 	}
-	return run(in, i, st, len(steps))
+	return run(in, i, steps)
+}
+
+func isRolling(st Step) bool {
+	return st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling
 }
 
 // Wait is what a server waiting for its rolling turn waits on: one
@@ -181,21 +188,21 @@ func wait(in WorkerInput, i int, st Step, w Wait, msg string) WorkerAction {
 
 // decideOnce: the worker leader runs a once-step unless contents/ records
 // it for this version; the other workers finish the step at once.
-func decideOnce(in WorkerInput, i int, st Step, total int) WorkerAction {
-	cur := in.Snapshot.Current
+func decideOnce(in WorkerInput, i int, steps []Step) WorkerAction {
+	cur, st := in.Snapshot.Current, steps[i]
 	if !in.Leader {
 		return skip(in, i, st, "not the worker leader: "+st.Name+" runs on the leader")
 	}
 	c, ok := in.Snapshot.Contents[st.Once.Name]
 	switch {
 	case !ok || !c.Version.Equal(cur.Version):
-		return run(in, i, st, total)
+		return run(in, i, steps)
 	case c.Success:
 		return skip(in, i, st, fmt.Sprintf("%s already ran for %s", st.Name, cur.Version))
 	case st.Once.Irreversible:
 		return abort(in, i, fmt.Sprintf("%s was started for %s and did not record success; it is irreversible, so check by hand, then neco recover", st.Name, cur.Version))
 	}
-	return run(in, i, st, total) // reversible: running it again is safe
+	return run(in, i, steps) // reversible: running it again is safe
 }
 
 // rollingAhead lists the servers whose turn at step i comes first and that
@@ -252,13 +259,16 @@ func planMismatch(p *plan.Plan, want model.Version) string {
 
 func idle(reason string) WorkerAction { return WorkerAction{Kind: WorkerIdle, Reason: reason} }
 
-// run runs step i of total steps (0 while the plan is unknown: prepare).
-func run(in WorkerInput, i int, st Step, total int) WorkerAction {
+// run runs step i of steps; for prepare, steps holds prepare alone (the
+// plan is not known yet) and its Done report does not complete.
+func run(in WorkerInput, i int, steps []Step) WorkerAction {
+	st := steps[i]
 	a := report(in, WorkerRun, i, model.CondRunning, st.Name, st.Name)
 	a.Step = &st
+	a.PeersNext = i+1 < len(steps) && isRolling(steps[i+1])
 	done := *a.Report
 	done.Step = i + 1
-	if done.Step == total {
+	if done.Step == len(steps) && st.Kind != StepPrepare {
 		// As WorkerComplete would report in the next decision.
 		done.StepName, done.Cond = "", model.CondCompleted
 	}

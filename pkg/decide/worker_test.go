@@ -85,6 +85,12 @@ func completing(a WorkerAction) WorkerAction {
 	return a
 }
 
+// peersNext is a run whose next step is a rolling turn.
+func peersNext(a WorkerAction) WorkerAction {
+	a.PeersNext = true
+	return a
+}
+
 // waitingOn is a rolling wait on server lrn's report at the action's step.
 func waitingOn(lrn int, a WorkerAction) WorkerAction {
 	a.Wait = &Wait{LRN: lrn, ID: curID, Step: a.StepIndex}
@@ -176,6 +182,9 @@ func TestNextOps(t *testing.T) {
 			want: WorkerAction{Kind: WorkerReadPeers, StepIndex: 1, Reason: "reading every server's report for the turns of restart etcd.service (rolling)"}},
 		{name: "own report only is enough past the rolling step", in: workerIn(2, running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), ownReportOnly),
 			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
+		{name: "a run before a rolling step asks for the peers' reports next", in: workerIn(10, running(withBarrier(curID, 1), worker(10, 1, model.CondRunning)),
+			withPlan(testPlan(func(p *plan.Plan) { p.Services = []plan.Service{p.Services[2], p.Services[0], p.Services[1]} }))),
+			want: peersNext(want(WorkerRun, 1, 1, model.CondRunning, "restart sabakan.service (anytime)", "restart sabakan.service (anytime)")), stepKind: StepRestart},
 		{name: "stop-all: stop", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 2, model.CondRunning))),
 			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
 		{name: "stop-all: start waits for the barrier", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 3, model.CondRunning))),
@@ -264,5 +273,29 @@ func TestSteps(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantSteps, got); diff != "" {
 		t.Errorf("Steps() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestLRNRanges(t *testing.T) {
+	seq := func(from, to int) []int {
+		var out []int
+		for l := from; l <= to; l++ {
+			out = append(out, l)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		lrns []int
+		want string
+	}{
+		{[]int{0}, "0"},
+		{[]int{0, 2}, "0, 2"},
+		{seq(0, 899), "0-899"},
+		{append(seq(0, 3), 5, 7, 8), "0-3, 5, 7-8"},
+		{[]int{0, 2, 4, 6, 7, 9, 11, 12, 13}, "0, 2, 4, 6-7 and 4 more"},
+	} {
+		if got := lrnRanges(tt.lrns, 4); got != tt.want {
+			t.Errorf("lrnRanges(%v) = %q, want %q", tt.lrns, got, tt.want)
+		}
 	}
 }
