@@ -60,7 +60,8 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 
 // decide reads a snapshot and decides on it. The snapshot holds this
 // server's report only, unless the last decision was a rolling turn's or
-// this one asks for the others' (decide.WorkerReadPeers).
+// came before one (PeersNext), or this one asks for the others'
+// (decide.WorkerReadPeers).
 func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerAction, error) {
 	for {
 		snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: w.peers, UpdateID: w.updateID})
@@ -89,7 +90,7 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 			// decide only sees that there is no plan; say why.
 			act.Report.Message += ": " + planErr.Error()
 		}
-		w.peers = act.Kind == decide.WorkerWait
+		w.peers = act.Kind == decide.WorkerWait || act.PeersNext
 		return snap, act, nil
 	}
 }

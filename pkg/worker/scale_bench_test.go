@@ -71,10 +71,10 @@ services:
 // working through the watch events queued for them, too (its log tells
 // the two apart).
 //
-// The loops keep their default timing (Tick 5s, Heartbeat 1m, RetryPause
-// 10s), and so does the updater: both are driven by watch events, the tick
-// only re-decides without a change, and a shorter one would add rounds no
-// deployment makes. The workers run no worker-leader election: the plan
+// The loops keep their default timing (Tick 1m, Heartbeat 1m, RetryPause
+// 10s), and so does the updater (Tick 5s): both are driven by watch
+// events, the tick only re-decides without a change, and a shorter one
+// would add rounds no deployment makes. The workers run no worker-leader election: the plan
 // has no once-step, and election keys are written once, not per step.
 func BenchmarkBarrierScale(b *testing.B) {
 	limit := benchMaxWorkers(b)
