@@ -84,7 +84,7 @@ func TestResumeAfterKillBetweenInstallAndPull(t *testing.T) {
 	if got := n.dpkgInstalls.Load(); got != 1 {
 		t.Fatalf("dpkg -i ran %d times before the kill, want 1", got)
 	}
-	// A step is reported once it has run for progressDelay: the killed
+	// A step is reported once it has run for ProgressDelay: the killed
 	// worker may have left no report at all. Either way, not past step 0.
 	before := s.snapshot()
 	if w, ok := before.Workers[0]; ok && (w.Step != 0 || w.Cond != model.CondRunning) {

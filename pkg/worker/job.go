@@ -23,7 +23,7 @@ var (
 // job is one op running in the background while the loop keeps watching
 // etcd, so that a stop interrupts it at once.
 type job struct {
-	report  model.WorkerStatus // as written when the step started
+	report  model.WorkerStatus // of the running step (progress writes it)
 	success model.WorkerStatus // to write when it succeeds
 	index   int
 	kind    decide.StepKind

@@ -11,16 +11,9 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
-// progressDelay is how long a step, and then each of its commands, runs
-// before the report says so. Most take less: reporting each would cost
-// every server a write per command, which on a large site is most of a
-// step's etcd traffic, and a report naming a command already done tells
-// nobody anything.
-const progressDelay = time.Second
-
 // progress reports a running step: that it started, once it has run for
-// progressDelay; the command it has been running that long; and a
-// heartbeat so that a long pull is not mistaken for a hang.
+// the worker's ProgressDelay; the command it has been running that long;
+// and a heartbeat so that a long pull is not mistaken for a hang.
 type progress struct {
 	w       *Worker
 	changed chan struct{} // a new command; never blocks the op
@@ -33,7 +26,7 @@ func newProgress(w *Worker, rep model.WorkerStatus) *progress {
 }
 
 // say tells that the op runs command msg now: the watchdog's status at
-// once, the report once it has run for progressDelay.
+// once, the report once it has run for ProgressDelay.
 func (p *progress) say(msg string) {
 	p.mu.Lock()
 	p.report.Message = msg
@@ -56,14 +49,14 @@ func (p *progress) start(ctx context.Context) (stop func()) {
 func (p *progress) run(ctx context.Context) {
 	beat := time.NewTicker(p.w.Heartbeat)
 	defer beat.Stop()
-	delay := time.NewTimer(progressDelay) // the start of the step
+	delay := time.NewTimer(p.w.ProgressDelay) // the start of the step
 	defer delay.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.changed:
-			delay.Reset(progressDelay)
+			delay.Reset(p.w.ProgressDelay)
 		case <-delay.C:
 			p.write(ctx)
 		case <-beat.C:

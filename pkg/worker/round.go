@@ -140,7 +140,7 @@ func (w *Worker) waitTurn(ctx context.Context, act decide.WorkerAction) error {
 }
 
 // startStep runs the step in the background. It is reported once it has
-// run for progressDelay (most steps end sooner: their Done report is the
+// run for ProgressDelay (most steps end sooner: their Done report is the
 // one write they cost), and the updater counts a worker's silence from
 // the barrier that opened the step. After failures it waits out the
 // retry pause first.

@@ -33,10 +33,16 @@ var _ Store = (*storage.Storage)(nil)
 // every server a snapshot per tick, and a slow rolling step on a large
 // site more rounds the slower it gets.
 const (
-	defaultTick       = time.Minute
-	defaultHeartbeat  = time.Minute
-	defaultRetryPause = 10 * time.Second
-	defaultAttempts   = 3
+	defaultTick      = time.Minute
+	defaultHeartbeat = time.Minute
+	// defaultProgressDelay is how long a step, and then each of its
+	// commands, runs before the report says so. Most take less: reporting
+	// each would cost every server a write per command, most of a step's
+	// etcd traffic on a large site, and a report naming a command already
+	// done tells nobody anything.
+	defaultProgressDelay = time.Second
+	defaultRetryPause    = 10 * time.Second
+	defaultAttempts      = 3
 )
 
 // Worker is the loop of one boot server. Set the fields, then call Run.
@@ -56,14 +62,16 @@ type Worker struct {
 	PrepareTimeout time.Duration
 	Log            *zap.Logger
 	// Now, Tick (re-evaluation without etcd changes), Heartbeat (report
-	// refresh while an op or a wait lasts), RetryPause and Attempts (a
+	// refresh while an op or a wait lasts), ProgressDelay (how long a step
+	// or command runs before it is reported), RetryPause and Attempts (a
 	// failed op is retried, then the worker aborts) have defaults; tests
-	// shorten them.
-	Now        func() time.Time
-	Tick       time.Duration
-	Heartbeat  time.Duration
-	RetryPause time.Duration
-	Attempts   int
+	// change them.
+	Now           func() time.Time
+	Tick          time.Duration
+	Heartbeat     time.Duration
+	ProgressDelay time.Duration
+	RetryPause    time.Duration
+	Attempts      int
 
 	job      *job
 	failures failures
@@ -127,7 +135,7 @@ func (w *Worker) defaults() {
 	for _, d := range []struct {
 		p   *time.Duration
 		def time.Duration
-	}{{&w.Tick, defaultTick}, {&w.Heartbeat, defaultHeartbeat}, {&w.RetryPause, defaultRetryPause}} {
+	}{{&w.Tick, defaultTick}, {&w.Heartbeat, defaultHeartbeat}, {&w.ProgressDelay, defaultProgressDelay}, {&w.RetryPause, defaultRetryPause}} {
 		if *d.p <= 0 {
 			*d.p = d.def
 		}
