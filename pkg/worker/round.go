@@ -63,6 +63,10 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 // came before one (PeersNext), or this one asks for the others'
 // (decide.WorkerReadPeers).
 func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerAction, error) {
+	// The plan and leadership serve both reads of a read-peers round.
+	pl, planErr := w.installedPlan(ctx)
+	leading := w.Leader.Key() != ""
+	w.Metrics.Leading(leading)
 	for {
 		snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: w.peers, UpdateID: w.updateID})
 		if err != nil {
@@ -76,9 +80,6 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 				w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
 			}
 		}
-		pl, planErr := w.installedPlan(ctx)
-		leading := w.Leader.Key() != ""
-		w.Metrics.Leading(leading)
 		act := decide.NextOps(decide.WorkerInput{
 			Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !w.peers,
 		})
