@@ -67,7 +67,24 @@ func (p *Puller) present(ctx context.Context, pin pinnedRef) (bool, error) {
 }
 
 // pull fetches and unpacks one image through the pinned resolver.
-func (p *Puller) pull(ctx context.Context, pin pinnedRef) error {
+//
+// It holds its own lease over the pull's content until it returns.
+// containerd's Pull would otherwise take one that ends with the call, and
+// the garbage collector, which runs when it will, could remove a refused
+// ingest before discardBad looks for it: whether a bad layer reads as
+// ErrDigestMismatch would then depend on timing.
+func (p *Puller) pull(ctx context.Context, pin pinnedRef) (err error) {
+	ctx, release, err := p.client.WithLease(ctx)
+	if err != nil {
+		return fmt.Errorf("lease for %s: %w", pin.ref, err)
+	}
+	defer func() {
+		// The pulled image references what it needs; the lease only kept
+		// ingests alive until now.
+		if rerr := release(context.WithoutCancel(ctx)); rerr != nil && err == nil {
+			err = fmt.Errorf("release lease for %s: %w", pin.ref, rerr)
+		}
+	}()
 	var handled handledBlobs
 	img, err := p.client.Pull(ctx, pin.ref,
 		containerd.WithResolver(pinnedResolver{Resolver: p.resolver, pin: pin.digest}),
