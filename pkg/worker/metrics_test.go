@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,33 +22,38 @@ func TestMetricsDuringUpdate(t *testing.T) {
 	s.publish(release{version: v, plan: sitePlan(v, 1, filepath.Join(t.TempDir(), "once.log"), "")})
 	servers := []int{0, 1, 2}
 	s.join(servers...)
+	// Server 0's systemd jobs wait for gate: its first restart, a rolling
+	// turn that holds the others back, stays running until the scrapes
+	// below have seen it, however slow or fast the machine is.
+	gate := make(chan struct{})
 	var nodes []*node
 	for _, l := range servers {
 		n := s.newNode(l)
-		n.hold = 300 * time.Millisecond // restarts last long enough to be seen running
+		if l == 0 {
+			n.gate = gate
+		}
 		nodes = append(nodes, n)
 		s.run(n)
 	}
 	s.runUpdater()
 
-	// During: a server is past prepare while the update runs.
-	snap := s.waitFor("a server past prepare", time.Minute, func(sn model.Snapshot) bool {
-		for _, w := range sn.Workers {
-			if sn.Current != nil && w.ID == sn.Current.ID && w.Step >= 1 && sn.Finished == nil {
-				return true
-			}
-		}
-		return false
+	// During: server 0 is past prepare and reports its held restart.
+	snap := s.waitFor("server 0 running a service step", time.Minute, func(sn model.Snapshot) bool {
+		w, ok := sn.Workers[0]
+		return sn.Current != nil && ok && w.ID == sn.Current.ID && w.Step >= 1 && w.Cond == model.CondRunning
 	})
-	up := metricstest.Scrape(t, s.metricsURL)
 	id := snap.Current.ID
+	// The updater publishes what it read at its last snapshot: wait for it
+	// to have read server 0's report.
+	up := scrapeUntil(t, s.metricsURL, "server 0 running in neco_server_cond", func(f metricstest.Families) bool {
+		return slices.Contains(f.Samples("neco_server_cond"), "cond=running,lrn=0: 1")
+	})
 	wantTarget := []string{fmt.Sprintf("tag=release-%s,update_id=%d,version=%s: 1", v, id, v)}
 	if diff := cmp.Diff(wantTarget, up.Samples("neco_target_version_info")); diff != "" {
 		t.Errorf("target during the update (-want +got):\n%s", diff)
 	}
-	conds := up.Samples("neco_server_cond")
-	if len(conds) != len(servers) || !slices.ContainsFunc(conds, func(c string) bool { return strings.Contains(c, "cond=running") }) {
-		t.Errorf("server_cond during the update = %q, want one per server, some running", conds)
+	if conds := up.Samples("neco_server_cond"); len(conds) != len(servers) {
+		t.Errorf("server_cond during the update = %q, want one per server", conds)
 	}
 	for name, want := range map[string]string{
 		"neco_leader":               "role=updater: 1",
@@ -66,6 +70,7 @@ func TestMetricsDuringUpdate(t *testing.T) {
 		t.Errorf("an update is observed before it ended: %q", got)
 	}
 
+	close(gate)
 	s.waitEnd(model.ResultCompleted, time.Minute)
 	up = metricstest.Scrape(t, s.metricsURL)
 	if diff := cmp.Diff([]string{"result=completed: 1"}, up.Samples("neco_update_duration_seconds")); diff != "" {
@@ -95,5 +100,22 @@ func TestMetricsDuringUpdate(t *testing.T) {
 	}
 	if leaders != 1 {
 		t.Errorf("%d workers report leading, want 1", leaders)
+	}
+}
+
+// scrapeUntil scrapes url until cond holds of a scrape, and returns that
+// one; it fails the test after a minute.
+func scrapeUntil(t *testing.T, url, what string, cond func(metricstest.Families) bool) metricstest.Families {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		f := metricstest.Scrape(t, url)
+		if cond(f) {
+			return f
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; last server_cond %q", what, f.Samples("neco_server_cond"))
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -57,23 +57,42 @@ func (e *unitEvents) of(verb, unit string) []unitEvent {
 
 // fakeUnits stands in for systemd, which cannot run here as PID 1 (the
 // data-center test proves the real thing); each job takes hold, so that
-// overlapping restarts would show in the timestamps.
+// overlapping restarts would show in the timestamps. A job first waits for
+// gate to be closed, when there is one: a test holds a step in the state it
+// asserts, instead of hoping to catch it within hold.
 type fakeUnits struct {
 	lrn    int
 	events *unitEvents
 	hold   time.Duration
+	gate   <-chan struct{}
 }
 
 var _ op.Units = (*fakeUnits)(nil)
 
 func (f *fakeUnits) job(ctx context.Context, verb, unit string) error {
 	start := time.Now()
-	if err := backoff.Sleep(ctx, f.hold); err != nil {
+	err := f.waitGate(ctx)
+	if err == nil {
+		err = backoff.Sleep(ctx, f.hold)
+	}
+	if err != nil {
 		f.events.add(unitEvent{LRN: f.lrn, Verb: "interrupted " + verb, Unit: unit, Start: start, End: time.Now()})
 		return err
 	}
 	f.events.add(unitEvent{LRN: f.lrn, Verb: verb, Unit: unit, Start: start, End: time.Now()})
 	return nil
+}
+
+func (f *fakeUnits) waitGate(ctx context.Context) error {
+	if f.gate == nil {
+		return nil
+	}
+	select {
+	case <-f.gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (f *fakeUnits) Reload(context.Context) error                { return nil }
@@ -95,6 +114,8 @@ type node struct {
 	images      op.Images
 	necoVersion model.Version
 	hold        time.Duration // how long each systemd job takes
+	// gate, when set, holds every systemd job of the node until closed.
+	gate chan struct{}
 	// exited is closed when the last run's worker loop returned by itself.
 	exited <-chan struct{}
 	// metricsURL is the last run's /metrics.
@@ -145,7 +166,7 @@ func (s *site) run(n *node) (stop func() error) {
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log}, Packages: pkgs, Images: n.images,
-				Units: &fakeUnits{lrn: n.lrn, events: s.events, hold: n.hold}, Commands: Commands{},
+				Units: &fakeUnits{lrn: n.lrn, events: s.events, hold: n.hold, gate: n.gate}, Commands: Commands{},
 				Plans: plans, Records: st, NecoVersion: n.necoVersion, CacheDir: cache,
 			}
 		},
