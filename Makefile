@@ -8,7 +8,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin
 FUZZTIME    ?= 20s
 
-.PHONY: all build test lint fuzz demo demo-publish demo-down bench clean deb lintian verify-units dctest
+.PHONY: all build test lint flake fuzz demo demo-publish demo-down bench clean deb lintian verify-units dctest
 
 all: build
 
@@ -32,6 +32,21 @@ lint:
 # (NECO_DCTEST_CACHE). It installs the package from `make deb`.
 dctest: deb
 	NECO_DEB=$(abspath $(DEB)) $(GO) test -race -count=1 -tags dctest -timeout 40m -v -skip '^(TestPackage|TestShippedConfig)$$' ./dctest/...
+
+# The flake hunt (README, Contributing; never part of CI): the packages
+# whose tests run real daemons and loops, FLAKE_COUNT times each with the
+# race detector, while stress-ng keeps every core busy. A test that fails
+# here depends on the machine's speed, and would one day fail a clean-clone
+# CI run.
+FLAKE_PACKAGES ?= ./pkg/worker ./pkg/updater ./pkg/leader ./pkg/storage ./pkg/cli ./pkg/units ./pkg/images
+FLAKE_COUNT    ?= 10
+flake: SHELL := /bin/bash
+flake:
+	./dctest/ensure-packages stress-ng dpkg containerd runc docker-registry systemd dbus-daemon
+	stress-ng --cpu $$(nproc) --timeout 3h --quiet & hog=$$!; trap 'kill $$hog' EXIT; \
+	$(GO) test -race -count=$(FLAKE_COUNT) -timeout 90m $(FLAKE_PACKAGES); rc=$$?; \
+	echo "flake: $(words $(FLAKE_PACKAGES)) packages x $(FLAKE_COUNT) runs under load: exit $$rc after $${SECONDS}s"; \
+	exit $$rc
 
 # Each fuzzer for FUZZTIME; the checked-in seeds under testdata/fuzz run in
 # every `make test` already.
