@@ -22,7 +22,7 @@ func openSystemStore(ctx context.Context, configPath string) (*storage.Storage, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("local config: %w", err)
 	}
-	c, err := etcdconn.Dial(ctx, local.Etcd, etcdconn.DialOptions{})
+	c, err := etcdconn.Dial(ctx, local, etcdconn.DialOptions{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -53,8 +53,9 @@ type EtcdConfig struct {
 	TLSKeyFile  string `yaml:"tls-key-file"`
 	// EmbeddedClientURL and EmbeddedPeerURL are where neco-updater's
 	// embedded etcd listens when Endpoints is empty; the CLI and the worker
-	// then dial EmbeddedClientURL. Loopback only: the embedded member has
-	// neither TLS nor authentication.
+	// then dial EmbeddedClientURL. https on loopback only: the member takes
+	// only clients and peers with a certificate of its own authority in
+	// data-dir/etcd-pki, which root alone can read.
 	EmbeddedClientURL string `yaml:"embedded-client-url"`
 	EmbeddedPeerURL   string `yaml:"embedded-peer-url"`
 }
@@ -76,8 +77,8 @@ func DefaultLocal() Local {
 	return Local{
 		Etcd: EtcdConfig{
 			Prefix:            "/neco/",
-			EmbeddedClientURL: "http://127.0.0.1:2379",
-			EmbeddedPeerURL:   "http://127.0.0.1:2380",
+			EmbeddedClientURL: "https://127.0.0.1:2379",
+			EmbeddedPeerURL:   "https://127.0.0.1:2380",
 		},
 		LogLevel:      "info",
 		MetricsListen: "127.0.0.1:10280",
@@ -188,19 +189,23 @@ func (e EtcdConfig) validate(errs *fieldErrors) {
 	}
 }
 
-// checkEmbeddedURL accepts http://LOOPBACK:PORT and nothing else: the
-// embedded member serves without TLS or authentication, so it must not be
-// reachable from the network.
+// checkEmbeddedURL accepts https://LOOPBACK:PORT and nothing else: the
+// member's certificate names only loopback, and only this machine's root
+// holds a client certificate for it. A plain http:// URL, the default
+// before the member required certificates, is refused with the fix.
 func checkEmbeddedURL(raw string) error {
 	u, err := checkURL(raw, urlRule{base: true})
 	if err != nil {
 		return err
 	}
-	if u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("must be http://127.0.0.1:PORT (loopback: the embedded etcd has no TLS), got %q", raw)
+	if u.Scheme == "http" {
+		return fmt.Errorf("got %q: the embedded etcd serves only TLS with client certificates now: write https:// (or remove the line for the default)", raw)
+	}
+	if u.Scheme != "https" || !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("must be https://127.0.0.1:PORT (loopback: the embedded etcd is this server's alone), got %q", raw)
 	}
 	if u.Port() == "" || (u.Path != "" && u.Path != "/") {
-		return fmt.Errorf("must be http://HOST:PORT with no path, got %q", raw)
+		return fmt.Errorf("must be https://HOST:PORT with no path, got %q", raw)
 	}
 	return nil
 }

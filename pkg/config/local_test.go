@@ -55,8 +55,8 @@ data-dir: /srv/neco
 				TLSCertFile: "/etc/neco/client.crt",
 				TLSKeyFile:  "/etc/neco/client.key",
 				// Defaults: kept though unused with endpoints set.
-				EmbeddedClientURL: "http://127.0.0.1:2379",
-				EmbeddedPeerURL:   "http://127.0.0.1:2380",
+				EmbeddedClientURL: "https://127.0.0.1:2379",
+				EmbeddedPeerURL:   "https://127.0.0.1:2380",
 			},
 			LogLevel:      "debug",
 			MetricsListen: ":9100",
@@ -135,21 +135,21 @@ data-dir: /srv/neco
 		{name: "metrics-listen signed port", in: "metrics-listen: \"127.0.0.1:+80\"\n",
 			wantErr: `metrics-listen: port "+80" not in 1..65535`},
 		{name: "embedded urls and webhook listener",
-			in: "etcd: {embedded-client-url: \"http://localhost:12379\", embedded-peer-url: \"http://[::1]:12380/\"}\nwebhook-listen: \":8443\"\n",
+			in: "etcd: {embedded-client-url: \"https://localhost:12379\", embedded-peer-url: \"https://[::1]:12380/\"}\nwebhook-listen: \":8443\"\n",
 			want: withLocal(func(l *Local) {
-				l.Etcd.EmbeddedClientURL = "http://localhost:12379"
-				l.Etcd.EmbeddedPeerURL = "http://[::1]:12380/"
+				l.Etcd.EmbeddedClientURL = "https://localhost:12379"
+				l.Etcd.EmbeddedPeerURL = "https://[::1]:12380/"
 				l.WebhookListen = ":8443"
 			})},
-		{name: "embedded url off loopback", in: "etcd: {embedded-client-url: \"http://10.0.0.1:2379\"}\n",
-			wantErr: `etcd.embedded-client-url: must be http://127.0.0.1:PORT (loopback: the embedded etcd has no TLS), got "http://10.0.0.1:2379"`},
-		{name: "embedded url https", in: "etcd: {embedded-peer-url: \"https://127.0.0.1:2380\"}\n",
-			wantErr: `etcd.embedded-peer-url: must be http://127.0.0.1:PORT (loopback: the embedded etcd has no TLS), got "https://127.0.0.1:2380"`},
-		{name: "embedded url without port", in: "etcd: {embedded-client-url: \"http://127.0.0.1\"}\n",
-			wantErr: `etcd.embedded-client-url: must be http://HOST:PORT with no path, got "http://127.0.0.1"`},
-		{name: "embedded url with path", in: "etcd: {embedded-client-url: \"http://127.0.0.1:1/x\"}\n",
-			wantErr: `etcd.embedded-client-url: must be http://HOST:PORT with no path, got "http://127.0.0.1:1/x"`},
-		{name: "embedded urls equal", in: "etcd: {embedded-peer-url: \"http://127.0.0.1:2379\"}\n",
+		{name: "embedded url off loopback", in: "etcd: {embedded-client-url: \"https://10.0.0.1:2379\"}\n",
+			wantErr: `etcd.embedded-client-url: must be https://127.0.0.1:PORT (loopback: the embedded etcd is this server's alone), got "https://10.0.0.1:2379"`},
+		{name: "embedded url plain http", in: "etcd: {embedded-peer-url: \"http://127.0.0.1:2380\"}\n",
+			wantErr: `etcd.embedded-peer-url: got "http://127.0.0.1:2380": the embedded etcd serves only TLS with client certificates now: write https:// (or remove the line for the default)`},
+		{name: "embedded url without port", in: "etcd: {embedded-client-url: \"https://127.0.0.1\"}\n",
+			wantErr: `etcd.embedded-client-url: must be https://HOST:PORT with no path, got "https://127.0.0.1"`},
+		{name: "embedded url with path", in: "etcd: {embedded-client-url: \"https://127.0.0.1:1/x\"}\n",
+			wantErr: `etcd.embedded-client-url: must be https://HOST:PORT with no path, got "https://127.0.0.1:1/x"`},
+		{name: "embedded urls equal", in: "etcd: {embedded-peer-url: \"https://127.0.0.1:2379\"}\n",
 			wantErr: `etcd.embedded-peer-url: must differ from etcd.embedded-client-url`},
 		{name: "webhook-listen without port", in: "webhook-listen: localhost\n",
 			wantErr: "webhook-listen: address localhost: missing port in address"},

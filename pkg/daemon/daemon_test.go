@@ -114,13 +114,14 @@ func freeAddr(t *testing.T) string {
 // DialCluster waits for an etcd that starts after it, as boot servers'
 // daemons do when they come up before the cluster.
 func TestDialClusterWaitsForEtcd(t *testing.T) {
-	e := config.DefaultLocal().Etcd
-	e.EmbeddedClientURL, e.EmbeddedPeerURL = "http://"+freeAddr(t), "http://"+freeAddr(t)
+	l := config.DefaultLocal()
+	l.DataDir = t.TempDir()
+	l.Etcd.EmbeddedClientURL, l.Etcd.EmbeddedPeerURL = "https://"+freeAddr(t), "https://"+freeAddr(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	go func() {
 		time.Sleep(500 * time.Millisecond)
-		m, err := etcdconn.StartMember(ctx, t.TempDir(), e, zap.NewNop())
+		m, err := etcdconn.StartMember(ctx, l.DataDir, l.Etcd, zap.NewNop())
 		if err != nil {
 			t.Error(err)
 			return
@@ -128,7 +129,7 @@ func TestDialClusterWaitsForEtcd(t *testing.T) {
 		<-ctx.Done()
 		m.Close()
 	}()
-	c, err := DialCluster(ctx, e, zap.NewNop())
+	c, err := DialCluster(ctx, l, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,11 +140,11 @@ func TestDialClusterWaitsForEtcd(t *testing.T) {
 }
 
 func TestDialClusterStopsWithContext(t *testing.T) {
-	e := config.DefaultLocal().Etcd
-	e.Endpoints = []string{"http://" + freeAddr(t)}
+	l := config.DefaultLocal()
+	l.Etcd.Endpoints = []string{"http://" + freeAddr(t)}
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	if _, err := DialCluster(ctx, e, zap.NewNop()); err != context.DeadlineExceeded {
+	if _, err := DialCluster(ctx, l, zap.NewNop()); err != context.DeadlineExceeded {
 		t.Fatalf("err = %v, want the context's error", err)
 	}
 }

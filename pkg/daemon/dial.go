@@ -20,12 +20,12 @@ var dialBackoff = backoff.Exponential{Base: time.Second, Max: 30 * time.Second}
 // (then it returns ctx's error). A daemon that exited instead would be
 // restarted by systemd in a tight loop and lose its log context; this way
 // the log says once per attempt why it is still waiting.
-func DialCluster(ctx context.Context, e config.EtcdConfig, log *zap.Logger) (*clientv3.Client, error) {
+func DialCluster(ctx context.Context, l config.Local, log *zap.Logger) (*clientv3.Client, error) {
 	for attempt := 0; ; attempt++ {
-		c, err := etcdconn.Dial(ctx, e, etcdconn.DialOptions{Logger: log.Named("etcd-client")})
+		c, err := etcdconn.Dial(ctx, l, etcdconn.DialOptions{Logger: log.Named("etcd-client")})
 		if err == nil {
 			if attempt > 0 {
-				log.Info("connected to etcd", zap.Strings(keyEndpoints, e.ClientEndpoints()))
+				log.Info("connected to etcd", zap.Strings(keyEndpoints, l.Etcd.ClientEndpoints()))
 			}
 			return c, nil
 		}

@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -44,13 +46,19 @@ const (
 	keepaliveTimeout = 3 * time.Second
 )
 
-// Dial connects to the etcd that e describes and proves it answers with one
-// read, so a wrong endpoint or certificate is one clear error here rather
-// than a timeout on the first real call.
-func Dial(ctx context.Context, e config.EtcdConfig, o DialOptions) (*clientv3.Client, error) {
+// Dial connects to the etcd that l's etcd section describes and proves it
+// answers with one read, so a wrong endpoint or certificate is one clear
+// error here rather than a timeout on the first real call. On a
+// single-server site it shows root's certificate from data-dir/etcd-pki
+// unless the section names other files.
+func Dial(ctx context.Context, l config.Local, o DialOptions) (*clientv3.Client, error) {
+	e := ClientConfig(l)
 	endpoints := e.ClientEndpoints()
 	tlsCfg, err := tlsConfig(e)
 	if err != nil {
+		if e.Embedded() {
+			err = explainEmbedded(err, PKIDir(l.DataDir))
+		}
 		return nil, err
 	}
 	log := o.Logger
@@ -83,6 +91,33 @@ func Dial(ctx context.Context, e config.EtcdConfig, o DialOptions) (*clientv3.Cl
 		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
 	}
 	return c, nil
+}
+
+// ClientConfig is l's etcd section as a client uses it: on a single-server
+// site whose section names no TLS files, those of root in the embedded
+// member's authority.
+func ClientConfig(l config.Local) config.EtcdConfig {
+	e := l.Etcd
+	if e.Embedded() && e.TLSCAFile == "" && e.TLSCertFile == "" {
+		dir := PKIDir(l.DataDir)
+		e.TLSCAFile = filepath.Join(dir, caCertFile)
+		e.TLSCertFile = filepath.Join(dir, rootCertFile)
+		e.TLSKeyFile = filepath.Join(dir, rootKeyFile)
+	}
+	return e
+}
+
+// explainEmbedded says what a client of the embedded member lacks when it
+// cannot read the credentials: the common cases are a user other than
+// root and a neco-updater that never started.
+func explainEmbedded(err error, dir string) error {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: the embedded etcd takes only root's certificate in %s: run this as root", err, dir)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: neco-updater creates the embedded etcd's credentials in %s when it first starts", err, dir)
+	}
+	return err
 }
 
 // tlsConfig builds the client TLS settings, or nil when e names no files

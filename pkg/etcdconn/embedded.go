@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 
@@ -32,6 +33,8 @@ const memberName = "neco"
 // StartMember runs the embedded member with its data in dataDir/etcd,
 // listening on e's embedded URLs, and returns once it serves clients. An
 // existing data directory is reused: the cluster's state survives restarts.
+// Clients and peers must show a certificate of the member's own authority
+// in dataDir/etcd-pki, created on the first start (pki.go).
 func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *zap.Logger) (*Member, error) {
 	client, err := url.Parse(e.EmbeddedClientURL)
 	if err != nil {
@@ -45,12 +48,25 @@ func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded etcd: %w", err)
 	}
+	pki, err := ensurePKI(dataDir, time.Now())
+	if err != nil {
+		return nil, err
+	}
 	cfg := embed.NewConfig()
 	cfg.Name = memberName
 	cfg.Dir = dir
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*client}, []url.URL{*client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	tlsInfo := transport.TLSInfo{
+		CertFile:       filepath.Join(pki, memberCertFile),
+		KeyFile:        filepath.Join(pki, memberKeyFile),
+		TrustedCAFile:  filepath.Join(pki, caCertFile),
+		ClientCertAuth: true,
+	}
+	// The peer port too: a local user who could speak raft to it could
+	// append entries as a leader of a higher term.
+	cfg.ClientTLSInfo, cfg.PeerTLSInfo = tlsInfo, tlsInfo
 	// Metrics stay on neco's own endpoint; the member adds none of its own.
 	cfg.ListenMetricsUrls = nil
 	// NewConfig leaves this at 0, which logs every request as slow.

@@ -2,14 +2,7 @@ package etcdconn
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -35,23 +28,26 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func embeddedConfig(t *testing.T) config.EtcdConfig {
-	e := config.DefaultLocal().Etcd
-	e.EmbeddedClientURL = fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	e.EmbeddedPeerURL = fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
-	return e
+// embeddedLocal is a single-server site's local config with its own data
+// directory and free ports.
+func embeddedLocal(t *testing.T) config.Local {
+	l := config.DefaultLocal()
+	l.DataDir = t.TempDir()
+	l.Etcd.EmbeddedClientURL = fmt.Sprintf("https://127.0.0.1:%d", freePort(t))
+	l.Etcd.EmbeddedPeerURL = fmt.Sprintf("https://127.0.0.1:%d", freePort(t))
+	return l
 }
 
 func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
 	ctx := t.Context()
-	dataDir := t.TempDir()
-	e := embeddedConfig(t)
+	l := embeddedLocal(t)
+	dataDir, e := l.DataDir, l.Etcd
 
 	m, err := StartMember(ctx, dataDir, e, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Dial(ctx, e, DialOptions{})
+	c, err := Dial(ctx, l, DialOptions{})
 	if err != nil {
 		m.Close()
 		t.Fatal(err)
@@ -70,7 +66,7 @@ func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
 		t.Fatalf("restart on the same data: %v", err)
 	}
 	defer m.Close()
-	c, err = Dial(ctx, e, DialOptions{})
+	c, err = Dial(ctx, l, DialOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +81,8 @@ func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
 }
 
 func TestMemberWaitEndsWithContext(t *testing.T) {
-	e := embeddedConfig(t)
-	m, err := StartMember(t.Context(), t.TempDir(), e, zap.NewNop())
+	l := embeddedLocal(t)
+	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,9 +107,9 @@ func TestMemberPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	e := embeddedConfig(t)
-	e.EmbeddedClientURL = "http://" + l.Addr().String()
-	if m, err := StartMember(t.Context(), t.TempDir(), e, zap.NewNop()); err == nil {
+	local := embeddedLocal(t)
+	local.Etcd.EmbeddedClientURL = "https://" + l.Addr().String()
+	if m, err := StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop()); err == nil {
 		m.Close()
 		t.Fatal("started on a port another process holds")
 	} else if !strings.Contains(err.Error(), "address already in use") {
@@ -122,15 +118,15 @@ func TestMemberPortTaken(t *testing.T) {
 }
 
 func TestDialNoAnswer(t *testing.T) {
-	e := config.DefaultLocal().Etcd
-	e.Endpoints = []string{fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	l := config.DefaultLocal()
+	l.Etcd.Endpoints = []string{fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
 	start := time.Now()
-	c, err := Dial(t.Context(), e, DialOptions{ProbeTimeout: 300 * time.Millisecond})
+	c, err := Dial(t.Context(), l, DialOptions{ProbeTimeout: 300 * time.Millisecond})
 	if err == nil {
 		c.Close()
 		t.Fatal("dialled an endpoint nothing listens on")
 	}
-	if !strings.Contains(err.Error(), e.Endpoints[0]) || !strings.Contains(err.Error(), "no answer within 300ms") {
+	if !strings.Contains(err.Error(), l.Etcd.Endpoints[0]) || !strings.Contains(err.Error(), "no answer within 300ms") {
 		t.Fatalf("error %q should name the endpoint and the wait", err)
 	}
 	if time.Since(start) > 5*time.Second {
@@ -156,7 +152,7 @@ func TestDialTLSFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.e.Endpoints = []string{"https://127.0.0.1:1"}
-			_, err := Dial(t.Context(), tt.e, DialOptions{})
+			_, err := Dial(t.Context(), config.Local{Etcd: tt.e}, DialOptions{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Dial error = %v, want it to contain %q", err, tt.want)
 			}
@@ -165,10 +161,18 @@ func TestDialTLSFileErrors(t *testing.T) {
 }
 
 // TestDialTLS runs a member that requires client certificates signed by a
-// test CA: Dial succeeds with the pair from the config, and fails without.
+// CA (the one a single-server site makes, used here as a multi-server
+// site's would be): Dial succeeds with the pair from the config, and fails
+// without.
 func TestDialTLS(t *testing.T) {
 	dir := t.TempDir()
-	pki := newTestPKI(t, dir)
+	if err := writePKI(dir, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	pki := struct{ ca, serverCert, serverKey, clientCert, clientKey string }{
+		filepath.Join(dir, caCertFile), filepath.Join(dir, memberCertFile), filepath.Join(dir, memberKeyFile),
+		filepath.Join(dir, rootCertFile), filepath.Join(dir, rootKeyFile),
+	}
 	clientURL := url.URL{Scheme: "https", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	peerURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
 	cfg := embed.NewConfig()
@@ -186,10 +190,10 @@ func TestDialTLS(t *testing.T) {
 	defer srv.Close()
 	<-srv.Server.ReadyNotify()
 
-	e := config.DefaultLocal().Etcd
-	e.Endpoints = []string{clientURL.String()}
-	e.TLSCAFile, e.TLSCertFile, e.TLSKeyFile = pki.ca, pki.clientCert, pki.clientKey
-	c, err := Dial(t.Context(), e, DialOptions{})
+	l := config.DefaultLocal()
+	l.Etcd.Endpoints = []string{clientURL.String()}
+	l.Etcd.TLSCAFile, l.Etcd.TLSCertFile, l.Etcd.TLSKeyFile = pki.ca, pki.clientCert, pki.clientKey
+	c, err := Dial(t.Context(), l, DialOptions{})
 	if err != nil {
 		t.Fatalf("Dial with the client pair: %v", err)
 	}
@@ -198,69 +202,9 @@ func TestDialTLS(t *testing.T) {
 	}
 	c.Close()
 
-	e.TLSCertFile, e.TLSKeyFile = "", ""
-	if c, err := Dial(t.Context(), e, DialOptions{ProbeTimeout: time.Second}); err == nil {
+	l.Etcd.TLSCertFile, l.Etcd.TLSKeyFile = "", ""
+	if c, err := Dial(t.Context(), l, DialOptions{ProbeTimeout: time.Second}); err == nil {
 		c.Close()
 		t.Fatal("Dial without a client certificate succeeded against ClientCertAuth")
 	}
-}
-
-type testPKI struct{ ca, serverCert, serverKey, clientCert, clientKey string }
-
-// newTestPKI writes a CA and a server and a client pair signed by it.
-func newTestPKI(t *testing.T, dir string) testPKI {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "neco test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := testPKI{ca: writePEM(t, dir, "ca.crt", "CERTIFICATE", caDER)}
-	p.serverCert, p.serverKey = issue(t, dir, "server", caCert, caKey, 2, x509.ExtKeyUsageServerAuth)
-	p.clientCert, p.clientKey = issue(t, dir, "client", caCert, caKey, 3, x509.ExtKeyUsageClientAuth)
-	return p
-}
-
-func issue(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, serial int64, usage x509.ExtKeyUsage) (string, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return writePEM(t, dir, name+".crt", "CERTIFICATE", der), writePEM(t, dir, name+".key", "EC PRIVATE KEY", keyDER)
-}
-
-func writePEM(t *testing.T, dir, name, typ string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }

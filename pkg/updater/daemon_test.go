@@ -93,8 +93,8 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 
 	local := config.DefaultLocal()
 	local.DataDir = t.TempDir()
-	local.Etcd.EmbeddedClientURL = "http://" + freeAddr(t)
-	local.Etcd.EmbeddedPeerURL = "http://" + freeAddr(t)
+	local.Etcd.EmbeddedClientURL = "https://" + freeAddr(t)
+	local.Etcd.EmbeddedPeerURL = "https://" + freeAddr(t)
 	local.WebhookListen = freeAddr(t)
 	local.MetricsListen = freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -117,7 +117,7 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 
 	var client *storage.Storage
 	for deadline := time.Now().Add(20 * time.Second); client == nil; time.Sleep(50 * time.Millisecond) {
-		c, err := etcdconn.Dial(ctx, local.Etcd, etcdconn.DialOptions{ProbeTimeout: time.Second})
+		c, err := etcdconn.Dial(ctx, local, etcdconn.DialOptions{ProbeTimeout: time.Second})
 		if err == nil {
 			t.Cleanup(func() { c.Close() })
 			client = storage.New(c, local.Etcd.Prefix)

@@ -45,7 +45,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log, wc := o.Log, o.Local.Worker
 	sup := daemon.NewSupervisor(o.Service, log)
 	sup.Status("connecting to etcd")
-	client, err := daemon.DialCluster(ctx, o.Local.Etcd, log)
+	client, err := daemon.DialCluster(ctx, o.Local, log)
 	if err != nil {
 		return quiet(ctx, err)
 	}

@@ -147,7 +147,7 @@ func (n *node) installer(t *testing.T, counter *atomic.Int64) *deb.Installer {
 // returned stop ends it like a kill: nothing is reported on the way out.
 func (s *site) run(n *node) (stop func() error) {
 	s.t.Helper()
-	client := srv.Client(s.t)
+	client := s.client()
 	st := storage.New(client, s.st.Prefix())
 	log := s.log.With(zap.Int(keyLRN, n.lrn))
 	lead := NewLeadership()

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -32,7 +33,12 @@ import (
 
 var srv *etcdtest.Server
 
-func TestMain(m *testing.M) { os.Exit(etcdtest.Main(m, &srv)) }
+func TestMain(m *testing.M) {
+	if in := os.Getenv(probeEnv); in != "" {
+		os.Exit(localUserProbe(in))
+	}
+	os.Exit(etcdtest.Main(m, &srv))
+}
 
 const sitePackage = "example-site"
 
@@ -50,13 +56,22 @@ type site struct {
 	metricsURL string
 	// trigger makes the updater check releases now, as a webhook would.
 	trigger *releases.Trigger
+	// client opens a new etcd client for one process of the site.
+	client func() *clientv3.Client
 }
 
+// newSite is a site on the package's shared etcd, under its own prefix.
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteOn(t, func() *clientv3.Client { return srv.Client(t) }, etcdtest.Prefix(t))
+}
+
+// newSiteOn is a site whose processes reach etcd through client.
+func newSiteOn(t *testing.T, client func() *clientv3.Client, prefix string) *site {
+	t.Helper()
 	debtest.NeedDpkg(t)
-	s := &site{t: t, st: storage.New(srv.Client(t), etcdtest.Prefix(t)), mirrorDir: t.TempDir(), debDir: t.TempDir(),
-		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}, trigger: releases.NewTrigger()}
+	s := &site{t: t, st: storage.New(client(), prefix), mirrorDir: t.TempDir(), debDir: t.TempDir(),
+		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}, trigger: releases.NewTrigger(), client: client}
 	api := httptest.NewServer(mirror.NewServer(s.mirrorDir, mirror.ServerOptions{}))
 	t.Cleanup(api.Close)
 	for k, v := range map[string]string{
@@ -119,7 +134,7 @@ func (nopNotifier) Notify(config.Cluster, notify.Event) {}
 // runUpdater runs a real neco-updater leader until the test ends.
 func (s *site) runUpdater() {
 	s.t.Helper()
-	client := srv.Client(s.t)
+	client := s.client()
 	st := storage.New(client, s.st.Prefix())
 	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: "updater", TTL: time.Second, Logger: s.log})
 	if err != nil {
