@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -106,9 +108,19 @@ func (s *seeder) worker(lrn int, id int64, step int, name string, cond model.Con
 }
 
 // leader makes name the updater leader, as an election key would.
+// Like a candidate's, the key is on a lease: a key without one is never
+// leader. The lease is revoked when the test ends.
 func (s *seeder) leader(name string) {
 	s.t.Helper()
-	s.raw("leader/updater/694d9a1b2c3d4e5f", name)
+	lease, err := s.client.Grant(s.t.Context(), 600)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { s.client.Revoke(context.Background(), lease.ID) }) //nolint:errcheck // expires anyway
+	key := fmt.Sprintf("%sleader/updater/%x", s.prefix, lease.ID)
+	if _, err := s.client.Put(s.t.Context(), key, name, clientv3.WithLease(lease.ID)); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -77,7 +77,7 @@ func runStatus(cmd *cobra.Command, env Env, cf *clusterFlags, asJSON bool) error
 }
 
 // readStatus reads one snapshot, then what it leaves out: the updater
-// leader and what each server installed. Those reads come after the
+// leader, election keys without a lease and what each server installed. Those reads come after the
 // snapshot's revision; they only add detail to it.
 func readStatus(ctx context.Context, store *storage.Storage, now time.Time) (statusJSON, error) {
 	snap, err := store.Snapshot(ctx)
@@ -89,10 +89,28 @@ func readStatus(ctx context.Context, store *storage.Storage, now time.Time) (sta
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return statusJSON{}, fmt.Errorf("status: updater leader: %w", err)
 	}
+	if in.leaseless, err = leaselessElectionKeys(ctx, store); err != nil {
+		return statusJSON{}, fmt.Errorf("status: %w", err)
+	}
 	if in.installed, in.invalid, err = listInstalled(ctx, store, serverLRNs(snap)); err != nil {
 		return statusJSON{}, fmt.Errorf("status: %w", err)
 	}
 	return buildStatus(in), nil
+}
+
+// leaselessElectionKeys lists the keys without a lease of both elections:
+// every candidate ignores them, and an operator should know they exist
+// (someone wrote them by hand, or should not be able to write there).
+func leaselessElectionKeys(ctx context.Context, store *storage.Storage) ([]string, error) {
+	var out []string
+	for _, election := range []string{store.LeaderUpdaterKey(), store.LeaderWorkerKey()} {
+		keys, err := store.LeaselessElectionKeys(ctx, election)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, keys...)
+	}
+	return out, nil
 }
 
 // listInstalled reads what each of lrns recorded as installed, with the

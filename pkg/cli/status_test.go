@@ -353,6 +353,37 @@ var statusCases = []statusCase{
 			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
 		},
 	},
+	{
+		// Written with etcdctl before the leader's key: older, yet ignored.
+		name: "election keys without a lease",
+		setup: func(s *seeder) {
+			s.bootservers(0)
+			s.raw("leader/updater/0000fake", "mallory")
+			s.raw("leader/worker/0000fake", "mallory")
+			s.leader("boot-0")
+		},
+		wantLines: []string{
+			"updater leader:  boot-0",
+			"election keys without a lease (ignored): {prefix}leader/updater/0000fake, {prefix}leader/worker/0000fake",
+		},
+		want: func(st *statusJSON, prefix string) {
+			st.UpdaterLeader = ptr("boot-0")
+			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
+			st.LeaselessElectionKeys = []string{prefix + "leader/updater/0000fake", prefix + "leader/worker/0000fake"}
+		},
+	},
+	{
+		name:  "only an election key without a lease",
+		setup: func(s *seeder) { s.bootservers(0); s.raw("leader/updater/0000fake", "mallory") },
+		wantLines: []string{
+			"updater leader:  none: no neco-updater is leading; nothing advances",
+			"election keys without a lease (ignored): {prefix}leader/updater/0000fake",
+		},
+		want: func(st *statusJSON, prefix string) {
+			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
+			st.LeaselessElectionKeys = []string{prefix + "leader/updater/0000fake"}
+		},
+	},
 }
 
 func TestStatus(t *testing.T) {
@@ -406,6 +437,10 @@ func checkStatusJSON(t *testing.T, c *cluster, tt statusCase) {
 	}
 	if got.Revision <= 0 {
 		t.Errorf("revision %d", got.Revision)
+	}
+	// Added fields are absent when empty, so older readers see nothing new.
+	if len(want.LeaselessElectionKeys) == 0 && strings.Contains(out, `"leaseless_election_keys"`) {
+		t.Errorf("--json has leaseless_election_keys without any")
 	}
 	// Arrays and objects the schema promises are never null.
 	for _, field := range []string{`"servers": null`, `"invalid_keys": null`, `"debs": null`, `"images": null`} {

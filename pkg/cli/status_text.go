@@ -162,6 +162,15 @@ func writeClusterText(b *strings.Builder, s statusJSON) {
 		leader = valueCell(*s.UpdaterLeader)
 	}
 	field(b, "updater leader", leader)
+	if len(s.LeaselessElectionKeys) > 0 {
+		keys := make([]string, len(s.LeaselessElectionKeys))
+		for i, k := range s.LeaselessElectionKeys {
+			keys[i] = valueCell(k)
+		}
+		// Not an invalid key: the value does not matter, the missing lease
+		// does. Delete them with etcdctl once it is known who wrote them.
+		field(b, "election keys without a lease (ignored)", strings.Join(keys, ", "))
+	}
 	writeConfigText(b, s.Config)
 	if len(s.InvalidKeys) > 0 {
 		b.WriteString("invalid keys (ignored by neco; fix or delete them):\n")

@@ -24,6 +24,9 @@ type statusJSON struct {
 	ReleaseCheck  *statusCheckJSON     `json:"release_check"`
 	Config        statusConfigJSON     `json:"config"`
 	InvalidKeys   []invalidKeyJSON     `json:"invalid_keys"`
+	// LeaselessElectionKeys are election keys without a lease, which no
+	// candidate wrote and every candidate ignores; absent when none.
+	LeaselessElectionKeys []string `json:"leaseless_election_keys,omitempty"`
 	// Policy and Next explain why nothing moves when nothing does.
 	Policy statusPolicyJSON `json:"policy"`
 	// Next is nil when the cluster config does not parse.
@@ -134,20 +137,23 @@ type statusInput struct {
 	installed map[int]model.Installed
 	// invalid are install keys that did not decode.
 	invalid []model.InvalidKey
-	now     time.Time
+	// leaseless are election keys without a lease.
+	leaseless []string
+	now       time.Time
 }
 
 func buildStatus(in statusInput) statusJSON {
 	snap := in.snap
 	out := statusJSON{
-		Revision:    snap.Revision,
-		Now:         in.now.UTC(),
-		Update:      toStatusUpdate(snap, in.now),
-		Servers:     statusServers(in),
-		Config:      statusConfig(snap.Config),
-		InvalidKeys: toInvalidKeysJSON(slices.Concat(snap.Invalid, in.invalid)),
-		Policy:      statusPolicy(snap),
-		Next:        statusNext(snap, in.now),
+		Revision:              snap.Revision,
+		Now:                   in.now.UTC(),
+		Update:                toStatusUpdate(snap, in.now),
+		Servers:               statusServers(in),
+		Config:                statusConfig(snap.Config),
+		InvalidKeys:           toInvalidKeysJSON(slices.Concat(snap.Invalid, in.invalid)),
+		LeaselessElectionKeys: in.leaseless,
+		Policy:                statusPolicy(snap),
+		Next:                  statusNext(snap, in.now),
 	}
 	if in.leader != "" {
 		out.UpdaterLeader = &in.leader

@@ -10,5 +10,9 @@
 // election key deleted, watch broken), and the Term it receives names the
 // election key and create revision that storage fences leader writes on.
 //
+// Only keys on a lease are candidates. A key put under the prefix without
+// one (by hand, or by an attacker) is never leader and never waited for:
+// campaigns log it once and Leader skips it; LeaselessKeys lists it.
+//
 // The package holds no update logic: what a leader does is the caller's.
 package leader

@@ -33,6 +33,7 @@ const (
 	fieldLease     = "lease"
 	fieldPause     = "pause"
 	fieldLastError = "last_error"
+	fieldCount     = "count"
 )
 
 // ErrInvalidOptions is wrapped by New when Options cannot work.
@@ -57,8 +58,9 @@ type Options struct {
 	ResignTimeout time.Duration
 }
 
-// Elector campaigns for one election on behalf of one candidate. It keeps
-// no state between Run calls; each Run is an independent candidate.
+// Elector campaigns for one election on behalf of one candidate. Each Run
+// is an independent candidate; the only state Run calls share is which
+// lease-less election keys were already logged.
 type Elector struct {
 	client        *clientv3.Client
 	prefix        string // election prefix without its trailing "/"
@@ -66,6 +68,7 @@ type Elector struct {
 	ttl           int64 // seconds
 	resignTimeout time.Duration
 	log           *zap.Logger
+	leaseless     leaselessLog
 
 	// Pause bounds between cycles; tests shorten them.
 	minPause, maxPause time.Duration
@@ -110,9 +113,9 @@ func ttlSeconds(ttl time.Duration) int64 {
 	return max(int64(ttl.Round(time.Second)/time.Second), 1)
 }
 
-// electionPrefix turns an election key into the prefix that the concurrency
-// package takes: it appends "/" itself, so "/neco/leader/updater/" and
-// "/neco/leader/updater" both name keys "/neco/leader/updater/<lease>".
+// electionPrefix turns an election key into the prefix without its
+// trailing "/", so "/neco/leader/updater/" and "/neco/leader/updater" both
+// name keys "/neco/leader/updater/<lease>", as concurrency.Election does.
 func electionPrefix(key string) (string, error) {
 	prefix := strings.TrimSuffix(key, "/")
 	if prefix == "" {

@@ -9,7 +9,10 @@ import (
 
 	"github.com/necoship/neco/pkg/etcdtest"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 var srv *etcdtest.Server
@@ -24,6 +27,9 @@ type group struct {
 	ttl     time.Duration
 	leaders leaders
 	terms   chan *heldTerm // every term any member wins, in order
+	// logs holds what every member logged at WARN and above.
+	logs    *observer.ObservedLogs
+	logCore zapcore.Core
 }
 
 // leaders counts candidates inside their lead function at the same moment.
@@ -52,9 +58,10 @@ type candidate struct {
 }
 
 func newGroup(t *testing.T, ttl time.Duration) *group {
+	core, logs := observer.New(zap.WarnLevel)
 	return &group{
 		t: t, client: srv.Client(t), key: etcdtest.Prefix(t) + "leader/", ttl: ttl,
-		terms: make(chan *heldTerm, 256),
+		terms: make(chan *heldTerm, 256), logs: logs, logCore: core,
 	}
 }
 
@@ -70,7 +77,7 @@ func (g *group) start(name string, hold func(context.Context) error) *candidate 
 	g.t.Helper()
 	e, err := New(Options{
 		Client: g.client, Key: g.key, Name: name, TTL: g.ttl,
-		Logger: zaptest.NewLogger(g.t).Named(name),
+		Logger: zap.New(zapcore.NewTee(zaptest.NewLogger(g.t).Core(), g.logCore)).Named(name),
 	})
 	if err != nil {
 		g.t.Fatal(err)

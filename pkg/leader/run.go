@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
-	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/backoff"
@@ -75,11 +74,11 @@ func (e *Elector) cycle(ctx context.Context, s *session, lead LeadFunc) (*sessio
 			return nil, err
 		}
 	}
-	el := concurrency.NewElection(s.Session, e.prefix)
-	term, rev, err := e.campaign(s, el)
-	if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+	term, rev, err := e.campaign(s)
+	if errors.Is(err, rpctypes.ErrLeaseNotFound) || errors.Is(err, errForeignKey) {
 		// The server dropped the lease before the keep-alive noticed (a
-		// revoke lands between two refreshes): the session is dead.
+		// revoke lands between two refreshes): the session is dead. Or
+		// its key name is taken: a new lease gives a new name.
 		e.closeSession(ctx, s)
 		return nil, err
 	}
@@ -87,7 +86,7 @@ func (e *Elector) cycle(ctx context.Context, s *session, lead LeadFunc) (*sessio
 		return s, err
 	}
 	leadErr := e.lead(ctx, s, term, rev, lead)
-	if err := e.resign(ctx, el); err != nil {
+	if err := e.resign(ctx, term); err != nil {
 		// The next campaign on this session would find our undeleted key
 		// and win straight back: drop the session, and the key with it.
 		e.closeSession(ctx, s)

@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/client/v3/concurrency"
 	"go.uber.org/zap"
 )
 
@@ -18,33 +17,13 @@ var ErrLeadershipLost = errors.New("leader: leadership lost")
 
 // Term is one won election: valid while Key exists with create revision
 // Revision. Storage fences leader writes on exactly that pair, so a deposed
-// leader that has not noticed yet still cannot write.
+// leader that has not noticed yet still cannot write. Key is always on
+// this candidate's session lease, never a key without one, so the fence
+// ends with the session.
 type Term struct {
 	Key      string // this leader's own election key
 	Revision int64  // create revision of Key
 	Name     string // this candidate's name, the key's value
-}
-
-// campaign blocks until this session's key is the oldest under the prefix.
-// It returns the term and the revision at which the term was confirmed.
-func (e *Elector) campaign(s *session, el *concurrency.Election) (Term, int64, error) {
-	// The session context ends with Run's context or with the lease, so a
-	// campaign never outlives the session it stands on.
-	if err := el.Campaign(s.Ctx(), e.name); err != nil {
-		return Term{}, 0, fmt.Errorf("campaign: %w", err)
-	}
-	// Campaign returns once every older key is gone, even when our own key
-	// went too (lease expired while waiting): confirm before leading.
-	ctx, cancel := context.WithTimeout(s.Ctx(), requestTimeout)
-	defer cancel()
-	resp, err := e.client.Get(ctx, el.Key())
-	if err != nil {
-		return Term{}, 0, fmt.Errorf("confirm election key: %w", err)
-	}
-	if len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != el.Rev() {
-		return Term{}, 0, fmt.Errorf("%w: election key vanished while campaigning", ErrLeadershipLost)
-	}
-	return Term{Key: el.Key(), Revision: el.Rev(), Name: e.name}, resp.Header.Revision, nil
 }
 
 // lead runs fn for one term under a context that guard cancels when the
@@ -107,17 +86,20 @@ func (e *Elector) guard(ctx context.Context, s *session, key string, rev int64, 
 	}
 }
 
-// resign deletes the election key if it is still ours (a no-op when it is
-// already gone), so that the next candidate takes over at once instead of
-// after the TTL. It uses a fresh context because it runs precisely when
-// Run's context may have ended.
-func (e *Elector) resign(ctx context.Context, el *concurrency.Election) error {
+// resign deletes the election key if it is still this term's (a no-op
+// when it is already gone), so that the next candidate takes over at once
+// instead of after the TTL. It uses a fresh context because it runs
+// precisely when Run's context may have ended.
+func (e *Elector) resign(ctx context.Context, term Term) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.resignTimeout)
 	defer cancel()
-	key := el.Key()
-	if err := el.Resign(rctx); err != nil {
-		return fmt.Errorf("resign %s: %w", key, err)
+	_, err := e.client.Txn(rctx).
+		If(clientv3.Compare(clientv3.CreateRevision(term.Key), "=", term.Revision)).
+		Then(clientv3.OpDelete(term.Key)).
+		Commit()
+	if err != nil {
+		return fmt.Errorf("resign %s: %w", term.Key, err)
 	}
-	e.log.Info("term ended", zap.String(fieldKey, key))
+	e.log.Info("term ended", zap.String(fieldKey, term.Key))
 	return nil
 }

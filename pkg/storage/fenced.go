@@ -11,12 +11,13 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
-// Updater writes are fenced by the leader's own election key, as returned
-// by concurrency.Election.Key(). The key lives exactly as long as the
-// leader's lease: once the session expires or is revoked, etcd deletes it
-// and every fenced write fails with ErrNoLeader, even from a process that
-// has not noticed yet. This is what makes "one leader" true for writes and
-// not only for intentions.
+// Updater writes are fenced by the leader's own election key, the Key of
+// its leader.Term, always on the leader's lease (keys without a lease are
+// never leader). The key lives exactly as long as the leader's lease: once
+// the session expires or is revoked, etcd deletes it and every fenced write
+// fails with ErrNoLeader, even from a process that has not noticed yet.
+// This is what makes "one leader" true for writes and not only for
+// intentions.
 
 // fenced commits ops when leaderKey still exists and every cmp holds. The
 // leader compare guards an inner transaction holding cmps, so a failure
