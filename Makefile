@@ -38,7 +38,8 @@ dctest: deb
 # race detector, while stress-ng keeps every core busy. A test that fails
 # here depends on the machine's speed, and would one day fail a clean-clone
 # CI run.
-FLAKE_PACKAGES ?= ./pkg/worker ./pkg/updater ./pkg/leader ./pkg/storage ./pkg/cli ./pkg/units ./pkg/images
+FLAKE_PACKAGES ?= ./pkg/worker ./pkg/updater ./pkg/leader ./pkg/storage ./pkg/cli ./pkg/units ./pkg/images \
+                  ./pkg/etcdconn ./pkg/daemon
 FLAKE_COUNT    ?= 10
 flake: SHELL := /bin/bash
 flake:
