@@ -52,11 +52,11 @@ const (
 // single-server site it shows root's certificate from data-dir/etcd-pki
 // unless the section names other files.
 func Dial(ctx context.Context, l config.Local, o DialOptions) (*clientv3.Client, error) {
-	e := ClientConfig(l)
+	e, ownPKI := clientConfig(l)
 	endpoints := e.ClientEndpoints()
 	tlsCfg, err := tlsConfig(e)
 	if err != nil {
-		if e.Embedded() {
+		if ownPKI {
 			err = explainEmbedded(err, PKIDir(l.DataDir))
 		}
 		return nil, err
@@ -93,18 +93,19 @@ func Dial(ctx context.Context, l config.Local, o DialOptions) (*clientv3.Client,
 	return c, nil
 }
 
-// ClientConfig is l's etcd section as a client uses it: on a single-server
+// clientConfig is l's etcd section as a client uses it: on a single-server
 // site whose section names no TLS files, those of root in the embedded
-// member's authority.
-func ClientConfig(l config.Local) config.EtcdConfig {
-	e := l.Etcd
-	if e.Embedded() && e.TLSCAFile == "" && e.TLSCertFile == "" {
-		dir := PKIDir(l.DataDir)
-		e.TLSCAFile = filepath.Join(dir, caCertFile)
-		e.TLSCertFile = filepath.Join(dir, rootCertFile)
-		e.TLSKeyFile = filepath.Join(dir, rootKeyFile)
+// member's authority (ownPKI), so that an error reading them can say why.
+func clientConfig(l config.Local) (e config.EtcdConfig, ownPKI bool) {
+	e = l.Etcd
+	if !e.Embedded() || e.TLSCAFile != "" || e.TLSCertFile != "" {
+		return e, false
 	}
-	return e
+	dir := PKIDir(l.DataDir)
+	e.TLSCAFile = filepath.Join(dir, caCertFile)
+	e.TLSCertFile = filepath.Join(dir, rootCertFile)
+	e.TLSKeyFile = filepath.Join(dir, rootKeyFile)
+	return e, true
 }
 
 // explainEmbedded says what a client of the embedded member lacks when it
@@ -121,7 +122,7 @@ func explainEmbedded(err error, dir string) error {
 }
 
 // tlsConfig builds the client TLS settings, or nil when e names no files
-// (plain http endpoints, the embedded member).
+// (plain http endpoints of a multi-server site).
 func tlsConfig(e config.EtcdConfig) (*tls.Config, error) {
 	if e.TLSCAFile == "" && e.TLSCertFile == "" {
 		return nil, nil
