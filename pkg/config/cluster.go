@@ -30,8 +30,12 @@ type Cluster struct {
 	GitHubRepo string
 	// GitHubAPIURL always ends with "/": API paths are joined onto it.
 	GitHubAPIURL string
-	// GitHubToken is secret: print it only through Redact.
+	// GitHubToken is secret: print it only through Redact. It is
+	// neco-updater's; with etcd auth on, workers cannot read it.
 	GitHubToken string
+	// GitHubAssetToken is secret: the token workers download with, so
+	// that a boot server's credentials reach a read-only token at most.
+	GitHubAssetToken string
 	// Proxy is empty when requests go direct.
 	Proxy               string
 	CheckUpdateInterval time.Duration
@@ -107,4 +111,15 @@ func ParseCluster(values map[string]string) (Cluster, []string, error) {
 // PackageAssetFor returns the asset-name glob for the site package of v.
 func (c Cluster) PackageAssetFor(v model.Version) string {
 	return strings.ReplaceAll(c.PackageAsset, versionPlaceholder, v.String())
+}
+
+// DownloadToken is the token a worker downloads release assets with:
+// github-asset-token when set, otherwise github-token when this worker may
+// read it (a site without etcd auth), otherwise none (a public repository
+// or a mirror).
+func (c Cluster) DownloadToken() string {
+	if c.GitHubAssetToken != "" {
+		return c.GitHubAssetToken
+	}
+	return c.GitHubToken
 }

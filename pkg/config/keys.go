@@ -46,8 +46,11 @@ var registry = [...]keyDef{
 		Description: "GitHub REST API base URL (GitHub Enterprise or a neco mirror)"},
 		func(c *Cluster, v string) (err error) { c.GitHubAPIURL, err = parseAPIURL(v); return }},
 	{Key{Name: "github-token", Default: "", Secret: true,
-		Description: "GitHub token for the API and asset downloads"},
+		Description: "GitHub token of neco-updater (release API); workers use it for downloads only while etcd auth is off and github-asset-token is unset"},
 		func(c *Cluster, v string) (err error) { c.GitHubToken, err = parseToken(v); return }},
+	{Key{Name: "github-asset-token", Default: "", Secret: true,
+		Description: "GitHub token of neco-worker for release downloads (read-only contents scope); every boot server's etcd role may read it"},
+		func(c *Cluster, v string) (err error) { c.GitHubAssetToken, err = parseToken(v); return }},
 	{Key{Name: "proxy", Default: "",
 		Description: "HTTP(S) proxy URL for outgoing requests"},
 		func(c *Cluster, v string) (err error) { c.Proxy, err = parseProxy(v); return }},
@@ -148,6 +151,27 @@ func ValidateValue(name, value string) error {
 		return &FieldError{Field: name, Err: err}
 	}
 	return nil
+}
+
+// UpdaterSecrets are the secret keys neco-updater reads: the release API
+// token, the notification URLs and the webhook secret. The etcd role of
+// the updaters grants these and no server's role does.
+func UpdaterSecrets() []string {
+	return []string{"github-token", "slack", "webhook", "github-webhook-secret"}
+}
+
+// WorkerSecrets are the secret keys neco-worker reads to download release
+// assets. A server's etcd role grants github-asset-token only; github-token
+// reaches a worker only on a site without etcd auth (see DownloadToken).
+func WorkerSecrets() []string {
+	return []string{"github-asset-token", "github-token"}
+}
+
+// IsSecret says whether name is a secret key: never printed, stored apart
+// from the other keys, readable only by the roles that use it.
+func IsSecret(name string) bool {
+	k, ok := lookupKey(name)
+	return ok && k.Secret
 }
 
 // Redact returns value fit for printing: Redacted for a non-empty secret

@@ -17,7 +17,9 @@ import (
 //	leader/updater/<lease>         neco-updater election  election candidate name
 //	leader/worker/<lease>          neco-worker election   election candidate name
 //	bootservers/<lrn>              neco join / leave      model.Bootserver
-//	config/<name>                  neco config set        raw string, not JSON
+//	config/<name>                  neco config set        raw string, not JSON (not a secret)
+//	secret/<name>                  neco config set        raw string of a secret config key
+//	audit/config/<id>              neco config set/unset  model.ConfigChange (id: 20 digits)
 //	info/release                   updater leader         model.SeenRelease
 //	info/check                     updater leader         model.ReleaseCheck
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
@@ -41,6 +43,8 @@ const (
 	leaderWorkerDir  = "leader/worker/"
 	bootserverDir    = "bootservers/"
 	configDir        = "config/"
+	secretDir        = "secret/"
+	auditConfigDir   = "audit/config/"
 	infoReleaseName  = "info/release"
 	infoCandName     = "info/candidate"
 	infoCheckName    = "info/check"
@@ -86,6 +90,22 @@ func (s *Storage) ConfigKey(name string) string { return s.prefix + configDir + 
 // changes without restarting.
 func (s *Storage) ConfigPrefix() string { return s.prefix + configDir }
 
+// SecretKey is the secret config value called name. Secrets live apart
+// from config/ so that etcd roles can grant config/ to every server and
+// each secret only to the roles that use it.
+func (s *Storage) SecretKey(name string) string { return s.prefix + secretDir + name }
+
+// SecretPrefix holds every SecretKey.
+func (s *Storage) SecretPrefix() string { return s.prefix + secretDir }
+
+// ConfigAuditKey is the record of config change id (id > 0).
+func (s *Storage) ConfigAuditKey(id int64) string {
+	return fmt.Sprintf("%s%s%0*d", s.prefix, auditConfigDir, historyIDWidth, id)
+}
+
+// ConfigAuditPrefix holds every ConfigAuditKey.
+func (s *Storage) ConfigAuditPrefix() string { return s.prefix + auditConfigDir }
+
 // InfoReleaseKey is the latest release the updater saw.
 func (s *Storage) InfoReleaseKey() string { return s.prefix + infoReleaseName }
 
@@ -122,8 +142,8 @@ func (s *Storage) PinKey() string { return s.prefix + pinName }
 // RollbackRequestKey is the operator's pending rollback request.
 func (s *Storage) RollbackRequestKey() string { return s.prefix + rollbackName }
 
-// requestPrefix holds the rollback request.
-func (s *Storage) requestPrefix() string { return s.prefix + requestDir }
+// RequestPrefix holds the operators' requests (the rollback request).
+func (s *Storage) RequestPrefix() string { return s.prefix + requestDir }
 
 // IrreversibleKey records that irreversible once-step name began for v.
 func (s *Storage) IrreversibleKey(v model.Version, name string) string {
@@ -133,8 +153,8 @@ func (s *Storage) IrreversibleKey(v model.Version, name string) string {
 // IrreversiblePrefix holds every IrreversibleKey.
 func (s *Storage) IrreversiblePrefix() string { return s.prefix + irreversibleDir }
 
-// policyPrefix holds the holds and the pin.
-func (s *Storage) policyPrefix() string { return s.prefix + policyDir }
+// PolicyPrefix holds the holds and the pin.
+func (s *Storage) PolicyPrefix() string { return s.prefix + policyDir }
 
 // InstallPrefix holds what server lrn installed.
 func (s *Storage) InstallPrefix(lrn int) string {
@@ -162,8 +182,9 @@ func (s *Storage) HistoryPrefix() string { return s.prefix + historyDir }
 // ContentPrefix holds every ContentKey.
 func (s *Storage) ContentPrefix() string { return s.prefix + contentDir }
 
-// infoPrefix holds info/release and info/candidate.
-func (s *Storage) infoPrefix() string { return s.prefix + infoDir }
+// InfoPrefix holds what the updater leader learned of releases: info/release,
+// info/candidate and info/check.
+func (s *Storage) InfoPrefix() string { return s.prefix + infoDir }
 
 // statusPrefix holds status/current, status/barrier and the worker reports.
 func (s *Storage) statusPrefix() string { return s.prefix + statusDir }

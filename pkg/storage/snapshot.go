@@ -18,7 +18,8 @@ import (
 // they grow with servers and time and no decision needs them.
 //
 // A value that does not decode or validate is left out and listed in
-// Invalid with its full key; it never fails the whole snapshot.
+// Invalid with its full key; it never fails the whole snapshot. Secrets
+// are in Config only when s names them (WithSecrets).
 func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 	ranges := s.snapshotRanges()
 	ops := make([]clientv3.Op, len(ranges))
@@ -38,11 +39,14 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 	if err := b.addFinished(ctx); err != nil {
 		return model.Snapshot{}, err
 	}
+	if err := s.addSecrets(ctx, &b.snap); err != nil {
+		return model.Snapshot{}, err
+	}
 	return b.snap, nil
 }
 
 func (s *Storage) snapshotRanges() []string {
-	return []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.infoPrefix(), s.statusPrefix(), s.policyPrefix(), s.requestPrefix()}
+	return []string{s.BootserverPrefix(), s.ConfigPrefix(), s.ContentPrefix(), s.InfoPrefix(), s.statusPrefix(), s.PolicyPrefix(), s.RequestPrefix()}
 }
 
 // SnapshotWatchTargets are the keys a Snapshot reads, for a loop that

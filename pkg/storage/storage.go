@@ -35,6 +35,8 @@ var (
 type Storage struct {
 	client *clientv3.Client
 	prefix string
+	// secrets are the secret config keys every snapshot adds (WithSecrets).
+	secrets []string
 }
 
 // New returns a Storage for the keys under prefix. An empty prefix means

@@ -27,7 +27,7 @@ type WorkerView struct {
 // WorkerSnapshot reads, as of one etcd revision, what a worker decides
 // from: status/current and its history entry, status/barrier, the
 // worker's own report (or every report, with Peers), contents/ and
-// config/. Everything else of Snapshot is left empty. Undecodable values
+// config/ (with the secrets s names). Everything else of Snapshot is left empty. Undecodable values
 // are listed in Invalid, as Snapshot does.
 func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snapshot, error) {
 	reports := clientv3.OpGet(s.WorkerStatusKey(v.LRN))
@@ -60,9 +60,10 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 	if cur := b.snap.Current; cur != nil && guesses > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
 		// The history entries, now that Current is known.
 		b.addHistory(resp.Responses[len(keys)+int(cur.ID-v.UpdateID)].GetResponseRange().Kvs)
-		return b.snap, nil
+	} else if err := b.addFinished(ctx); err != nil {
+		return model.Snapshot{}, err
 	}
-	if err := b.addFinished(ctx); err != nil {
+	if err := s.addSecrets(ctx, &b.snap); err != nil {
 		return model.Snapshot{}, err
 	}
 	return b.snap, nil

@@ -58,7 +58,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	sup.Status(statusFollowing)
 	reg := metrics.NewRegistry(buildinfo.Version)
 	m := metrics.NewUpdater(reg)
-	st := storage.New(client, o.Local.Etcd.Prefix)
+	st := storage.New(client, o.Local.Etcd.Prefix).WithSecrets(config.UpdaterSecrets()...)
 	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: o.Name, Logger: log})
 	if err != nil {
 		return err

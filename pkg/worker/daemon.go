@@ -52,7 +52,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	defer client.Close()
 	sup.Ready() // DialCluster has read from etcd
 	reg := metrics.NewRegistry(o.NecoVersion.String())
-	st := storage.New(client, o.Local.Etcd.Prefix)
+	st := storage.New(client, o.Local.Etcd.Prefix).WithSecrets(config.WorkerSecrets()...)
 	sd, ctrd := connectors(wc, log)
 	defer sd.Close()
 	defer ctrd.Close()

@@ -1,0 +1,66 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// ErrPermissionDenied: etcd refused the request to the user this client
+// authenticated as (etcd auth is on and its roles do not grant the key).
+var ErrPermissionDenied = errors.New("storage: permission denied by etcd")
+
+// IsPermissionDenied says whether err is etcd refusing the request for
+// lack of permission, as the client returns it or as storage wraps it.
+func IsPermissionDenied(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrPermissionDenied) || errors.Is(err, rpctypes.ErrPermissionDenied) {
+		return true
+	}
+	var st interface{ GRPCStatus() *status.Status }
+	return errors.As(err, &st) && st.GRPCStatus().Code() == codes.PermissionDenied
+}
+
+// WithSecrets returns a Storage that adds the secret config keys names to
+// the Config of every Snapshot and WorkerSnapshot. Each process names the
+// secrets it uses, so that with etcd auth on it asks only for what its
+// role grants: neco-updater its API token and notification URLs, a worker
+// the download tokens. A secret the role does not grant reads as unset.
+func (s *Storage) WithSecrets(names ...string) *Storage {
+	c := *s
+	c.secrets = slices.Clone(names)
+	return &c
+}
+
+// addSecrets reads the secrets s was given at the snapshot's revision, so
+// that they agree with the rest of it, and puts each one that is set and
+// readable in snap.Config. A secret/ key wins over a legacy config/ key of
+// the same name, which an older neco wrote. Each key is its own request:
+// in a transaction, one key the role does not grant would fail them all.
+func (s *Storage) addSecrets(ctx context.Context, snap *model.Snapshot) error {
+	for _, name := range s.secrets {
+		key := s.SecretKey(name)
+		resp, err := s.client.Get(ctx, key, clientv3.WithRev(snap.Revision))
+		switch {
+		case IsPermissionDenied(err):
+			delete(snap.Config, name)
+			continue
+		case err != nil:
+			return fmt.Errorf("snapshot %s at %d: %w", key, snap.Revision, err)
+		}
+		if len(resp.Kvs) > 0 {
+			snap.Config[name] = string(resp.Kvs[0].Value)
+		}
+	}
+	return nil
+}
