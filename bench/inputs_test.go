@@ -127,7 +127,7 @@ func newCluster(b *testing.B, repo string, m *releaseMirror, extra map[string]st
 	cfg := map[string]string{"env": "production", "github-repo": repo, "github-api-url": m.url}
 	maps.Copy(cfg, extra)
 	for k, v := range cfg {
-		if err := st.PutConfig(ctx, k, v); err != nil {
+		if err := st.PutConfig(ctx, k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -20,8 +20,10 @@ output holds the value and a newline only, so scripts can use it. When the
 key is unset, "(unset; default)" goes to standard error.
 
 Secret keys print as ********, and URLs with a password have it masked,
-unless --show is given. A key stored by a newer neco that this one does
-not know is printed too, with a note on standard error.`,
+unless --show is given. A secret that these etcd credentials may not read
+(etcd grants each only to the roles that use it) is an error: whether it
+is set is unknown. A key stored by a newer neco that this one does not
+know is printed too, with a note on standard error.`,
 		Example: `  neco config get env
   neco config get github-token --show`,
 		Args: cobra.ExactArgs(1),
@@ -56,6 +58,8 @@ func runConfigGet(cmd *cobra.Command, env Env, cf *clusterFlags, name string, sh
 			fmt.Fprintln(env.Stderr, "(unset; default)")
 		}
 		return nil
+	case storage.IsPermissionDenied(err) && config.IsSecret(name):
+		return fmt.Errorf("%s: %s (etcd grants each secret only to the roles that use it)", name, notReadableNote)
 	case err != nil:
 		return fmt.Errorf("get %s: %w", name, err)
 	}

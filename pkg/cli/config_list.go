@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/storage"
 )
 
 func newConfigListCommand(env Env, cf *clusterFlags) *cobra.Command {
@@ -25,7 +26,10 @@ this neco does not know ("unknown": set by a newer neco, or a typo made
 with etcdctl).
 
 Secret values print as ********, URL passwords are masked, and multi-line
-values show their line count; --show prints secrets and passwords in clear.`,
+values show their line count; --show prints secrets and passwords in clear.
+A secret that these etcd credentials may not read (etcd grants each only
+to the roles that use it) shows "?" with the note "not readable with these
+etcd credentials": it may be set or not.`,
 		Example: `  neco config list`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -49,6 +53,10 @@ func runConfigList(cmd *cobra.Command, env Env, cf *clusterFlags, show bool) err
 	return printConfigList(env.Stdout, configRows(stored, show))
 }
 
+// unreadableValue is the VALUE of a secret etcd would not let us read:
+// neither set nor unset, unknown.
+const unreadableValue = "?"
+
 // configRow is one line of `neco config list`.
 type configRow struct {
 	name, value, def, note string
@@ -56,13 +64,17 @@ type configRow struct {
 
 // configRows lists the registry in its order, then the stored keys it does
 // not know, sorted.
-func configRows(stored map[string]string, show bool) []configRow {
+func configRows(list storage.ConfigList, show bool) []configRow {
+	stored := list.Values
 	var rows []configRow
 	for _, k := range config.Keys() {
 		row := configRow{name: k.Name, value: "-", def: orDash(k.Default)}
 		if v, ok := stored[k.Name]; ok && v != "" {
 			row.value = valueCell(shownValue(k.Name, v, show))
 			row.note = invalidNote(k.Name, v)
+		}
+		if slices.Contains(list.Unreadable, k.Name) {
+			row.value, row.note = unreadableValue, notReadableNote
 		}
 		rows = append(rows, row)
 	}

@@ -27,15 +27,17 @@ func newConfigSetCommand(env Env, cf *clusterFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "set KEY [VALUE]",
 		Short: "Set a cluster config key; the daemons apply it on their next loop",
-		Long: `Validate VALUE for KEY and store it in etcd (config/KEY). neco-updater
-and neco-worker pick the change up on their next loop without restarting;
-a running update is not restarted by it. See "neco config --help" for the
-keys.
+		Long: `Validate VALUE for KEY and store it in etcd (config/KEY; secret/KEY for a
+secret key, replacing a config/KEY an older neco left). neco-updater and
+neco-worker pick the change up on their next loop without restarting; a
+running update is not restarted by it. See "neco config --help" for the
+keys. The change is recorded with you as its author, in the same etcd
+transaction: see "neco config history".
 
 VALUE "-" reads the value from standard input (needed for the multi-line
-signing-keys). Secret keys (github-token, slack, webhook,
-github-webhook-secret) are never taken as an argument, which would show in
-ps and in shell history: they are read from standard input, and
+signing-keys). Secret keys (github-token, github-asset-token, slack,
+webhook, github-webhook-secret) are never taken as an argument, which would
+show in ps and in shell history: they are read from standard input, and
 github-token from NECO_GITHUB_TOKEN when it is set. Surrounding whitespace
 and the final newline are trimmed. To unset a key, use "neco config unset".`,
 		Example: `  neco config set env staging
@@ -67,7 +69,11 @@ func runConfigSet(cmd *cobra.Command, env Env, cf *clusterFlags, name string, re
 		return err
 	}
 	defer done()
-	if err := store.PutConfig(ctx, name, value); err != nil {
+	by, err := configAuthor(env, cf)
+	if err != nil {
+		return err
+	}
+	if err := store.PutConfig(ctx, name, value, by); err != nil {
 		return fmt.Errorf("set %s: %w", name, err)
 	}
 	fmt.Fprintln(env.Stdout, setConfirmation(key, value))

@@ -1,12 +1,24 @@
 package cli
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"maps"
+	"math/big"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/necoship/neco/pkg/config"
 )
 
 const testSigningKeys = `-----BEGIN PGP PUBLIC KEY BLOCK-----
@@ -64,11 +76,66 @@ var configSetCases = []configSetCase{
 
 func str(s string) *string { return &s }
 
+// localConfig writes a local config file whose etcd client certificate
+// names etcd user cn (none when cn is ""), and returns the environment
+// that points neco at it: config set|unset record the etcd user from it.
+func localConfig(t *testing.T, cn string) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	yml := "etcd:\n  endpoints: [\"https://etcd.example:2379\"]\n"
+	if cn != "" {
+		cert, key := filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
+		writeClientCert(t, cn, cert, key)
+		yml += "  tls-cert-file: " + cert + "\n  tls-key-file: " + key + "\n"
+	}
+	path := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(path, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"NECO_CONFIG": path, "USER": "alice"}
+}
+
+// writeClientCert writes a self-signed certificate of common name cn and
+// its key, PEM-encoded.
+func writeClientCert(t *testing.T, cn, certPath, keyPath string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: testNow.Add(-time.Hour), NotAfter: testNow.Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, block := range map[string]*pem.Block{certPath: {Type: "CERTIFICATE", Bytes: der},
+		keyPath: {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// storedKey is where storage keeps config key name.
+func storedKey(name string) string {
+	if config.IsSecret(name) {
+		return "secret/" + name
+	}
+	return "config/" + name
+}
+
 func TestConfigSet(t *testing.T) {
 	for _, tt := range configSetCases {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCluster(t)
-			c.stdin, c.env = tt.stdin, tt.env
+			c.stdin, c.env = tt.stdin, localConfig(t, "")
+			maps.Copy(c.env, tt.env)
 			out, errOut, code := c.run(append([]string{"config", "set"}, tt.args...)...)
 			wantCode := 0
 			if tt.wantErr != "" {
@@ -83,13 +150,16 @@ func TestConfigSet(t *testing.T) {
 					t.Errorf("output shows the secret %q: %q %q", secret, out, errOut)
 				}
 			}
-			got, ok := seed(c).get("config/" + tt.key)
+			got, ok := seed(c).get(storedKey(tt.key))
 			var gotp *string
 			if ok {
 				gotp = &got
 			}
 			if diff := cmp.Diff(tt.wantStored, gotp); diff != "" {
-				t.Errorf("stored (-want +got):\n%s", diff)
+				t.Errorf("stored at %s (-want +got):\n%s", storedKey(tt.key), diff)
+			}
+			if _, ok := seed(c).get("config/" + tt.key); ok && config.IsSecret(tt.key) {
+				t.Errorf("secret %s stored under config/", tt.key)
 			}
 		})
 	}
@@ -108,6 +178,8 @@ func TestConfigGet(t *testing.T) {
 		{name: "empty stored value is unset", args: []string{"release-timezone"}, wantOut: "UTC\n", wantErr: "(unset; default)\n"},
 		{name: "secret redacted", args: []string{"github-token"}, wantOut: "********\n"},
 		{name: "secret shown", args: []string{"github-token", "--show"}, wantOut: "ghp_x\n"},
+		{name: "secret/ wins over an older neco's config/", args: []string{"slack", "--show"},
+			wantOut: "https://hooks.slack.com/new\n"},
 		{name: "proxy password masked", args: []string{"proxy"}, wantOut: "http://u:xxxxx@proxy.example:3128\n"},
 		{name: "proxy password shown", args: []string{"proxy", "--show"}, wantOut: "http://u:pw@proxy.example:3128\n"},
 		{name: "multi-line value whole", args: []string{"signing-keys"}, wantOut: testSigningKeys + "\n"},
@@ -124,6 +196,8 @@ func TestConfigGet(t *testing.T) {
 	s.raw("config/proxy", "http://u:pw@proxy.example:3128")
 	s.raw("config/signing-keys", testSigningKeys)
 	s.raw("config/future-key", "1")
+	s.raw("config/slack", "https://hooks.slack.com/legacy")
+	s.raw("secret/slack", "https://hooks.slack.com/new")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, errOut, code := c.run(append([]string{"config", "get"}, tt.args...)...)
@@ -157,13 +231,14 @@ func TestConfigList(t *testing.T) {
 	s.raw("config/signing-keys", testSigningKeys)
 	s.raw("config/future-key", "1")
 	s.raw("config/proxy", "http://u:pw@proxy.example:3128")
+	s.raw("secret/webhook", "https://hooks.example/x")
 
 	for _, show := range []bool{false, true} {
 		args := []string{"config", "list"}
-		token, proxy := "********", "http://u:xxxxx@proxy.example:3128"
+		token, proxy, webhook := "********", "http://u:xxxxx@proxy.example:3128", "********"
 		if show {
 			args = append(args, "--show")
-			token, proxy = "ghp_x", "http://u:pw@proxy.example:3128"
+			token, proxy, webhook = "ghp_x", "http://u:pw@proxy.example:3128", "https://hooks.example/x"
 		}
 		out, errOut, code := c.run(args...)
 		if code != 0 || errOut != "" {
@@ -175,6 +250,7 @@ func TestConfigList(t *testing.T) {
 			"env":                {"env", "staging", "test"},
 			"github-repo":        {"github-repo", "-", "-"},
 			"github-token":       {"github-token", token, "-"},
+			"webhook":            {"webhook", webhook, "-"},
 			"proxy":              {"proxy", proxy, "-"},
 			"approval":           {"approval", "sometimes", "auto", `invalid: unknown approval "sometimes"; want auto or manual`},
 			"signing-keys":       {"signing-keys", "<4 lines>", "-"},
@@ -207,12 +283,18 @@ func TestConfigUnset(t *testing.T) {
 		{name: "not set", key: "approval", wantOut: "approval was not set; the default applies: auto\n", wantGone: true},
 		{name: "key of a newer neco", key: "future-key", wantOut: "future-key unset\n", wantGone: true},
 		{name: "unknown and not set", key: "nope", wantCode: 1, wantErr: "neco: config: unknown key \"nope\"; valid keys: ", wantGone: true},
+		{name: "secret", key: "slack", wantOut: "slack unset; no default\n", wantGone: true},
+		{name: "secret of an older neco", key: "webhook", wantOut: "webhook unset; no default\n", wantGone: true},
+		{name: "secret not set", key: "github-token", wantOut: "github-token was not set; no default\n", wantGone: true},
 	}
 	c := newCluster(t)
+	c.env = localConfig(t, "")
 	s := seed(c)
 	s.raw("config/env", "staging")
 	s.raw("config/github-repo", "example/site")
 	s.raw("config/future-key", "1")
+	s.raw("secret/slack", "https://hooks.slack.com/services/T/B/X")
+	s.raw("config/webhook", "https://hooks.example/legacy")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, errOut, code := c.run("config", "unset", tt.key)
@@ -220,8 +302,10 @@ func TestConfigUnset(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d, stdout %q, stderr %q",
 					code, out, errOut, tt.wantCode, tt.wantOut, tt.wantErr)
 			}
-			if _, ok := s.get("config/" + tt.key); ok == tt.wantGone {
-				t.Errorf("config/%s present: %v", tt.key, ok)
+			for _, key := range []string{"config/" + tt.key, "secret/" + tt.key} {
+				if _, ok := s.get(key); ok == tt.wantGone {
+					t.Errorf("%s present: %v", key, ok)
+				}
 			}
 		})
 	}

@@ -14,10 +14,12 @@ func newConfigUnsetCommand(env Env, cf *clusterFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "unset KEY",
 		Short: "Remove a cluster config key so that its default applies",
-		Long: `Delete config/KEY from etcd. The default applies from the daemons' next
-loop, without a restart. Unsetting a key that is not set changes nothing.
-A key this neco does not know can be unset too, to clean up after a typo
-or a newer neco.`,
+		Long: `Delete config/KEY from etcd (for a secret key, secret/KEY and a config/KEY
+an older neco left). The default applies from the daemons' next loop,
+without a restart. The change is recorded with you as its author, in the
+same etcd transaction: see "neco config history". Unsetting a key that is
+not set changes nothing and records nothing. A key this neco does not know
+can be unset too, to clean up after a typo or a newer neco.`,
 		Example: `  neco config unset release-time   # updates may start at any time again`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -33,7 +35,11 @@ func runConfigUnset(cmd *cobra.Command, env Env, cf *clusterFlags, name string) 
 		return err
 	}
 	defer done()
-	err = store.DeleteConfig(ctx, name)
+	by, err := configAuthor(env, cf)
+	if err != nil {
+		return err
+	}
+	err = store.DeleteConfig(ctx, name, by)
 	switch {
 	case (errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrInvalid)) && !known:
 		return unknownKeyError(name)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdtest"
 )
 
 func TestNewLogger(t *testing.T) {
@@ -101,22 +101,12 @@ func openPTY(t *testing.T) *os.File {
 	return pts
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // DialCluster waits for an etcd that starts after it, as boot servers'
 // daemons do when they come up before the cluster.
 func TestDialClusterWaitsForEtcd(t *testing.T) {
 	l := config.DefaultLocal()
 	l.DataDir = t.TempDir()
-	l.Etcd.EmbeddedClientURL, l.Etcd.EmbeddedPeerURL = "https://"+freeAddr(t), "https://"+freeAddr(t)
+	l.Etcd.EmbeddedClientURL, l.Etcd.EmbeddedPeerURL = "https://"+etcdtest.FreeAddr(t), "https://"+etcdtest.FreeAddr(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	go func() {
@@ -141,7 +131,7 @@ func TestDialClusterWaitsForEtcd(t *testing.T) {
 
 func TestDialClusterStopsWithContext(t *testing.T) {
 	l := config.DefaultLocal()
-	l.Etcd.Endpoints = []string{"http://" + freeAddr(t)}
+	l.Etcd.Endpoints = []string{"http://" + etcdtest.FreeAddr(t)}
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	if _, err := DialCluster(ctx, l, zap.NewNop()); err != context.DeadlineExceeded {
@@ -150,7 +140,7 @@ func TestDialClusterStopsWithContext(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	addr := freeAddr(t)
+	addr := etcdtest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {

@@ -2,7 +2,6 @@ package etcdconn
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
@@ -15,32 +14,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/etcdtest"
 )
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// embeddedLocal is a single-server site's local config with its own data
-// directory and free ports.
-func embeddedLocal(t *testing.T) config.Local {
-	l := config.DefaultLocal()
-	l.DataDir = t.TempDir()
-	l.Etcd.EmbeddedClientURL = fmt.Sprintf("https://127.0.0.1:%d", freePort(t))
-	l.Etcd.EmbeddedPeerURL = fmt.Sprintf("https://127.0.0.1:%d", freePort(t))
-	return l
-}
 
 func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
 	ctx := t.Context()
-	l := embeddedLocal(t)
+	l := etcdtest.EmbeddedLocal(t)
 	dataDir, e := l.DataDir, l.Etcd
 
 	m, err := StartMember(ctx, dataDir, e, zap.NewNop())
@@ -81,7 +60,7 @@ func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
 }
 
 func TestMemberWaitEndsWithContext(t *testing.T) {
-	l := embeddedLocal(t)
+	l := etcdtest.EmbeddedLocal(t)
 	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +86,7 @@ func TestMemberPortTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	local := embeddedLocal(t)
+	local := etcdtest.EmbeddedLocal(t)
 	local.Etcd.EmbeddedClientURL = "https://" + l.Addr().String()
 	if m, err := StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop()); err == nil {
 		m.Close()
@@ -119,7 +98,7 @@ func TestMemberPortTaken(t *testing.T) {
 
 func TestDialNoAnswer(t *testing.T) {
 	l := config.DefaultLocal()
-	l.Etcd.Endpoints = []string{fmt.Sprintf("http://127.0.0.1:%d", freePort(t))}
+	l.Etcd.Endpoints = []string{"http://" + etcdtest.FreeAddr(t)}
 	start := time.Now()
 	c, err := Dial(t.Context(), l, DialOptions{ProbeTimeout: 300 * time.Millisecond})
 	if err == nil {
@@ -173,8 +152,8 @@ func TestDialTLS(t *testing.T) {
 		filepath.Join(dir, caCertFile), filepath.Join(dir, memberCertFile), filepath.Join(dir, memberKeyFile),
 		filepath.Join(dir, rootCertFile), filepath.Join(dir, rootKeyFile),
 	}
-	clientURL := url.URL{Scheme: "https", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	peerURL := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	clientURL := url.URL{Scheme: "https", Host: etcdtest.FreeAddr(t)}
+	peerURL := url.URL{Scheme: "http", Host: etcdtest.FreeAddr(t)}
 	cfg := embed.NewConfig()
 	cfg.Name, cfg.Dir = "tls", filepath.Join(dir, "data")
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{clientURL}, []url.URL{clientURL}

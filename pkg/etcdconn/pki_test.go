@@ -15,13 +15,15 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/etcdtest"
 )
 
 // TestMemberRequiresCertificates: the embedded member answers root's
 // certificate, and refuses a TLS client without one and plain HTTP, on its
 // client port and on its peer port.
 func TestMemberRequiresCertificates(t *testing.T) {
-	l := embeddedLocal(t)
+	l := etcdtest.EmbeddedLocal(t)
 	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +134,7 @@ func TestPKIFiles(t *testing.T) {
 
 // TestDialEmbeddedWithoutCredentials says who creates them.
 func TestDialEmbeddedWithoutCredentials(t *testing.T) {
-	l := embeddedLocal(t)
+	l := etcdtest.EmbeddedLocal(t)
 	_, err := Dial(t.Context(), l, DialOptions{})
 	if err == nil || !strings.Contains(err.Error(), "neco-updater creates the embedded etcd's credentials in "+PKIDir(l.DataDir)) {
 		t.Fatalf("Dial before the member ever started: %v", err)

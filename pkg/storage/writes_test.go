@@ -59,28 +59,28 @@ func TestConfig(t *testing.T) {
 		t.Errorf("unset: err = %v, want ErrNotFound", err)
 	}
 	for name, v := range map[string]string{"env": "staging", "release-time": "0 3 * * *", "slack": ""} {
-		if err := s.PutConfig(ctx, name, v); err != nil {
+		if err := s.PutConfig(ctx, name, v, testAuthor); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if v, err := s.GetConfig(ctx, "env"); err != nil || v != "staging" {
 		t.Errorf("get env: %q, %v", v, err)
 	}
-	if err := s.DeleteConfig(ctx, "slack"); err != nil {
+	if err := s.DeleteConfig(ctx, "slack", testAuthor); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteConfig(ctx, "slack"); !errors.Is(err, ErrNotFound) {
+	if err := s.DeleteConfig(ctx, "slack", testAuthor); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: err = %v, want ErrNotFound", err)
 	}
 	got, err := s.ListConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"env": "staging", "release-time": "0 3 * * *"}, got); diff != "" {
+	if diff := cmp.Diff(map[string]string{"env": "staging", "release-time": "0 3 * * *"}, got.Values); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 	for _, name := range []string{"", "a/b"} {
-		if err := s.PutConfig(ctx, name, "x"); !errors.Is(err, ErrInvalid) {
+		if err := s.PutConfig(ctx, name, "x", testAuthor); !errors.Is(err, ErrInvalid) {
 			t.Errorf("name %q: err = %v, want ErrInvalid", name, err)
 		}
 	}

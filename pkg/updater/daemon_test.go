@@ -21,19 +21,11 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/mirror"
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
 )
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // waitListening waits until addr accepts connections.
 func waitListening(t *testing.T, addr string) {
@@ -93,10 +85,10 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 
 	local := config.DefaultLocal()
 	local.DataDir = t.TempDir()
-	local.Etcd.EmbeddedClientURL = "https://" + freeAddr(t)
-	local.Etcd.EmbeddedPeerURL = "https://" + freeAddr(t)
-	local.WebhookListen = freeAddr(t)
-	local.MetricsListen = freeAddr(t)
+	local.Etcd.EmbeddedClientURL = "https://" + etcdtest.FreeAddr(t)
+	local.Etcd.EmbeddedPeerURL = "https://" + etcdtest.FreeAddr(t)
+	local.WebhookListen = etcdtest.FreeAddr(t)
+	local.MetricsListen = etcdtest.FreeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	sm := &recordingService{}
@@ -135,7 +127,7 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 		"env": "staging", "github-repo": "example/site", "github-api-url": api.URL,
 		"check-update-interval": "24h", "github-webhook-secret": testWebhookSecret,
 	} {
-		if err := client.PutConfig(ctx, k, v); err != nil {
+		if err := client.PutConfig(ctx, k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -69,7 +69,7 @@ func newDetectSite(b *testing.B, kv map[string]string, webhook bool) *detectSite
 		all[k] = v
 	}
 	for k, v := range all {
-		if err := s.st.PutConfig(ctx, k, v); err != nil {
+		if err := s.st.PutConfig(ctx, k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -126,7 +126,7 @@ func newHarness(t *testing.T, kv map[string]string, servers []int, tags ...strin
 		all[k] = v
 	}
 	for k, v := range all {
-		if err := h.st.PutConfig(ctx, k, v); err != nil {
+		if err := h.st.PutConfig(ctx, k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}

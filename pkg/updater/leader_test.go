@@ -268,7 +268,7 @@ func TestGarbageKeysAreLoggedAndSkipped(t *testing.T) {
 		}
 	}
 	// The loop keeps running: fixing the config lets the update start.
-	if err := h.st.PutConfig(ctx, "env", "production"); err != nil {
+	if err := h.st.PutConfig(ctx, "env", "production", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("update after fixing config", inProgress)

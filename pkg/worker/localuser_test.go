@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 	"github.com/necoship/neco/pkg/cli"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/model"
 )
 
@@ -75,7 +75,7 @@ func TestEmbeddedSiteClosedToLocalUsers(t *testing.T) {
 	if err := os.Mkdir(local.DataDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	local.Etcd.EmbeddedClientURL, local.Etcd.EmbeddedPeerURL = "https://"+freeAddr(t), "https://"+freeAddr(t)
+	local.Etcd.EmbeddedClientURL, local.Etcd.EmbeddedPeerURL = "https://"+etcdtest.FreeAddr(t), "https://"+etcdtest.FreeAddr(t)
 	m, err := etcdconn.StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestEmbeddedSiteClosedToLocalUsers(t *testing.T) {
 		"github-webhook-secret": "secret-webhook-hmac",
 	}
 	for k, v := range secrets {
-		if err := s.st.PutConfig(t.Context(), k, v); err != nil {
+		if err := s.st.PutConfig(t.Context(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,15 +310,4 @@ func writeJSONFile(t *testing.T, path string, v any) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// freeAddr is a loopback host:port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -137,7 +137,7 @@ func newScaleSite(b *testing.B, n int) *scaleSite {
 	b.Cleanup(api.Close)
 	ctx := context.Background()
 	for k, v := range map[string]string{"env": "production", "github-repo": scaleRepo, "github-api-url": api.URL + "/"} {
-		if err := s.st.PutConfig(ctx, k, v); err != nil {
+		if err := s.st.PutConfig(ctx, k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			b.Fatal(err)
 		}
 	}

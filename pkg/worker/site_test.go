@@ -77,7 +77,7 @@ func newSiteOn(t *testing.T, client func() *clientv3.Client, prefix string) *sit
 	for k, v := range map[string]string{
 		"env": "production", "github-repo": "example/site", "github-api-url": api.URL + "/", "worker-timeout": "2m",
 	} {
-		if err := s.st.PutConfig(context.Background(), k, v); err != nil {
+		if err := s.st.PutConfig(context.Background(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
