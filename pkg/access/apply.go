@@ -133,7 +133,7 @@ func userChanges(ctx context.Context, a clientv3.Auth, u User) ([]Change, error)
 			}})
 		}
 	}
-	if !isServerName(u.Name) {
+	if !IsServerUser(u.Name) {
 		return out, nil
 	}
 	// A server's users hold exactly their roles: a worker that was given
@@ -158,7 +158,7 @@ func staleChanges(ctx context.Context, a clientv3.Auth, p Plan) ([]Change, error
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	for _, name := range users.Users {
-		if isServerName(name) && !slices.ContainsFunc(p.Users, func(u User) bool { return u.Name == name }) {
+		if IsServerUser(name) && !slices.ContainsFunc(p.Users, func(u User) bool { return u.Name == name }) {
 			out = append(out, Change{Subject: "user " + name, What: "delete (no such server is registered)", run: func(ctx context.Context) error {
 				_, err := a.UserDelete(ctx, name)
 				return err
@@ -180,9 +180,9 @@ func staleChanges(ctx context.Context, a clientv3.Auth, p Plan) ([]Change, error
 	return out, nil
 }
 
-// isServerName says whether name is one of the per-server users Roles
+// IsServerUser says whether name is one of the per-server users Roles
 // derives (neco-worker-N, neco-updater-N).
-func isServerName(name string) bool {
+func IsServerUser(name string) bool {
 	for _, p := range []string{workerUserPrefix, updaterUserPrefix} {
 		if rest, ok := strings.CutPrefix(name, p); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
 			return true

@@ -75,8 +75,8 @@ func TestIsServerName(t *testing.T) {
 		"neco-worker-0": true, "neco-updater-12": true, "neco-worker-": false, "neco-worker-1a": false,
 		"neco-server-1": false, "alice": false, "root": false, "neco-updater--1": false,
 	} {
-		if got := isServerName(name); got != want {
-			t.Errorf("isServerName(%q) = %v, want %v", name, got, want)
+		if got := IsServerUser(name); got != want {
+			t.Errorf("IsServerUser(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/necoship/neco/pkg/access"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
 )
@@ -24,7 +25,12 @@ on with the servers it started with, and once it has completed the updater
 starts a reconfigure update that installs the same release on the new
 server too (see docs/decide.md). Joining again with the same hostname
 changes nothing; an LRN registered under another hostname is refused until
-"neco leave LRN", and so is a hostname registered under another LRN.`,
+"neco leave LRN", and so is a hostname registered under another LRN.
+
+It prints the etcd users of the server's daemons: on a site with etcd
+auth, its neco-worker needs a client certificate with common name
+neco-worker-LRN, its neco-updater one with neco-updater-LRN, and
+"neco auth setup" must run again (see "neco auth --help").`,
 		Example: `  neco join 3                       # this machine is boot server 3
   neco join 3 --hostname boot-3`,
 		Args: cobra.ExactArgs(1),
@@ -70,7 +76,16 @@ func runJoin(cmd *cobra.Command, env Env, cf *clusterFlags, arg, hostname string
 	}
 	fmt.Fprintf(env.Stdout, "boot server %d (%s) joined\n", lrn, host)
 	fmt.Fprintln(env.Stdout, joinEffect(snap))
+	fmt.Fprintln(env.Stdout, joinCertificates(lrn))
 	return nil
+}
+
+// joinCertificates names the etcd users of the new server's daemons, the
+// common names its client certificates need once etcd auth is on.
+func joinCertificates(lrn int) string {
+	return fmt.Sprintf("its etcd users: %s (etcd.tls-cert-file) and %s (etcd.updater-tls-cert-file); "+
+		"with etcd auth, issue certificates with these common names and run \"neco auth setup\"",
+		access.WorkerUser(lrn), access.UpdaterUser(lrn))
 }
 
 // parseLRNArg accepts the form storage keys use: digits, no sign, no

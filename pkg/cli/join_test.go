@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -21,19 +22,26 @@ type joinCase struct {
 	wantStored model.Bootserver
 }
 
+// certLine is what join prints of server lrn's etcd users.
+func certLine(lrn int) string {
+	return fmt.Sprintf("its etcd users: neco-worker-%d (etcd.tls-cert-file) and neco-updater-%d "+
+		"(etcd.updater-tls-cert-file); with etcd auth, issue certificates with these common names "+
+		"and run \"neco auth setup\"\n", lrn, lrn)
+}
+
 var joinCases = []joinCase{
 	{name: "first server", args: []string{"2", "--hostname", "boot-2"},
 		wantOut: "boot server 2 (boot-2) joined\n" +
-			"it takes part in the first update (but env is test: no update starts by itself)\n",
+			"it takes part in the first update (but env is test: no update starts by itself)\n" + certLine(2),
 		wantStored: model.Bootserver{LRN: 2, Hostname: "boot-2", JoinedAt: testNow}},
 	{name: "default hostname", args: []string{"0"},
 		setup:      func(s *seeder) { s.raw("config/env", "staging") },
-		wantOut:    "boot server 0 (boot-test) joined\nit takes part in the first update\n",
+		wantOut:    "boot server 0 (boot-test) joined\nit takes part in the first update\n" + certLine(0),
 		wantStored: model.Bootserver{LRN: 0, Hostname: "boot-test", JoinedAt: testNow}},
 	{name: "during a running update", args: []string{"3", "--hostname", "boot-3"},
 		setup: func(s *seeder) { s.bootservers(0, 1, 2, 10); s.current(false) },
 		wantOut: "boot server 3 (boot-3) joined\nupdate 12 to 2026.11.23-1, running now, goes on without it; " +
-			"it takes part from the next update (a reconfigure update once 12 completes)\n",
+			"it takes part from the next update (a reconfigure update once 12 completes)\n" + certLine(3),
 		wantStored: model.Bootserver{LRN: 3, Hostname: "boot-3", JoinedAt: testNow}},
 	{name: "after a completed update", args: []string{"3", "--hostname", "boot-3"},
 		setup: func(s *seeder) {
@@ -42,12 +50,12 @@ var joinCases = []joinCase{
 			s.finished(model.ResultCompleted, time.Minute, "done")
 		},
 		wantOut: "boot server 3 (boot-3) joined\nit takes part from the next update, which the updater starts to " +
-			"include it (a reconfigure of 2026.11.23-1 unless a newer release qualifies)\n",
+			"include it (a reconfigure of 2026.11.23-1 unless a newer release qualifies)\n" + certLine(3),
 		wantStored: model.Bootserver{LRN: 3, Hostname: "boot-3", JoinedAt: testNow}},
 	{name: "after a stopped update", args: []string{"3", "--hostname", "boot-3"},
 		setup: func(s *seeder) { s.current(true); s.finished(model.ResultAborted, time.Minute, "x") },
 		wantOut: "boot server 3 (boot-3) joined\n" +
-			"update 12 is stopped; it takes part from the next update, after \"neco recover\"\n",
+			"update 12 is stopped; it takes part from the next update, after \"neco recover\"\n" + certLine(3),
 		wantStored: model.Bootserver{LRN: 3, Hostname: "boot-3", JoinedAt: testNow}},
 	{name: "already joined", args: []string{"2", "--hostname", "boot-2"},
 		setup:      func(s *seeder) { s.bootservers(2) },

@@ -47,10 +47,18 @@ type EtcdConfig struct {
 	// sites, the demo).
 	Endpoints []string `yaml:"endpoints"`
 	// Prefix is prepended to every neco key; it starts and ends with "/".
-	Prefix      string `yaml:"prefix"`
-	TLSCAFile   string `yaml:"tls-ca-file"`
+	Prefix    string `yaml:"prefix"`
+	TLSCAFile string `yaml:"tls-ca-file"`
+	// TLSCertFile and TLSKeyFile are the client certificate of neco-worker
+	// and, unless a command says otherwise, of the neco CLI. With etcd auth
+	// on, its common name is the etcd user: neco-worker-<lrn>.
 	TLSCertFile string `yaml:"tls-cert-file"`
 	TLSKeyFile  string `yaml:"tls-key-file"`
+	// UpdaterTLSCertFile and UpdaterTLSKeyFile are neco-updater's own
+	// certificate (common name neco-updater-<lrn>), whose role reads the
+	// secrets the worker's cannot. Empty means TLSCertFile and TLSKeyFile.
+	UpdaterTLSCertFile string `yaml:"updater-tls-cert-file"`
+	UpdaterTLSKeyFile  string `yaml:"updater-tls-key-file"`
 	// EmbeddedClientURL and EmbeddedPeerURL are where neco-updater's
 	// embedded etcd listens when Endpoints is empty; the CLI and the worker
 	// then dial EmbeddedClientURL. https on loopback only: the member takes
@@ -187,6 +195,21 @@ func (e EtcdConfig) validate(errs *fieldErrors) {
 	case e.TLSCertFile == "" && e.TLSKeyFile != "":
 		errs.add("etcd.tls-cert-file", errors.New("required when etcd.tls-key-file is set"))
 	}
+	switch {
+	case e.UpdaterTLSCertFile != "" && e.UpdaterTLSKeyFile == "":
+		errs.add("etcd.updater-tls-key-file", errors.New("required when etcd.updater-tls-cert-file is set"))
+	case e.UpdaterTLSCertFile == "" && e.UpdaterTLSKeyFile != "":
+		errs.add("etcd.updater-tls-cert-file", errors.New("required when etcd.updater-tls-key-file is set"))
+	}
+}
+
+// ForUpdater is l as neco-updater dials etcd: with its own client
+// certificate when the file names one.
+func (l Local) ForUpdater() Local {
+	if l.Etcd.UpdaterTLSCertFile != "" {
+		l.Etcd.TLSCertFile, l.Etcd.TLSKeyFile = l.Etcd.UpdaterTLSCertFile, l.Etcd.UpdaterTLSKeyFile
+	}
+	return l
 }
 
 // checkEmbeddedURL accepts https://LOOPBACK:PORT and nothing else: the

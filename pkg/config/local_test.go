@@ -118,6 +118,10 @@ data-dir: /srv/neco
 			wantErr: "etcd.tls-key-file: required when etcd.tls-cert-file is set"},
 		{name: "key without cert", in: "etcd: {tls-key-file: /c.key}\n",
 			wantErr: "etcd.tls-cert-file: required when etcd.tls-key-file is set"},
+		{name: "updater cert without key", in: "etcd: {updater-tls-cert-file: /u.crt}\n",
+			wantErr: "etcd.updater-tls-key-file: required when etcd.updater-tls-cert-file is set"},
+		{name: "updater key without cert", in: "etcd: {updater-tls-key-file: /u.key}\n",
+			wantErr: "etcd.updater-tls-cert-file: required when etcd.updater-tls-key-file is set"},
 		{name: "log level", in: "log-level: verbose\n",
 			wantErr: `log-level: unknown level "verbose"; want debug, info, warn or error`},
 		{name: "log level case", in: "log-level: INFO\n",
@@ -293,5 +297,22 @@ func TestLoadLocal(t *testing.T) {
 				t.Errorf("LoadLocal() mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestForUpdater: neco-updater dials with its own certificate when the file
+// names one, and with the worker's otherwise.
+func TestForUpdater(t *testing.T) {
+	l := DefaultLocal()
+	l.Etcd.TLSCertFile, l.Etcd.TLSKeyFile = "/w.crt", "/w.key"
+	if got := l.ForUpdater().Etcd; got.TLSCertFile != "/w.crt" || got.TLSKeyFile != "/w.key" {
+		t.Errorf("without updater files: %s %s, want the worker's", got.TLSCertFile, got.TLSKeyFile)
+	}
+	l.Etcd.UpdaterTLSCertFile, l.Etcd.UpdaterTLSKeyFile = "/u.crt", "/u.key"
+	if got := l.ForUpdater().Etcd; got.TLSCertFile != "/u.crt" || got.TLSKeyFile != "/u.key" {
+		t.Errorf("with updater files: %s %s, want /u.crt /u.key", got.TLSCertFile, got.TLSKeyFile)
+	}
+	if l.Etcd.TLSCertFile != "/w.crt" {
+		t.Error("ForUpdater changed the config it was called on")
 	}
 }

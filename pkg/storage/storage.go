@@ -76,3 +76,7 @@ func load[T any](ctx context.Context, s *Storage, key string) (T, int64, error) 
 	}
 	return v, kv.ModRevision, nil
 }
+
+// Auth is the etcd cluster's authentication API, for pkg/access: etcd
+// users and roles are not keys, but they decide who may touch them.
+func (s *Storage) Auth() clientv3.Auth { return s.client.Auth }

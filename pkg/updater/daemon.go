@@ -49,7 +49,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		log.Info("embedded etcd started", zap.String(keyKey, o.Local.Etcd.EmbeddedClientURL))
 		ctx = withMember(ctx, m)
 	}
-	client, err := daemon.DialCluster(ctx, o.Local, log)
+	client, err := daemon.DialCluster(ctx, o.Local.ForUpdater(), log)
 	if err != nil {
 		return daemonEnd(ctx, err)
 	}
