@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -92,8 +91,8 @@ func joinCertificates(lrn int) string {
 // leading zero, so that what the operator typed is the key they will see.
 func parseLRNArg(s string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || strconv.Itoa(n) != s {
-		return 0, fmt.Errorf("LRN %q: want a decimal integer >= 0 (0, 1, 2, ...)", s)
+	if err != nil || model.CheckLRN(n) != nil || strconv.Itoa(n) != s {
+		return 0, fmt.Errorf("LRN %q: want a decimal integer 0 to %d (0, 1, 2, ...)", s, model.MaxLRN)
 	}
 	return n, nil
 }
@@ -107,8 +106,8 @@ func joinHostname(env Env, flag string) (string, error) {
 		}
 		host = h
 	}
-	if host == "" || strings.ContainsFunc(host, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return "", fmt.Errorf("hostname %q: want a non-empty name without spaces", host)
+	if err := model.CheckHostname(host); err != nil {
+		return "", err
 	}
 	return host, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,11 +71,15 @@ var joinCases = []joinCase{
 		wantErr:    "neco: boot-2 is already registered as boot server 2; run \"neco leave 2\" first to move it\n",
 		wantStored: model.Bootserver{LRN: 2, Hostname: "boot-2", JoinedAt: fixStarted.Add(-time.Hour)}},
 	{name: "leading zero", args: []string{"02"},
-		wantErr: "neco: LRN \"02\": want a decimal integer >= 0 (0, 1, 2, ...)\n"},
+		wantErr: "neco: LRN \"02\": want a decimal integer 0 to 65535 (0, 1, 2, ...)\n"},
 	{name: "not a number", args: []string{"boot-2"},
-		wantErr: "neco: LRN \"boot-2\": want a decimal integer >= 0 (0, 1, 2, ...)\n"},
+		wantErr: "neco: LRN \"boot-2\": want a decimal integer 0 to 65535 (0, 1, 2, ...)\n"},
 	{name: "hostname with a space", args: []string{"2", "--hostname", "boot 2"},
-		wantErr: "neco: hostname \"boot 2\": want a non-empty name without spaces\n"},
+		wantErr: "neco: hostname \"boot 2\": byte 4: want letters, digits, '-', '.' or '_'\n"},
+	{name: "hostname too long", args: []string{"2", "--hostname", strings.Repeat("b", 254)},
+		wantErr: "neco: hostname: 254 bytes, want at most 253\n"},
+	{name: "LRN too large", args: []string{"65536"},
+		wantErr: "neco: LRN \"65536\": want a decimal integer 0 to 65535 (0, 1, 2, ...)\n"},
 }
 
 func TestJoin(t *testing.T) {
@@ -124,7 +129,7 @@ func TestLeave(t *testing.T) {
 		{name: "not registered", lrn: "3",
 			setup:   func(s *seeder) { s.bootservers(0) },
 			wantErr: "neco: boot server 3 is not registered\n"},
-		{name: "bad LRN", lrn: "x", wantErr: "neco: LRN \"x\": want a decimal integer >= 0 (0, 1, 2, ...)\n"},
+		{name: "bad LRN", lrn: "x", wantErr: "neco: LRN \"x\": want a decimal integer 0 to 65535 (0, 1, 2, ...)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

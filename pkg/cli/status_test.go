@@ -274,7 +274,7 @@ var statusCases = []statusCase{
 			"env:             prod",
 			`config:          INVALID (the updater does nothing until it is fixed): config/env: unknown env "prod"; want production, staging, dev or test`,
 			"invalid keys (ignored by neco; fix or delete them):",
-			`  {prefix}bootservers/x: lrn "x": want a decimal int >= 0`,
+			`  {prefix}bootservers/x: lrn "x": want a decimal int 0 to 65535`,
 			"  {prefix}status/bootservers/3: decode: unexpected end of JSON input",
 		},
 		want: func(st *statusJSON, prefix string) {
@@ -284,7 +284,7 @@ var statusCases = []statusCase{
 			st.Config = statusConfigJSON{Env: "prod", Approval: "auto", ReleaseTimezone: "UTC",
 				Error: `config/env: unknown env "prod"; want production, staging, dev or test`}
 			st.InvalidKeys = []invalidKeyJSON{
-				{Key: prefix + "bootservers/x", Error: `lrn "x": want a decimal int >= 0`},
+				{Key: prefix + "bootservers/x", Error: `lrn "x": want a decimal int 0 to 65535`},
 				{Key: prefix + "status/bootservers/3", Error: "decode: unexpected end of JSON input"},
 				{Key: prefix + "install/0/debs/neco", Error: `decode: model: invalid version "not a version": must start with a digit`},
 			}

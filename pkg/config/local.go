@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // DefaultLocalPath is where the daemons and the CLI look for the local file.
@@ -138,7 +140,7 @@ func decodeStrict(data []byte, out any) error {
 		if errors.Is(err, io.EOF) {
 			return nil // empty file: defaults
 		}
-		return fmt.Errorf("parse local config: %w", err)
+		return fmt.Errorf("parse local config: %w", explainYAML(data, err))
 	}
 	// A second document would be ignored by a plain Decode; an operator who
 	// wrote one meant something by it.
@@ -155,8 +157,8 @@ func decodeStrict(data []byte, out any) error {
 // Validate reports every invalid field of l, one line per field.
 func (l Local) Validate() error {
 	var errs fieldErrors
-	if l.LRN < 0 {
-		errs.add("lrn", fmt.Errorf("must be >= 0, got %d", l.LRN))
+	if l.LRN < 0 || l.LRN > model.MaxLRN {
+		errs.add("lrn", fmt.Errorf("must be 0 to %d, got %d", model.MaxLRN, l.LRN))
 	}
 	l.Etcd.validate(&errs)
 	errs.add("log-level", checkLogLevel(l.LogLevel))

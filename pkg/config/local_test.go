@@ -91,11 +91,11 @@ data-dir: /srv/neco
 			errSub: "field endpoints not found"},
 		{name: "unknown etcd field", in: "etcd:\n  endpoint: http://a:1\n",
 			errSub: "field endpoint not found"},
-		{name: "wrong type", in: "lrn: three\n", errSub: "cannot unmarshal !!str `three` into int"},
-		{name: "not a mapping", in: "- lrn\n", errSub: "cannot unmarshal !!seq"},
+		{name: "wrong type", in: "lrn: three\n", wantErr: "parse local config: lrn: want an integer, got three (line 1)"},
+		{name: "not a mapping", in: "- lrn\n", wantErr: "parse local config: the file: want a mapping of keys, got a list (line 1)"},
 		{name: "two documents", in: "lrn: 1\n---\nlrn: 2\n",
 			wantErr: "parse local config: more than one YAML document"},
-		{name: "negative lrn", in: "lrn: -1\n", wantErr: "lrn: must be >= 0, got -1"},
+		{name: "negative lrn", in: "lrn: -1\n", wantErr: "lrn: must be 0 to 65535, got -1"},
 		{name: "endpoint does not parse", in: "etcd: {endpoints: [\"http://a:1\", \"http://[::1\"]}\n",
 			wantErr: `etcd.endpoints[1]: parse "http://[::1": missing ']' in host`},
 		{name: "endpoint wrong scheme", in: "etcd: {endpoints: [\"ftp://a:1\"]}\n",
@@ -118,6 +118,8 @@ data-dir: /srv/neco
 			wantErr: "etcd.tls-key-file: required when etcd.tls-cert-file is set"},
 		{name: "key without cert", in: "etcd: {tls-key-file: /c.key}\n",
 			wantErr: "etcd.tls-cert-file: required when etcd.tls-key-file is set"},
+		{name: "lrn too large", in: "lrn: 9223372036854775807\n",
+			wantErr: "lrn: must be 0 to 65535, got 9223372036854775807"},
 		{name: "updater cert without key", in: "etcd: {updater-tls-cert-file: /u.crt}\n",
 			wantErr: "etcd.updater-tls-key-file: required when etcd.updater-tls-cert-file is set"},
 		{name: "updater key without cert", in: "etcd: {updater-tls-key-file: /u.key}\n",
@@ -168,7 +170,7 @@ log-level: loud
 metrics-listen: nope
 data-dir: ""
 `, wantErr: strings.Join([]string{
-			"lrn: must be >= 0, got -2",
+			"lrn: must be 0 to 65535, got -2",
 			`etcd.endpoints[0]: scheme "ftp" not allowed; want http or https`,
 			"etcd.endpoints[2]: missing host",
 			`etcd.prefix: must start and end with "/", got "x"`,
@@ -280,7 +282,7 @@ func TestLoadLocal(t *testing.T) {
 		notExist bool
 	}{
 		{name: "valid", path: good, want: withLocal(func(l *Local) { l.LRN = 1 })},
-		{name: "invalid names the path", path: bad, wantErr: bad + ": lrn: must be >= 0, got -1"},
+		{name: "invalid names the path", path: bad, wantErr: bad + ": lrn: must be 0 to 65535, got -1"},
 		{name: "missing", path: filepath.Join(dir, "none.yml"), notExist: true},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/model"
 )
 
 // Process is what neco-updater and neco-worker set up before anything
@@ -38,6 +40,16 @@ func Setup(prog, configPath, name string) (Process, int) {
 			log.Error("hostname", zap.Error(err))
 			return Process{}, 1
 		}
+	}
+	if err := model.CheckHostname(name); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: candidate name (--name or the hostname): %v\n", prog, err)
+		return Process{}, 2
+	}
+	// A TLS file that is missing or broken now will not heal by retrying
+	// the dial: say which field, and let systemd show the failure.
+	if err := etcdconn.CheckTLSFiles(local); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", prog, configPath, err)
+		return Process{}, 2
 	}
 	return Process{Local: local, Log: log, Name: name}, 0
 }

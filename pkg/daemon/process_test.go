@@ -3,6 +3,7 @@ package daemon
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +31,24 @@ func TestSetup(t *testing.T) {
 	for _, path := range []string{bad, filepath.Join(dir, "missing.yml")} {
 		if _, code := Setup("test", path, ""); code != 2 {
 			t.Errorf("Setup(%s) exit status %d, want 2", filepath.Base(path), code)
+		}
+	}
+	if _, code := Setup("test", good, strings.Repeat("n", 254)); code != 2 {
+		t.Errorf("Setup with a 254-byte name: exit status %d, want 2", code)
+	}
+	// TLS files that cannot work stop the daemon at start (exit 2) rather
+	// than behind a dial retried forever; /dev/zero must not exhaust memory.
+	for name, yml := range map[string]string{
+		"missing-ca.yml":  "etcd: {endpoints: [https://127.0.0.1:1], tls-ca-file: " + filepath.Join(dir, "nope.crt") + "}\n",
+		"zero-ca.yml":     "etcd: {endpoints: [https://127.0.0.1:1], tls-ca-file: /dev/zero}\n",
+		"missing-key.yml": "etcd: {endpoints: [https://127.0.0.1:1], updater-tls-cert-file: /dev/null, updater-tls-key-file: /nope}\n",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(yml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, code := Setup("test", path, ""); code != 2 {
+			t.Errorf("Setup(%s) exit status %d, want 2", name, code)
 		}
 	}
 }

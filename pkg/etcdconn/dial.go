@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -85,7 +84,10 @@ func Dial(ctx context.Context, l config.Local, o DialOptions) (*clientv3.Client,
 	defer cancel()
 	if _, err := c.Get(pctx, e.Prefix, clientv3.WithCountOnly(), clientv3.WithLimit(1)); err != nil {
 		c.Close()
-		if errors.Is(err, context.DeadlineExceeded) {
+		// Name the probe's bound only when it was the one that ran out: a
+		// caller's shorter deadline (neco --timeout 2s) is the caller's to
+		// explain.
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("no answer within %s", probe)
 		}
 		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
@@ -129,22 +131,72 @@ func tlsConfig(e config.EtcdConfig) (*tls.Config, error) {
 	}
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	if e.TLSCAFile != "" {
-		pem, err := os.ReadFile(e.TLSCAFile)
+		pool, err := loadCA("etcd.tls-ca-file", e.TLSCAFile)
 		if err != nil {
-			return nil, fmt.Errorf("etcd.tls-ca-file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("etcd.tls-ca-file %s: no PEM certificate found", e.TLSCAFile)
+			return nil, err
 		}
 		cfg.RootCAs = pool
 	}
 	if e.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(e.TLSCertFile, e.TLSKeyFile)
+		cert, err := loadKeyPair("etcd.tls-cert-file", e.TLSCertFile, "etcd.tls-key-file", e.TLSKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("etcd.tls-cert-file/tls-key-file: %w", err)
+			return nil, err
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// CheckTLSFiles reads and parses every TLS file l names, so that a daemon
+// with a missing or broken file exits at start naming the field, instead
+// of retrying a dial that can never succeed.
+func CheckTLSFiles(l config.Local) error {
+	e := l.Etcd
+	if e.TLSCAFile != "" {
+		if _, err := loadCA("etcd.tls-ca-file", e.TLSCAFile); err != nil {
+			return err
+		}
+	}
+	if e.TLSCertFile != "" {
+		if _, err := loadKeyPair("etcd.tls-cert-file", e.TLSCertFile, "etcd.tls-key-file", e.TLSKeyFile); err != nil {
+			return err
+		}
+	}
+	if e.UpdaterTLSCertFile != "" {
+		if _, err := loadKeyPair("etcd.updater-tls-cert-file", e.UpdaterTLSCertFile,
+			"etcd.updater-tls-key-file", e.UpdaterTLSKeyFile); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadCA reads a bundle of CA certificates, bounded: a path such as
+// /dev/zero is an error, not an exhausted memory.
+func loadCA(field, path string) (*x509.CertPool, error) {
+	pem, err := readCapped(path, maxPKIFile)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %s: no PEM certificate found", field, path)
+	}
+	return pool, nil
+}
+
+func loadKeyPair(certField, certPath, keyField, keyPath string) (tls.Certificate, error) {
+	certPEM, err := readCapped(certPath, maxPKIFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s: %w", certField, err)
+	}
+	keyPEM, err := readCapped(keyPath, maxPKIFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s: %w", keyField, err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%s %s, %s %s: %w", certField, certPath, keyField, keyPath, err)
+	}
+	return cert, nil
 }

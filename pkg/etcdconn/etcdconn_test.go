@@ -126,7 +126,7 @@ func TestDialTLSFileErrors(t *testing.T) {
 	}{
 		{"missing CA", config.EtcdConfig{TLSCAFile: filepath.Join(dir, "nope.crt")}, "etcd.tls-ca-file: open "},
 		{"CA without PEM", config.EtcdConfig{TLSCAFile: notPEM}, "no PEM certificate found"},
-		{"missing client pair", config.EtcdConfig{TLSCertFile: notPEM, TLSKeyFile: notPEM}, "etcd.tls-cert-file/tls-key-file: "},
+		{"client pair without PEM", config.EtcdConfig{TLSCertFile: notPEM, TLSKeyFile: notPEM}, "etcd.tls-cert-file " + notPEM + ", etcd.tls-key-file " + notPEM + ": tls: failed to find any PEM data"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,5 +185,47 @@ func TestDialTLS(t *testing.T) {
 	if c, err := Dial(t.Context(), l, DialOptions{ProbeTimeout: time.Second}); err == nil {
 		c.Close()
 		t.Fatal("Dial without a client certificate succeeded against ClientCertAuth")
+	}
+}
+
+// TestCheckTLSFiles: each unusable file is named by its config field.
+func TestCheckTLSFiles(t *testing.T) {
+	l := etcdtest.EmbeddedLocal(t)
+	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	pki := PKIDir(l.DataDir)
+	ca, cert, key := filepath.Join(pki, caCertFile), filepath.Join(pki, rootCertFile), filepath.Join(pki, rootKeyFile)
+	missing := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		name string
+		e    config.EtcdConfig
+		want string // "" for no error
+	}{
+		{"none", config.EtcdConfig{}, ""},
+		{"good", config.EtcdConfig{TLSCAFile: ca, TLSCertFile: cert, TLSKeyFile: key, UpdaterTLSCertFile: cert, UpdaterTLSKeyFile: key}, ""},
+		{"missing ca", config.EtcdConfig{TLSCAFile: missing}, "etcd.tls-ca-file: open " + missing + ": no such file or directory"},
+		{"endless ca", config.EtcdConfig{TLSCAFile: "/dev/zero"}, "etcd.tls-ca-file: /dev/zero: larger than 1048576 bytes"},
+		{"ca without pem", config.EtcdConfig{TLSCAFile: key}, "etcd.tls-ca-file " + key + ": no PEM certificate found"},
+		{"missing key", config.EtcdConfig{TLSCertFile: cert, TLSKeyFile: missing}, "etcd.tls-key-file: open " + missing + ": no such file or directory"},
+		{"updater missing cert", config.EtcdConfig{UpdaterTLSCertFile: missing, UpdaterTLSKeyFile: key}, "etcd.updater-tls-cert-file: open " + missing + ": no such file or directory"},
+		{"key of another cert", config.EtcdConfig{TLSCertFile: ca, TLSKeyFile: key},
+			"etcd.tls-cert-file " + ca + ", etcd.tls-key-file " + key + ": tls: private key does not match public key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := config.DefaultLocal()
+			l.Etcd = tt.e
+			err := CheckTLSFiles(l)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("CheckTLSFiles = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/necoship/neco/pkg/config"
 )
 
-// maxCertFile bounds the certificate file User reads: a client
-// certificate chain is a few KiB.
-const maxCertFile = 1 << 20
-
 // User is the etcd user a client dialled with l acts as: with etcd's
 // --client-cert-auth, the common name of the client certificate. It is
 // "" when l names no certificate (a plain http site without auth). The
@@ -24,7 +20,7 @@ func User(l config.Local) (string, error) {
 	if e.TLSCertFile == "" {
 		return "", nil
 	}
-	data, err := readCapped(e.TLSCertFile, maxCertFile)
+	data, err := readCapped(e.TLSCertFile, maxPKIFile)
 	if err != nil {
 		return "", fmt.Errorf("etcd.tls-cert-file: %w", err)
 	}

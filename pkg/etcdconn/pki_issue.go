@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// maxPKIFile bounds a certificate or key read from the authority.
-const maxPKIFile = 64 << 10
+// maxPKIFile bounds a certificate, key or CA bundle neco reads: the
+// system's whole CA bundle is about 200 KiB.
+const maxPKIFile = 1 << 20
 
 // IssueClient signs a client certificate whose common name is user with
 // the embedded member's authority under dataDir, and writes it to outDir

@@ -181,18 +181,18 @@ func (b Barrier) Validate() error {
 
 // Validate checks the registration.
 func (b Bootserver) Validate() error {
-	if b.LRN < 0 {
-		return fmt.Errorf("lrn %d: want >= 0", b.LRN)
+	if err := CheckLRN(b.LRN); err != nil {
+		return err
 	}
-	return nil
+	return CheckHostname(b.Hostname)
 }
 
 // validateLRNs requires LRNs to be non-negative, unique and sorted
 // numerically (etcd lists keys lexically: 10 before 2).
 func validateLRNs(lrns []int) error {
 	for i, l := range lrns {
-		if l < 0 {
-			return fmt.Errorf("lrn %d: want >= 0", l)
+		if err := CheckLRN(l); err != nil {
+			return err
 		}
 		if i > 0 && lrns[i-1] >= l {
 			return fmt.Errorf("not sorted and unique at %d", l)

@@ -303,8 +303,8 @@ func (s *Storage) parseInstallKey(lrn int, key string) (dir, name string, err er
 // can never be two keys of one server.
 func parseLRN(s string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || strconv.Itoa(n) != s {
-		return 0, fmt.Errorf("lrn %q: want a decimal int >= 0", s)
+	if err != nil || model.CheckLRN(n) != nil || strconv.Itoa(n) != s {
+		return 0, fmt.Errorf("lrn %q: want a decimal int 0 to %d", s, model.MaxLRN)
 	}
 	return n, nil
 }
