@@ -69,6 +69,9 @@ func runConfigSet(cmd *cobra.Command, env Env, cf *clusterFlags, name string, re
 		return err
 	}
 	defer done()
+	if err := checkConfigMeaning(ctx, env.Stderr, store, name, value); err != nil {
+		return err
+	}
 	by, err := configAuthor(env, cf)
 	if err != nil {
 		return err

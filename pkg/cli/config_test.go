@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"maps"
 	"math/big"
 	"os"
@@ -21,10 +22,19 @@ import (
 	"github.com/necoship/neco/pkg/config"
 )
 
-const testSigningKeys = `-----BEGIN PGP PUBLIC KEY BLOCK-----
+// testSigningKeys is a real armored OpenPGP public key (an Ed25519 key
+// made once for these tests; its private half was never kept): config set
+// parses signing-keys as keys.
+var testSigningKeys = func() string {
+	b, err := os.ReadFile("testdata/signing-key.asc")
+	if err != nil {
+		panic(err)
+	}
+	return strings.TrimSpace(string(b))
+}()
 
-mQINBGVzZXQBEADexample
------END PGP PUBLIC KEY BLOCK-----`
+// testSigningKeyLines is how many lines config set and list report for it.
+var testSigningKeyLines = strings.Count(testSigningKeys, "\n") + 1
 
 // configSetCase is one `neco config set`: its exact stdout, the start of
 // its stderr and the raw config/<key> afterwards (nil: absent).
@@ -59,7 +69,7 @@ var configSetCases = []configSetCase{
 		env: map[string]string{"NECO_GITHUB_TOKEN": "ghp_secret3"}, key: "github-token",
 		wantOut: "github-token set\n", wantStored: str("ghp_secret4")},
 	{name: "multi-line keys keep their lines", args: []string{"signing-keys", "-"}, stdin: "\n" + testSigningKeys + "\n\n",
-		key: "signing-keys", wantOut: "signing-keys set (4 lines)\n", wantStored: str(testSigningKeys)},
+		key: "signing-keys", wantOut: fmt.Sprintf("signing-keys set (%d lines)\n", testSigningKeyLines), wantStored: str(testSigningKeys)},
 	{name: "other keys refuse a second line", args: []string{"package-asset", "-"}, stdin: "a_{{version}}.deb\nb\n",
 		key: "package-asset", wantErr: "neco: package-asset: the value has 2 lines; want one\n"},
 	{name: "non-secret needs a value", args: []string{"env"}, key: "env",
@@ -253,7 +263,7 @@ func TestConfigList(t *testing.T) {
 			"webhook":            {"webhook", webhook, "-"},
 			"proxy":              {"proxy", proxy, "-"},
 			"approval":           {"approval", "sometimes", "auto", `invalid: unknown approval "sometimes"; want auto or manual`},
-			"signing-keys":       {"signing-keys", "<4 lines>", "-"},
+			"signing-keys":       {"signing-keys", fmt.Sprintf("<%d lines>", testSigningKeyLines), "-"},
 			"github-deployments": {"github-deployments", "-", "false"},
 			"future-key":         {"future-key", "1", "-", "unknown"},
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/releases"
 )
 
 // statusJSON is the documented `neco status --json` schema (docs/cli.md).
@@ -242,6 +244,14 @@ func toInstalledJSON(in model.Installed) installedJSON {
 // the raw values are shown with the error.
 func statusConfig(values map[string]string) statusConfigJSON {
 	c, _, err := config.ParseCluster(values)
+	if err == nil && c.SigningKeys != "" {
+		// The keys' armor is checked by config; whether they are OpenPGP
+		// keys only by the release verifier, which refuses every update
+		// while they are not.
+		if _, verr := releases.NewVerifier(c.SigningKeys); verr != nil {
+			err = fmt.Errorf("config/signing-keys: %w", verr)
+		}
+	}
 	if err != nil {
 		return statusConfigJSON{
 			Env: rawOrDefault(values, "env"), Approval: rawOrDefault(values, "approval"),
