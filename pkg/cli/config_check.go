@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/releases"
 	"github.com/necoship/neco/pkg/storage"
 )
@@ -40,11 +41,11 @@ func checkTokenURL(ctx context.Context, w io.Writer, store *storage.Storage, nam
 		apiURL = k.Default
 	}
 	hasToken := values["github-token"] != "" || values["github-asset-token"] != ""
-	if err := config.CheckTokenURL(apiURL, hasToken); err != nil {
+	if err := model.CheckTokenURL(apiURL, hasToken); err != nil {
 		return err
 	}
 	if !hasToken && len(list.Unreadable) > 0 {
-		if err := config.CheckTokenURL(apiURL, true); err != nil {
+		if err := model.CheckTokenURL(apiURL, true); err != nil {
 			fmt.Fprintf(w, "warning: %v (these etcd credentials cannot read %v to tell; neco refuses to send a token there)\n",
 				err, list.Unreadable)
 		}

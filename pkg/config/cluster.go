@@ -51,6 +51,8 @@ type Cluster struct {
 	MinReleaseAge time.Duration
 	// PackageAsset is a path.Match glob containing "{{version}}".
 	PackageAsset string
+	// MaxAssetSize bounds each download of a worker, in bytes.
+	MaxAssetSize int64
 	// SigningKeys empty means releases need not be signed.
 	SigningKeys string
 	// Slack and Webhook are secret (their URLs carry the credential).

@@ -59,6 +59,7 @@ func TestDefaultCluster(t *testing.T) {
 		DevPrefixes:         []string{"test"},
 		Approval:            ApprovalAuto,
 		PackageAsset:        "*_{{version}}_amd64.deb",
+		MaxAssetSize:        4 << 30,
 	}
 	if diff := cmp.Diff(want, DefaultCluster(), clusterCmp); diff != "" {
 		t.Errorf("DefaultCluster() mismatch (-want +got):\n%s", diff)
@@ -112,6 +113,7 @@ func TestParseCluster(t *testing.T) {
 			Approval:            ApprovalManual,
 			MinReleaseAge:       24 * time.Hour,
 			PackageAsset:        "neco-site_{{version}}_amd64.deb",
+			MaxAssetSize:        4 << 30,
 			SigningKeys:         testArmor,
 			Slack:               "https://hooks.slack.com/services/T0/B0/X0",
 			Webhook:             "http://127.0.0.1:8080/hook",
@@ -177,5 +179,24 @@ func TestPackageAssetFor(t *testing.T) {
 				t.Errorf("PackageAssetFor() = %q; want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestMaxAssetSize(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+		bad  bool
+	}{
+		{"", 4 << 30, false}, {"512MiB", 512 << 20, false}, {"8gib", 8 << 30, false}, {"1MiB", 1 << 20, false},
+		{"1TiB", 1 << 40, false}, {"1000KiB", 0, true}, {"2TiB", 0, true}, {"lots", 0, true}, {"-1GiB", 0, true},
+	} {
+		c, _, err := ParseCluster(map[string]string{"max-asset-size": tt.in})
+		switch {
+		case tt.bad && err == nil:
+			t.Errorf("max-asset-size %q accepted as %d", tt.in, c.MaxAssetSize)
+		case !tt.bad && (err != nil || c.MaxAssetSize != tt.want):
+			t.Errorf("max-asset-size %q = %d, %v; want %d", tt.in, c.MaxAssetSize, err, tt.want)
+		}
 	}
 }

@@ -3,9 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"strings"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // urlRule says what an absolute http(s) URL field accepts beyond the common
@@ -69,34 +69,5 @@ func checkScheme(u *url.URL, httpsOnly bool) error {
 	return fmt.Errorf("scheme %q not allowed; %s", u.Scheme, want)
 }
 
-// isLoopbackHost says whether host is this machine: localhost or an
-// address of 127.0.0.0/8 or ::1.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// ErrTokenInClear: a GitHub token would be sent over plain http to
-// another machine.
-var ErrTokenInClear = errors.New("plain http to a host other than this machine while a GitHub token is set: the token would cross the network in clear; use https, or a mirror on this machine (127.0.0.1)")
-
-// CheckTokenURL is the rule every GitHub client of neco follows: with a
-// token, the API URL is https, or http to a loopback host (a mirror on the
-// same machine). Without a token any http(s) URL will do: an air-gapped
-// mirror on another machine needs none.
-func CheckTokenURL(apiURL string, hasToken bool) error {
-	if !hasToken {
-		return nil
-	}
-	u, err := url.Parse(apiURL)
-	if err != nil {
-		return fmt.Errorf("github-api-url: %w", err)
-	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
-		return fmt.Errorf("github-api-url %s: %w", u.Redacted(), ErrTokenInClear)
-	}
-	return nil
-}
+// isLoopbackHost is this machine: see model.IsLoopbackHost.
+func isLoopbackHost(host string) bool { return model.IsLoopbackHost(host) }

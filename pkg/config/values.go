@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/necoship/neco/pkg/model"
 )
 
@@ -100,6 +102,19 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s is above the maximum %s", d, hi)
 	}
 	return d, nil
+}
+
+// parseSizeIn reads a byte size such as 4GiB or 512MiB (go-humanize: SI
+// and IEC units, case-insensitive) within [lo, hi].
+func parseSizeIn(v string, lo, hi int64) (int64, error) {
+	n, err := humanize.ParseBytes(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q: want a size such as 512MiB or 4GiB", v)
+	case n < uint64(lo) || n > uint64(hi):
+		return 0, fmt.Errorf("%s is outside %s to %s", v, humanize.IBytes(uint64(lo)), humanize.IBytes(uint64(hi)))
+	}
+	return int64(n), nil
 }
 
 func parseTimezone(v string) (*time.Location, error) {

@@ -17,6 +17,7 @@ type Updater struct {
 	serverCond     *prometheus.GaugeVec
 	leader         prometheus.Gauge
 	notifyFailures *prometheus.CounterVec
+	webhookRejects *prometheus.CounterVec
 }
 
 // updateBuckets span a quick single-server update (30 s) to a long
@@ -56,9 +57,13 @@ func NewUpdater(r *Registry) *Updater {
 			Namespace: namespace, Name: "notification_failures_total",
 			Help: "Notifications given up on (after retries, or dropped on a full queue), by sender.",
 		}, []string{"sender"}),
+		webhookRejects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "webhook_rejected_total",
+			Help: "Webhook deliveries refused before authentication, by reason (signature, too_large, secret_unset).",
+		}, []string{"reason"}),
 	}
 	r.reg.MustRegister(u.releaseChecks, u.githubRequests, u.rateRemaining, u.target,
-		u.updates, u.serverCond, u.leader, u.notifyFailures)
+		u.updates, u.serverCond, u.leader, u.notifyFailures, u.webhookRejects)
 	// Both results exist from the start, so that rate() sees the first error.
 	u.releaseChecks.WithLabelValues("ok")
 	u.releaseChecks.WithLabelValues("error")
@@ -126,6 +131,15 @@ func (u *Updater) Leading(b bool) {
 		return
 	}
 	u.leader.Set(boolValue(b))
+}
+
+// WebhookRejected counts one webhook delivery refused before
+// authentication.
+func (u *Updater) WebhookRejected(reason string) {
+	if u == nil {
+		return
+	}
+	u.webhookRejects.WithLabelValues(reason).Inc()
 }
 
 // NotificationFailed counts a notification given up on.

@@ -3,10 +3,13 @@ package releases
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // Names of the verification assets every release carries.
@@ -14,10 +17,6 @@ const (
 	ChecksumsAsset = "SHA256SUMS"
 	SignatureAsset = "SHA256SUMS.sig"
 )
-
-// maxChecksumsSize bounds SHA256SUMS and its signature, which are read
-// into memory: a few lines of text, never megabytes.
-const maxChecksumsSize = 1 << 20
 
 // ErrChecksumMismatch is returned when a download's sha256 differs from
 // SHA256SUMS; nothing of the download is kept.
@@ -65,4 +64,53 @@ func parseChecksumLine(line string) (sum, name string, err error) {
 		return "", "", fmt.Errorf("bad file name %q", name)
 	}
 	return sum, name, nil
+}
+
+// checksums fetches SHA256SUMS and, when v requires it, verifies
+// SHA256SUMS.sig before trusting a single line of it.
+func (c *Client) checksums(ctx context.Context, rel model.Release, v *Verifier) (Checksums, bool, error) {
+	raw, err := c.fetchSmall(ctx, rel, ChecksumsAsset)
+	if err != nil {
+		return nil, false, err
+	}
+	signed := false
+	if v.Required() {
+		if _, ok := rel.Asset(SignatureAsset); !ok {
+			return nil, false, fmt.Errorf("%w: no %s asset", ErrUnsigned, SignatureAsset)
+		}
+		sig, err := c.fetchSmall(ctx, rel, SignatureAsset)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := v.Verify(raw, sig); err != nil {
+			return nil, false, err
+		}
+		signed = true
+	}
+	sums, err := ParseChecksums(raw)
+	return sums, signed, err
+}
+
+// fetchSmall reads a small asset (checksums, signature) into memory: at
+// most maxChecksumsSize, and no more than it declares.
+func (c *Client) fetchSmall(ctx context.Context, rel model.Release, name string) ([]byte, error) {
+	a, ok := rel.Asset(name)
+	if !ok {
+		return nil, fmt.Errorf("release has no %s asset", name)
+	}
+	if a.Size > maxChecksumsSize {
+		return nil, fmt.Errorf("%s: %w: the release declares %d bytes, more than %d", name, ErrTooLarge, a.Size, maxChecksumsSize)
+	}
+	limit, why := int64(maxChecksumsSize), "the limit for checksums and signatures"
+	if a.Size > 0 {
+		limit, why = a.Size, "the size its release declares"
+	}
+	var buf bytes.Buffer
+	if err := c.downloadAsset(ctx, a, &buf, limit, why); err != nil {
+		return nil, err
+	}
+	if a.Size > 0 && int64(buf.Len()) != a.Size {
+		return nil, fmt.Errorf("%s: %w: got %d of %d bytes", name, ErrTruncated, buf.Len(), a.Size)
+	}
+	return buf.Bytes(), nil
 }

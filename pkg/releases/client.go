@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/backoff"
+	"github.com/necoship/neco/pkg/model"
 )
 
 // DefaultAPIURL is GitHub's REST API root. GitHub Enterprise sites use
@@ -34,13 +35,19 @@ type Options struct {
 	// Repo is "owner/name".
 	Repo string
 	// Token is a GitHub token; empty for public repositories and mirrors.
+	// It is sent only to APIURL's origin (scheme, host, port), and only
+	// over https unless that host is loopback (model.CheckTokenURL).
 	Token string
 	// Proxy is an HTTP proxy URL; empty uses the environment's.
 	Proxy string
-	// RequestTimeout bounds one API request (not a download); default 30s.
+	// RequestTimeout bounds one API request, its body included (not a
+	// download); default 30s.
 	RequestTimeout time.Duration
-	Retry          RetryPolicy
-	Logger         *zap.Logger
+	// MaxAssetSize is the largest asset a download accepts, whatever its
+	// release declares; default DefaultMaxAssetSize.
+	MaxAssetSize int64
+	Retry        RetryPolicy
+	Logger       *zap.Logger
 	// Sleep waits d or until ctx ends; tests replace it to observe waits.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// OnResponse, when set, is called once per API request sent, retries
@@ -54,14 +61,17 @@ type Options struct {
 // Client reads one repository's releases and records its deployments.
 type Client struct {
 	gh *github.Client
-	// download fetches redirected asset URLs; it carries no token, so a
-	// credential never leaves for the storage host GitHub redirects to.
-	download    *http.Client
-	cond        *conditionalTransport
-	owner, name string
-	policy      RetryPolicy
-	log         *zap.Logger
-	sleep       func(context.Context, time.Duration) error
+	// download fetches the asset URLs the API redirects to. It has no
+	// request timeout (an asset may take minutes) and shares the token
+	// rule of the API client: the storage host GitHub redirects to is
+	// another origin and gets no token.
+	download     *http.Client
+	cond         *conditionalTransport
+	owner, name  string
+	policy       RetryPolicy
+	maxAssetSize int64
+	log          *zap.Logger
+	sleep        func(context.Context, time.Duration) error
 
 	mu      sync.Mutex
 	badTags map[string]bool // tags already warned about
@@ -83,6 +93,9 @@ func New(o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := model.CheckTokenURL(api.String(), o.Token != ""); err != nil {
+		return nil, err
+	}
 	base, err := baseTransport(o.Proxy)
 	if err != nil {
 		return nil, err
@@ -96,22 +109,27 @@ func New(o Options) (*Client, error) {
 	if o.Sleep == nil {
 		o.Sleep = backoff.Sleep
 	}
-	cond := newConditionalTransport(observe(base, o.OnResponse))
-	gh := github.NewClient(&http.Client{Transport: cond, Timeout: o.RequestTimeout})
-	if o.Token != "" {
-		gh = gh.WithAuthToken(o.Token)
+	if o.MaxAssetSize <= 0 {
+		o.MaxAssetSize = DefaultMaxAssetSize
 	}
+	// Outermost first: the token (so the cache keys on the credential),
+	// the cache, the body bound, the hook, the wire. Not go-github's
+	// WithAuthToken: it adds the token below the redirect logic, to every
+	// hop whatever its host.
+	cond := newConditionalTransport(boundedTransport{next: observe(base, o.OnResponse), limit: MaxAPIBody})
+	gh := github.NewClient(&http.Client{Transport: newTokenTransport(cond, api, o.Token), Timeout: o.RequestTimeout})
 	gh.BaseURL = api
 	return &Client{
-		gh:       gh,
-		download: &http.Client{Transport: base},
-		cond:     cond,
-		owner:    owner,
-		name:     name,
-		policy:   o.Retry.withDefaults(),
-		log:      o.Logger.With(zap.String(keyRepo, o.Repo)),
-		sleep:    o.Sleep,
-		badTags:  map[string]bool{},
+		gh:           gh,
+		download:     &http.Client{Transport: newTokenTransport(base, api, o.Token)},
+		cond:         cond,
+		owner:        owner,
+		name:         name,
+		policy:       o.Retry.withDefaults(),
+		maxAssetSize: o.MaxAssetSize,
+		log:          o.Logger.With(zap.String(keyRepo, o.Repo)),
+		sleep:        o.Sleep,
+		badTags:      map[string]bool{},
 	}, nil
 }
 

@@ -1,7 +1,6 @@
 package releases
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,12 +10,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/necoship/neco/pkg/model"
 )
 
-// ErrTruncated is returned when a download ends short of the asset's size.
-var ErrTruncated = errors.New("releases: truncated download")
+// ErrTruncated is returned when a download ends short of the asset's
+// size; ErrNoSpace when the disk (or quota) fills during a download.
+// Either way nothing of the download is kept.
+var (
+	ErrTruncated = errors.New("releases: truncated download")
+	ErrNoSpace   = errors.New("releases: no space left for the download")
+)
+
+const octetStream = "application/octet-stream"
 
 // Verified is an asset that was downloaded and checked.
 type Verified struct {
@@ -28,9 +35,25 @@ type Verified struct {
 
 // DownloadAsset streams one asset to w through the API asset URL with
 // Accept: application/octet-stream (the browser URL does not take a token
-// for private repositories). Opening the download is retried; a failure
-// mid-stream is returned, since bytes already went to w.
+// for private repositories). It stops with ErrTooLarge as soon as the
+// stream passes the size the release declares, or Options.MaxAssetSize:
+// a server that streams forever costs one byte more than the asset.
+// Opening the download is retried; a failure mid-stream is returned,
+// since bytes already went to w.
 func (c *Client) DownloadAsset(ctx context.Context, a model.Asset, w io.Writer) error {
+	if a.Size > c.maxAssetSize {
+		return fmt.Errorf("download %s: %w: the release declares %d bytes, more than the limit of %d (max-asset-size)",
+			a.Name, ErrTooLarge, a.Size, c.maxAssetSize)
+	}
+	if a.Size > 0 {
+		return c.downloadAsset(ctx, a, w, a.Size, "the size its release declares")
+	}
+	return c.downloadAsset(ctx, a, w, c.maxAssetSize, "max-asset-size")
+}
+
+// downloadAsset streams a to w, stopping at limit bytes; why names the
+// limit in the error.
+func (c *Client) downloadAsset(ctx context.Context, a model.Asset, w io.Writer, limit int64, why string) error {
 	var rc io.ReadCloser
 	err := c.retry(ctx, "download "+a.Name, func(ctx context.Context) error {
 		var err error
@@ -41,7 +64,7 @@ func (c *Client) DownloadAsset(ctx context.Context, a model.Asset, w io.Writer) 
 		return err
 	}
 	defer rc.Close()
-	if _, err := io.Copy(w, rc); err != nil {
+	if _, err := io.Copy(w, newBoundedReader(rc, limit, a.Name+" ("+why+")")); err != nil {
 		return fmt.Errorf("download %s: %w", a.Name, err)
 	}
 	return nil
@@ -104,23 +127,24 @@ func checkAssetName(name string) error {
 }
 
 // downloadTo streams a into a temporary file in dir, checks size and
-// digest, then renames it into place.
+// digest, then renames it into place. Whatever fails, the temporary file
+// is removed.
 func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA, source string) (string, int64, error) {
 	tmp, err := os.CreateTemp(dir, ".neco-download-*")
 	if err != nil {
-		return "", 0, err
+		return "", 0, diskError(err, dir, a, 0)
 	}
 	keep := false
 	defer func() {
-		_ = tmp.Close()
 		if !keep {
+			_ = tmp.Close()
 			_ = os.Remove(tmp.Name())
 		}
 	}()
 	h := sha256.New()
 	cw := &countingWriter{w: io.MultiWriter(tmp, h)}
 	if err := c.DownloadAsset(ctx, a, cw); err != nil {
-		return "", 0, err
+		return "", 0, diskError(err, dir, a, cw.n)
 	}
 	if a.Size > 0 && cw.n != a.Size {
 		return "", 0, fmt.Errorf("%w: got %d of %d bytes", ErrTruncated, cw.n, a.Size)
@@ -128,8 +152,13 @@ func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA, so
 	if got := hex.EncodeToString(h.Sum(nil)); got != wantSHA {
 		return "", 0, fmt.Errorf("%w: got %s, %s says %s", ErrChecksumMismatch, got, source, wantSHA)
 	}
+	// Some filesystems allocate at write-back: a full disk may show only
+	// now, and must not leave a file that looks complete.
 	if err := tmp.Sync(); err != nil {
-		return "", 0, err
+		return "", 0, diskError(err, dir, a, cw.n)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", 0, diskError(err, dir, a, cw.n)
 	}
 	final := filepath.Join(dir, a.Name)
 	if err := os.Rename(tmp.Name(), final); err != nil {
@@ -139,49 +168,13 @@ func (c *Client) downloadTo(ctx context.Context, a model.Asset, dir, wantSHA, so
 	return final, cw.n, nil
 }
 
-// checksums fetches SHA256SUMS and, when v requires it, verifies
-// SHA256SUMS.sig before trusting a single line of it.
-func (c *Client) checksums(ctx context.Context, rel model.Release, v *Verifier) (Checksums, bool, error) {
-	raw, err := c.fetchSmall(ctx, rel, ChecksumsAsset)
-	if err != nil {
-		return nil, false, err
+// diskError names a full disk as such, with where and how far the
+// download got; other errors pass unchanged.
+func diskError(err error, dir string, a model.Asset, written int64) error {
+	if !errors.Is(err, syscall.ENOSPC) && !errors.Is(err, syscall.EDQUOT) {
+		return err
 	}
-	signed := false
-	if v.Required() {
-		if _, ok := rel.Asset(SignatureAsset); !ok {
-			return nil, false, fmt.Errorf("%w: no %s asset", ErrUnsigned, SignatureAsset)
-		}
-		sig, err := c.fetchSmall(ctx, rel, SignatureAsset)
-		if err != nil {
-			return nil, false, err
-		}
-		if err := v.Verify(raw, sig); err != nil {
-			return nil, false, err
-		}
-		signed = true
-	}
-	sums, err := ParseChecksums(raw)
-	return sums, signed, err
-}
-
-// fetchSmall reads a small asset (checksums, signature) into memory.
-func (c *Client) fetchSmall(ctx context.Context, rel model.Release, name string) ([]byte, error) {
-	a, ok := rel.Asset(name)
-	if !ok {
-		return nil, fmt.Errorf("release has no %s asset", name)
-	}
-	if a.Size > maxChecksumsSize {
-		return nil, fmt.Errorf("%s is %d bytes; refusing more than %d", name, a.Size, maxChecksumsSize)
-	}
-	var buf bytes.Buffer
-	lw := &limitedWriter{w: &buf, left: maxChecksumsSize}
-	if err := c.DownloadAsset(ctx, a, lw); err != nil {
-		return nil, err
-	}
-	if a.Size > 0 && int64(buf.Len()) != a.Size {
-		return nil, fmt.Errorf("%s: %w: got %d of %d bytes", name, ErrTruncated, buf.Len(), a.Size)
-	}
-	return buf.Bytes(), nil
+	return fmt.Errorf("%w: %s in %s after %d of %d bytes: %w", ErrNoSpace, a.Name, dir, written, a.Size, err)
 }
 
 type countingWriter struct {
@@ -193,19 +186,4 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// limitedWriter fails once more than left bytes are written, so a server
-// that lies about a small asset's size cannot fill memory.
-type limitedWriter struct {
-	w    io.Writer
-	left int64
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if int64(len(p)) > l.left {
-		return 0, fmt.Errorf("asset larger than %d bytes", maxChecksumsSize)
-	}
-	l.left -= int64(len(p))
-	return l.w.Write(p)
 }

@@ -12,11 +12,15 @@ import (
 	"sync/atomic"
 )
 
-// Bounds of the conditional-request cache. Release listings are a few
-// hundred KiB per page at most; anything bigger is passed through uncached.
+// Bounds of the conditional-request cache: a listing page is a few
+// hundred KiB unless its releases have long notes; a bigger body is
+// passed through whole and not remembered, so it costs a full request on
+// every poll but is never cut. The whole cache holds at most
+// maxCachedEntries and maxCachedBytes; past either, the oldest entry goes.
 const (
 	maxCachedBody    = 8 << 20
 	maxCachedEntries = 256
+	maxCachedBytes   = 64 << 20
 )
 
 // conditionalTransport makes every repeated GET conditional: it remembers
@@ -30,11 +34,13 @@ const (
 // a webhook-triggered check must see a release published a second ago,
 // and GitHub's max-age=60 would hide it. See docs/releases.md.
 type conditionalTransport struct {
-	next http.RoundTripper
+	next    http.RoundTripper
+	maxBody int64 // maxCachedBody; smaller in tests
 
 	mu      sync.Mutex
 	entries map[string]*cachedResponse
 	order   []string // insertion order, for eviction
+	bytes   int64    // sum of the remembered bodies
 
 	requests    atomic.Int64
 	notModified atomic.Int64
@@ -47,7 +53,7 @@ type cachedResponse struct {
 }
 
 func newConditionalTransport(next http.RoundTripper) *conditionalTransport {
-	return &conditionalTransport{next: next, entries: map[string]*cachedResponse{}}
+	return &conditionalTransport{next: next, maxBody: maxCachedBody, entries: map[string]*cachedResponse{}}
 }
 
 // cacheKey separates credentials so one token's private response is never
@@ -108,34 +114,59 @@ func (c *cachedResponse) response(req *http.Request, notModified *http.Response)
 }
 
 // store remembers a 200 JSON response that carries an ETag and fits the
-// bounds; anything else is handed back untouched.
+// bounds. It never changes what the caller reads: a body over the bound is
+// handed on whole (what was read to find out, then the rest of the
+// stream) and not remembered, and a failed read reaches the caller as the
+// same failure, not as a short body. A 200 it does not remember makes it
+// forget what it remembered for key: that ETag is stale.
 func (t *conditionalTransport) store(key string, resp *http.Response) *http.Response {
 	etag := resp.Header.Get("ETag")
-	if etag == "" || !isJSON(resp.Header.Get("Content-Type")) || resp.ContentLength > maxCachedBody {
+	if etag == "" || !isJSON(resp.Header.Get("Content-Type")) || resp.ContentLength > t.maxBody {
+		t.forget(key)
 		return resp
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCachedBody+1))
-	_ = resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, t.maxBody+1))
 	if err != nil {
-		// Hand the failure to the caller as a broken body, not a short one.
+		t.forget(key)
+		_ = resp.Body.Close()
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
 		return resp
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	if len(body) > maxCachedBody {
+	if int64(len(body)) > t.maxBody {
+		t.forget(key)
+		resp.Body = prefixedBody{Reader: io.MultiReader(bytes.NewReader(body), resp.Body), Closer: resp.Body}
 		return resp
 	}
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	t.remember(key, &cachedResponse{etag: etag, header: resp.Header.Clone(), body: body})
+	return resp
+}
+
+// remember keeps c under key, then forgets the oldest entries until the
+// cache is within its bounds again.
+func (t *conditionalTransport) remember(key string, c *cachedResponse) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.entries[key]; !ok {
+	if old, ok := t.entries[key]; ok {
+		t.bytes -= int64(len(old.body))
+	} else {
 		t.order = append(t.order, key)
 	}
-	t.entries[key] = &cachedResponse{etag: etag, header: resp.Header.Clone(), body: body}
-	for len(t.order) > maxCachedEntries {
+	t.entries[key] = c
+	t.bytes += int64(len(c.body))
+	for len(t.order) > maxCachedEntries || t.bytes > maxCachedBytes {
+		t.bytes -= int64(len(t.entries[t.order[0]].body))
 		delete(t.entries, t.order[0])
 		t.order = t.order[1:]
 	}
-	return resp
+}
+
+// prefixedBody is a body whose first bytes were already read: they are
+// read again, then the rest of the original, which it closes.
+type prefixedBody struct {
+	io.Reader
+	io.Closer
 }
 
 func (t *conditionalTransport) lookup(key string) *cachedResponse {
@@ -147,9 +178,11 @@ func (t *conditionalTransport) lookup(key string) *cachedResponse {
 func (t *conditionalTransport) forget(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.entries[key]; !ok {
+	old, ok := t.entries[key]
+	if !ok {
 		return
 	}
+	t.bytes -= int64(len(old.body))
 	delete(t.entries, key)
 	for i, k := range t.order {
 		if k == key {

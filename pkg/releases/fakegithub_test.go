@@ -1,10 +1,12 @@
 package releases
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,6 +21,9 @@ import (
 // and records every request so tests can assert what the client sent.
 type fakeGitHub struct {
 	srv *httptest.Server
+	// storage is where asset downloads are redirected: another origin
+	// (port), as GitHub's storage host is another host.
+	storage *httptest.Server
 
 	mu          sync.Mutex
 	releases    []*fakeRelease    // newest first
@@ -30,6 +35,18 @@ type fakeGitHub struct {
 	// intercept, when set, may answer a request before the default
 	// handler; it returns true when it did.
 	intercept func(w http.ResponseWriter, r *http.Request) bool
+	// wire says how release JSON is sent (chunked, gzip).
+	wire wire
+}
+
+// wire is how a JSON answer goes over the wire.
+type wire struct {
+	// chunked sends the headers before the body, so the body is chunked
+	// and has no Content-Length, whatever its size.
+	chunked bool
+	// gzip compresses the body when the request accepts it, as GitHub
+	// does, with a weak ETag as GitHub gives compressed answers.
+	gzip bool
 }
 
 type fakeRelease struct {
@@ -38,6 +55,7 @@ type fakeRelease struct {
 	prerelease  bool
 	draft       bool
 	publishedAt time.Time
+	notes       string // the release's body, its notes
 	assets      []*fakeAsset
 	// failingChecks: the tagged commit has a failing commit status, so
 	// GitHub refuses to deploy it unless required_contexts is [].
@@ -56,10 +74,34 @@ const fakeOwner, fakeRepo = "example", "site"
 
 func newFakeGitHub(t *testing.T) *fakeGitHub {
 	t.Helper()
+	return newFakeGitHubOn(t, "127.0.0.1")
+}
+
+// newFakeGitHubOn serves the fake API on host (an address of this
+// machine: 127.0.0.2 is another host than 127.0.0.1 to a client, and
+// Linux answers on all of 127.0.0.0/8). Its storage is on 127.0.0.1.
+func newFakeGitHubOn(t *testing.T, host string) *fakeGitHub {
+	t.Helper()
 	f := &fakeGitHub{}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.srv = serveOn(t, host, http.HandlerFunc(f.serve))
+	f.storage = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.storage.Close)
 	return f
+}
+
+// serveOn starts an httptest server listening on host, any port.
+func serveOn(t *testing.T, host string, h http.Handler) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatalf("listen on %s: %v", host, err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	_ = srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // add appends a release; later adds are newer.
@@ -123,6 +165,7 @@ func (f *fakeGitHub) serveList(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	all := f.releases
+	wire := f.wire
 	var items []any
 	for i := (page - 1) * perPage; i < len(all) && i < page*perPage; i++ {
 		items = append(items, f.releaseJSON(all[i]))
@@ -138,7 +181,7 @@ func (f *fakeGitHub) serveList(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Link", link(page+1)+`; rel="next", `+link(last)+`; rel="last"`)
 	}
-	writeJSONWithETag(w, r, items)
+	writeJSONWire(w, r, items, wire)
 }
 
 func (f *fakeGitHub) serveTag(w http.ResponseWriter, r *http.Request, tag string) {
@@ -146,7 +189,7 @@ func (f *fakeGitHub) serveTag(w http.ResponseWriter, r *http.Request, tag string
 	defer f.mu.Unlock()
 	for _, rel := range f.releases {
 		if rel.tag == tag {
-			writeJSONWithETag(w, r, f.releaseJSON(rel))
+			writeJSONWire(w, r, f.releaseJSON(rel), f.wire)
 			return
 		}
 	}
@@ -154,7 +197,8 @@ func (f *fakeGitHub) serveTag(w http.ResponseWriter, r *http.Request, tag string
 }
 
 // serveAsset answers the API asset URL; with Accept: application/octet-stream
-// GitHub redirects to a storage host, which we imitate under /storage/.
+// GitHub redirects to a storage host, which we imitate under /storage/ of
+// f.storage.
 func (f *fakeGitHub) serveAsset(w http.ResponseWriter, r *http.Request, id string) {
 	a := f.asset(id)
 	if a == nil {
@@ -162,7 +206,7 @@ func (f *fakeGitHub) serveAsset(w http.ResponseWriter, r *http.Request, id strin
 		return
 	}
 	if r.Header.Get("Accept") == "application/octet-stream" {
-		http.Redirect(w, r, fmt.Sprintf("%s/storage/%d", f.srv.URL, a.id), http.StatusFound)
+		http.Redirect(w, r, fmt.Sprintf("%s/storage/%d", f.storage.URL, a.id), http.StatusFound)
 		return
 	}
 	writeJSONWithETag(w, r, map[string]any{"id": a.id, "name": a.name, "size": len(a.data)})
@@ -225,7 +269,7 @@ func (f *fakeGitHub) releaseJSON(r *fakeRelease) map[string]any {
 		"tag_name":         r.tag,
 		"target_commitish": "main",
 		"name":             r.tag,
-		"body":             "",
+		"body":             r.notes,
 		"draft":            r.draft,
 		"prerelease":       r.prerelease,
 		"created_at":       r.publishedAt.Format(time.RFC3339),
@@ -235,12 +279,20 @@ func (f *fakeGitHub) releaseJSON(r *fakeRelease) map[string]any {
 }
 
 func writeJSONWithETag(w http.ResponseWriter, r *http.Request, v any) {
+	writeJSONWire(w, r, v, wire{})
+}
+
+func writeJSONWire(w http.ResponseWriter, r *http.Request, v any, how wire) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		panic(err)
 	}
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:]) + `"`
+	compress := how.gzip && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip")
+	if compress {
+		etag = "W/" + etag
+	}
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Cache-Control", "private, max-age=60, s-maxage=60")
 	w.Header().Set("X-RateLimit-Limit", "5000")
@@ -251,7 +303,21 @@ func writeJSONWithETag(w http.ResponseWriter, r *http.Request, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(body)
+	if compress {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Vary", "Accept-Encoding")
+	}
+	if how.chunked {
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+	}
+	if !compress {
+		_, _ = w.Write(body)
+		return
+	}
+	zw := gzip.NewWriter(w)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
 }
 
 func writeGitHubError(w http.ResponseWriter, code int, msg string) {

@@ -3,9 +3,10 @@ package releases
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/url"
 	"strings"
 
-	"github.com/google/go-github/v66/github"
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/model"
@@ -17,28 +18,28 @@ import (
 // is logged once per Client, not on every poll.
 func (c *Client) ListReleases(ctx context.Context) ([]model.Release, error) {
 	var all []model.Release
-	opts := &github.ListOptions{PerPage: perPage, Page: 1}
+	page := 1
 	for range maxPages {
-		var page []*github.RepositoryRelease
-		var resp *github.Response
-		err := c.retry(ctx, fmt.Sprintf("list releases page %d", opts.Page), func(ctx context.Context) error {
+		var rels []apiRelease
+		path := fmt.Sprintf("repos/%s/%s/releases?per_page=%d&page=%d", c.owner, c.name, perPage, page)
+		resp, err := c.get(ctx, fmt.Sprintf("list releases page %d", page), path, func(r io.Reader) error {
 			var err error
-			page, resp, err = c.gh.Repositories.ListReleases(ctx, c.owner, c.name, opts)
+			rels, err = decodeReleases(r)
 			return err
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range page {
+		for _, r := range rels {
 			all = append(all, c.convert(r))
 		}
 		if resp.NextPage == 0 {
 			return all, nil
 		}
-		if resp.NextPage <= opts.Page {
-			return nil, fmt.Errorf("list releases: %w: next page %d after page %d", ErrMalformed, resp.NextPage, opts.Page)
+		if resp.NextPage <= page {
+			return nil, fmt.Errorf("list releases: %w: next page %d after page %d", ErrMalformed, resp.NextPage, page)
 		}
-		opts.Page = resp.NextPage
+		page = resp.NextPage
 	}
 	return nil, fmt.Errorf("list releases: %w: more than %d pages", ErrMalformed, maxPages)
 }
@@ -68,24 +69,23 @@ func (c *Client) PackageRelease(ctx context.Context, tag string) (model.Release,
 	if err != nil {
 		return model.Release{}, err
 	}
-	rel := model.Release{Tag: r.GetTagName(), Prerelease: r.GetPrerelease(), Draft: r.GetDraft(),
-		PublishedAt: r.GetPublishedAt().Time, URL: r.GetHTMLURL(), Assets: assetsOf(r)}
-	return rel, nil
+	return plainRelease(r), nil
 }
 
 // getByTag fetches a release by tag and checks GitHub answered for it.
-func (c *Client) getByTag(ctx context.Context, tag string) (*github.RepositoryRelease, error) {
-	var r *github.RepositoryRelease
-	err := c.retry(ctx, "get release "+tag, func(ctx context.Context) error {
+func (c *Client) getByTag(ctx context.Context, tag string) (apiRelease, error) {
+	var r apiRelease
+	path := fmt.Sprintf("repos/%s/%s/releases/tags/%s", c.owner, c.name, url.PathEscape(tag))
+	_, err := c.get(ctx, "get release "+tag, path, func(body io.Reader) error {
 		var err error
-		r, _, err = c.gh.Repositories.GetReleaseByTag(ctx, c.owner, c.name, tag)
+		r, err = decodeRelease(body)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return apiRelease{}, err
 	}
-	if got := r.GetTagName(); got != tag {
-		return nil, fmt.Errorf("get release %s: %w: got tag %q", tag, ErrMalformed, got)
+	if r.TagName != tag {
+		return apiRelease{}, fmt.Errorf("get release %s: %w: got tag %q", tag, ErrMalformed, r.TagName)
 	}
 	return r, nil
 }
@@ -95,21 +95,29 @@ func (c *Client) getByTag(ctx context.Context, tag string) (*github.RepositoryRe
 const maxBadTags = 1024
 
 // convert maps GitHub's release onto the domain type.
-func (c *Client) convert(r *github.RepositoryRelease) model.Release {
-	rel := model.Release{
-		Tag:         r.GetTagName(),
-		Prerelease:  r.GetPrerelease(),
-		Draft:       r.GetDraft(),
-		PublishedAt: r.GetPublishedAt().Time,
-		URL:         r.GetHTMLURL(),
-		Assets:      assetsOf(r),
-	}
+func (c *Client) convert(r apiRelease) model.Release {
+	rel := plainRelease(r)
 	prefix, v, err := ParseTag(rel.Tag)
 	if err != nil {
 		c.warnBadTag(rel.Tag, err)
 		return rel
 	}
 	rel.Prefix, rel.Version = prefix, v
+	return rel
+}
+
+// plainRelease is r without a parsed tag: Prefix and Version stay zero.
+func plainRelease(r apiRelease) model.Release {
+	rel := model.Release{
+		Tag:        r.TagName,
+		Prerelease: r.Prerelease,
+		Draft:      r.Draft,
+		URL:        r.HTMLURL,
+		Assets:     assetsOf(r),
+	}
+	if r.PublishedAt != nil {
+		rel.PublishedAt = r.PublishedAt.Time
+	}
 	return rel
 }
 
@@ -125,7 +133,7 @@ func (c *Client) warnBadTag(tag string, err error) {
 	}
 }
 
-func assetsOf(r *github.RepositoryRelease) []model.Asset {
+func assetsOf(r apiRelease) []model.Asset {
 	var out []model.Asset
 	for _, a := range r.Assets {
 		out = append(out, model.Asset{

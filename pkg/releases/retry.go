@@ -96,7 +96,10 @@ func classify(err error, now time.Time) verdict {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, ErrTooLarge):
+		// The server would send the same body again.
+		return verdict{err: err}
+	case errors.Is(err, ErrMalformed):
 		return verdict{err: err}
 	case errors.As(err, &rle):
 		wait := rle.Rate.Reset.Time.Sub(now) + time.Second
@@ -167,6 +170,12 @@ func (c *Client) retry(ctx context.Context, what string, call func(context.Conte
 		err := call(ctx)
 		if err == nil {
 			return nil
+		}
+		if ctx.Err() != nil {
+			// The caller's deadline or cancellation: stop. A request's
+			// own timeout (RequestTimeout) is a deadline error too, but
+			// with ctx alive it is a slow server, retried below.
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		v := classify(err, time.Now())
 		if !v.retry || n+1 >= p.Attempts {

@@ -41,7 +41,15 @@ type WebhookHandler struct {
 	repo    string
 	trigger *Trigger
 	log     *zap.Logger
+	// OnRejected, when set, is told of each delivery refused before its
+	// signature was verified (bad signature, too large, unreadable); the
+	// handler does not log those itself: anyone on the network can send
+	// them, so the caller counts them and logs a summary at its own pace.
+	OnRejected func(reason error)
 }
+
+// ErrWebhookTooLarge: a delivery's body is over the limit (answered 413).
+var ErrWebhookTooLarge = fmt.Errorf("releases: webhook payload over %d bytes", maxWebhookBody)
 
 // NewWebhookHandler requires a secret: an unsigned endpoint would let
 // anyone on the network drive the poller.
@@ -67,8 +75,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxWebhookBody)
 	payload, err := github.ValidatePayload(r, h.secret)
 	if err != nil {
-		h.log.Warn("rejected webhook delivery", zap.String(keyReason, err.Error()))
-		http.Error(w, "invalid signature or payload", http.StatusForbidden)
+		h.reject(w, err)
 		return
 	}
 	event := github.WebHookType(r)
@@ -97,4 +104,19 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		zap.String(keyAction, ev.GetAction()), zap.String(keyTag, ev.GetRelease().GetTagName()))
 	h.trigger.Fire()
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// reject answers a delivery refused before its signature was verified:
+// 413 for a body over the limit, 403 for the rest.
+func (h *WebhookHandler) reject(w http.ResponseWriter, err error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		err = ErrWebhookTooLarge
+		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+	} else {
+		http.Error(w, "invalid signature or payload", http.StatusForbidden)
+	}
+	if h.OnRejected != nil {
+		h.OnRejected(err)
+	}
 }

@@ -47,6 +47,8 @@ const (
 	keyAction   = "action"
 	keyReason   = "reason"
 	keyKey      = "key"
+	keyCount    = "count"
+	keyEvery    = "every"
 )
 
 // statusFollowing is the STATUS= line of an updater that does not lead.

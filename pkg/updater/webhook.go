@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,6 +29,14 @@ type WebhookEndpoint struct {
 	Config  ConfigReader
 	Trigger *releases.Trigger
 	Log     *zap.Logger
+	// Rejected counts deliveries refused before authentication, by reason
+	// (signature, too_large, secret_unset); nil counts nothing.
+	Rejected func(reason string)
+	// Now reads the clock for the rate of the refusal log; nil is time.Now.
+	Now func() time.Time
+
+	once    sync.Once
+	rejects *rejectSummary
 }
 
 // configReadTimeout bounds the etcd reads of one delivery; GitHub gives up
@@ -35,6 +44,13 @@ type WebhookEndpoint struct {
 const configReadTimeout = 5 * time.Second
 
 func (e *WebhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.once.Do(func() {
+		now := e.Now
+		if now == nil {
+			now = time.Now
+		}
+		e.rejects = newRejectSummary(e.Log, now, e.Rejected)
+	})
 	ctx, cancel := context.WithTimeout(r.Context(), configReadTimeout)
 	defer cancel()
 	secret, err := e.value(ctx, "github-webhook-secret")
@@ -43,7 +59,7 @@ func (e *WebhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if secret == "" {
-		e.Log.Warn("webhook delivery refused: github-webhook-secret is not set")
+		e.rejects.add(rejectSecretUnset, errors.New("github-webhook-secret is not set"))
 		http.Error(w, "webhook secret not configured", http.StatusServiceUnavailable)
 		return
 	}
@@ -57,6 +73,7 @@ func (e *WebhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.unavailable(w, "webhook handler", err)
 		return
 	}
+	h.OnRejected = func(err error) { e.rejects.add(rejectReason(err), err) }
 	h.ServeHTTP(w, r)
 }
 

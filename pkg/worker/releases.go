@@ -72,6 +72,7 @@ func (r Releases) FetchDeb(ctx context.Context, d plan.Deb, dir string) (string,
 func (r Releases) client(repo string) (*releases.Client, error) {
 	c, err := releases.New(releases.Options{
 		APIURL: r.Config.GitHubAPIURL, Repo: repo, Token: r.Config.DownloadToken(), Proxy: r.Config.Proxy, Logger: r.Log,
+		MaxAssetSize: r.Config.MaxAssetSize,
 	})
 	if err != nil {
 		return nil, op.Permanent(fmt.Errorf("release client for %s: %w", repo, err))
@@ -79,11 +80,12 @@ func (r Releases) client(repo string) (*releases.Client, error) {
 	return c, nil
 }
 
-// classify marks the download errors no retry can fix.
+// classify marks the download errors no retry can fix. A full disk
+// (releases.ErrNoSpace) stays retryable: an operator can free space.
 func classify(err error) error {
 	for _, perm := range []error{
 		releases.ErrChecksumMismatch, releases.ErrUnsigned, releases.ErrBadSignature,
-		releases.ErrInvalidTag, releases.ErrNoAsset,
+		releases.ErrInvalidTag, releases.ErrNoAsset, releases.ErrTooLarge, releases.ErrCleartextToken,
 	} {
 		if errors.Is(err, perm) {
 			return op.Permanent(err)
