@@ -120,8 +120,11 @@ func readAll(st *storage.Storage) []Perm {
 // operatorWrites are the keys the CLI writes for an operator: membership,
 // config and secrets (write only), policy, requests, the abort and recover
 // of status/current, approval of the candidate, and the config audit.
+// history/ too: `neco recover` of an ended update appends the act to its
+// history entry in the transaction that clears stop.
 func operatorWrites(st *storage.Storage) []Perm {
 	return []Perm{
+		prefix(st.HistoryPrefix(), Write),
 		prefix(st.BootserverPrefix(), Write),
 		prefix(st.ConfigPrefix(), Write),
 		prefix(st.SecretPrefix(), Write),

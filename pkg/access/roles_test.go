@@ -22,6 +22,7 @@ func TestRoles(t *testing.T) {
 				{"/n/audit/config/", "/n/audit/config0", Write},
 				{"/n/bootservers/", "/n/bootservers0", Write},
 				{"/n/config/", "/n/config0", Write},
+				{"/n/history/", "/n/history0", Write},
 				{"/n/info/candidate", "", Write},
 				{"/n/policy/", "/n/policy0", Write},
 				{"/n/request/", "/n/request0", Write},

@@ -9,6 +9,8 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/necoship/neco/pkg/access"
 	"github.com/necoship/neco/pkg/config"
@@ -137,12 +139,21 @@ func printServerUsers(w io.Writer, servers map[int]model.Bootserver, lrns []int)
 	}
 }
 
+// enableAuth turns etcd authentication on. etcd before 3.5 has no
+// AuthStatus (Unimplemented); its AuthEnable succeeds whether auth was on
+// or not, so the message then cannot say which.
 func enableAuth(ctx context.Context, w io.Writer, store *storage.Storage) error {
 	st, err := store.Auth().AuthStatus(ctx)
-	if err != nil {
+	switch {
+	case status.Code(err) == codes.Unimplemented:
+		if _, err := store.Auth().AuthEnable(ctx); err != nil {
+			return explainRoot(fmt.Errorf("enable etcd authentication: %w", err))
+		}
+		fmt.Fprintln(w, "etcd authentication is on (this etcd cannot say whether it was before)")
+		return nil
+	case err != nil:
 		return explainRoot(fmt.Errorf("auth status: %w", err))
-	}
-	if st.Enabled {
+	case st.Enabled:
 		fmt.Fprintln(w, "etcd authentication is on")
 		return nil
 	}

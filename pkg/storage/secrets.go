@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -39,7 +41,32 @@ func IsPermissionDenied(err error) bool {
 func (s *Storage) WithSecrets(names ...string) *Storage {
 	c := *s
 	c.secrets = slices.Clone(names)
+	c.denied = &deniedSecrets{until: map[string]time.Time{}}
 	return &c
+}
+
+// deniedRetry is how long a secret etcd refused is not asked for again.
+// Each refusal costs a request and a WARN line of the etcd client; a
+// worker under etcd auth is refused github-token on every snapshot
+// otherwise. A role granted later is noticed within this time.
+const deniedRetry = 10 * time.Minute
+
+// deniedSecrets remembers the secrets etcd refused, until when not to ask.
+type deniedSecrets struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+func (d *deniedSecrets) skip(name string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return now.Before(d.until[name])
+}
+
+func (d *deniedSecrets) refused(name string, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.until[name] = now.Add(deniedRetry)
 }
 
 // addSecrets reads the secrets s was given at the snapshot's revision, so
@@ -48,11 +75,17 @@ func (s *Storage) WithSecrets(names ...string) *Storage {
 // the same name, which an older neco wrote. Each key is its own request:
 // in a transaction, one key the role does not grant would fail them all.
 func (s *Storage) addSecrets(ctx context.Context, snap *model.Snapshot) error {
+	now := time.Now()
 	for _, name := range s.secrets {
+		if s.denied.skip(name, now) {
+			delete(snap.Config, name)
+			continue
+		}
 		key := s.SecretKey(name)
 		resp, err := s.client.Get(ctx, key, clientv3.WithRev(snap.Revision))
 		switch {
 		case IsPermissionDenied(err):
+			s.denied.refused(name, now)
 			delete(snap.Config, name)
 			continue
 		case err != nil:

@@ -31,12 +31,15 @@ var (
 )
 
 // Storage reads and writes neco's keys under one prefix through one etcd
-// client. It holds no other state and is safe for concurrent use.
+// client. Its only other state is which secrets to read and which of them
+// etcd refused lately (WithSecrets); it is safe for concurrent use.
 type Storage struct {
 	client *clientv3.Client
 	prefix string
-	// secrets are the secret config keys every snapshot adds (WithSecrets).
+	// secrets are the secret config keys every snapshot adds (WithSecrets),
+	// denied those etcd refused lately.
 	secrets []string
+	denied  *deniedSecrets
 }
 
 // New returns a Storage for the keys under prefix. An empty prefix means
