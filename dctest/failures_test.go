@@ -115,8 +115,9 @@ func TestEtcdMemberStopped(t *testing.T) {
 
 // TestServerCutOff: a boot server loses its link mid-update; its worker
 // goes silent, the update times out after worker-timeout and stops
-// everywhere; the operator removes the server (neco leave) and retries
-// (neco recover); the other servers complete.
+// everywhere; the operator removes the server (neco leave), root takes
+// its etcd users away (neco auth setup) and the operator retries (neco
+// recover); the other servers complete.
 func TestServerCutOff(t *testing.T) {
 	d := newDC(t, site.Options{WorkerTimeout: time.Minute})
 	d.publish(d.slowRelease())
@@ -135,6 +136,13 @@ func TestServerCutOff(t *testing.T) {
 		t.Errorf("update %d: stop %v, message %q: want stop set and server 2 named", first, st.Update.Stop, st.Update.Message)
 	}
 	d.neco(d.server(0), "leave", "2")
+	// As after every leave (neco auth setup --help): the users and role of
+	// the server that left go.
+	res, err := d.s.AuthSetup(d.ctx, d.server(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("neco auth setup after neco leave 2:\n%s", strings.TrimRight(res.Stdout, "\n"))
 	d.neco(d.server(0), "recover")
 	st = d.waitFor("the retry to end", updateTimeout, func(st site.Status) bool {
 		return st.Update.ID != first && st.Ended(versionN)

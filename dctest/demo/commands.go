@@ -77,7 +77,7 @@ func up(ctx context.Context, dir, deb string) error {
 		}
 		return err
 	}
-	say("installing %s on every server, neco join, starting neco-updater and neco-worker", filepath.Base(deb))
+	say("installing %s on every server, neco join, neco auth setup --enable (a certificate per principal), starting neco-updater and neco-worker", filepath.Base(deb))
 	s, err := site.Install(ctx, c, site.Options{NecoDeb: deb, Dir: siteDir, Logf: logf})
 	if err == nil {
 		err = c.Detach()
@@ -129,10 +129,11 @@ func rollout(ctx context.Context, dir string, s *site.Site, st state, prerelease
 	shell := harness.ShellPath(st.Run, 0)
 	say("the update to %s ended: %s", version, end)
 	fmt.Printf(`
-  neco in a boot server:    %[1]s neco status   (no arguments: a shell)
+  neco in a boot server:    %[1]s neco --config %[2]s status
+                            (no arguments: a shell, where neco acts as the operator %[3]s)
   the next release:         make demo-publish
   tear everything down:     make demo-down
-`, shell)
+`, shell, site.OperatorConfig, site.Operator)
 	return nil
 }
 
@@ -148,11 +149,11 @@ func nextVersion(published []string, now time.Time) string {
 	return fmt.Sprintf("%s-%d", day, n)
 }
 
-// watch shows neco status --watch from boot-0 on this terminal until the
-// update to version ended, and returns how it ended.
+// watch shows neco status --watch from boot-0 (as the operator) on this
+// terminal until the update to version ended, and returns how it ended.
 func watch(ctx context.Context, run, version string) (string, error) {
 	shell := harness.ShellPath(run, 0)
-	cmd := exec.Command(shell, "neco", "status", "--watch")
+	cmd := exec.Command(shell, "neco", "--config", site.OperatorConfig, "status", "--watch")
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// Its own process group, so that stopping it reaches neco inside the
 	// server through nsenter.
@@ -172,7 +173,7 @@ func watch(ctx context.Context, run, version string) (string, error) {
 			return "", ctx.Err()
 		case <-tick.C:
 		}
-		out, err := exec.CommandContext(ctx, shell, "neco", "status", "--json").Output()
+		out, err := exec.CommandContext(ctx, shell, "neco", "--config", site.OperatorConfig, "status", "--json").Output()
 		if err != nil {
 			continue // etcd busy: the watch shows it
 		}

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/necoship/neco/pkg/access"
 )
 
 // certValidity covers any test run; the servers share the host's clock.
@@ -89,13 +91,45 @@ type TLSFiles struct {
 	CA, Cert, Key string
 }
 
+// Etcd users with a certificate in every run. With --client-cert-auth,
+// etcd takes a client certificate's common name as the user once
+// authentication is on (site.Install turns it on with `neco auth setup`):
+// root has every right, the others only what neco's roles grant them
+// (pkg/access).
+const (
+	// RootUser is etcd's root; the harness's own client (Client, Etcdctl)
+	// and neco's root.yml in the site use it.
+	RootUser = access.UserRoot
+	// OperatorUser is the site's operator (role neco-operator once `neco
+	// auth setup --operator` names it): the CLI of an SRE.
+	OperatorUser = "dct-operator"
+)
+
+// WorkerUser is the etcd user of neco-worker on server lrn; its
+// certificate is only in that server.
+func WorkerUser(lrn int) string { return access.WorkerUser(lrn) }
+
+// UpdaterUser is the etcd user of neco-updater on server lrn; its
+// certificate is only in that server.
+func UpdaterUser(lrn int) string { return access.UpdaterUser(lrn) }
+
+// keyPair is a certificate and its key, PEM.
+type keyPair struct{ cert, key []byte }
+
 // etcdPKI is what one run's etcd needs, as files: in dir on the host, in
 // etcdTLSDir inside each server.
 type etcdPKI struct {
 	ca      []byte
-	members [][2][]byte // cert, key per LRN
-	client  [2][]byte
-	hostTLS TLSFiles
+	members []keyPair // per LRN
+	// users are the client certificates by common name: every server has
+	// root's and the operator's, server i also its daemons' (serverUsers).
+	users   map[string]keyPair
+	hostDir string
+}
+
+// serverUsers are the users whose certificates go into server lrn.
+func serverUsers(lrn int) []string {
+	return []string{RootUser, OperatorUser, WorkerUser(lrn), UpdaterUser(lrn)}
 }
 
 func newEtcdPKI(dir string, n int) (*etcdPKI, error) {
@@ -103,7 +137,7 @@ func newEtcdPKI(dir string, n int) (*etcdPKI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("etcd CA: %w", err)
 	}
-	p := &etcdPKI{ca: ca.pem}
+	p := &etcdPKI{ca: ca.pem, users: map[string]keyPair{}, hostDir: dir}
 	for i := range n {
 		c, k, err := ca.issue(fmt.Sprintf("boot-%d", i), true,
 			[]string{fmt.Sprintf("boot-%d", i), "localhost"},
@@ -111,21 +145,45 @@ func newEtcdPKI(dir string, n int) (*etcdPKI, error) {
 		if err != nil {
 			return nil, fmt.Errorf("etcd member cert: %w", err)
 		}
-		p.members = append(p.members, [2][]byte{c, k})
+		p.members = append(p.members, keyPair{c, k})
 	}
-	c, k, err := ca.issue("neco", false, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("etcd client cert: %w", err)
+	names := []string{RootUser, OperatorUser}
+	for i := range n {
+		names = append(names, WorkerUser(i), UpdaterUser(i))
 	}
-	p.client = [2][]byte{c, k}
-	p.hostTLS = TLSFiles{CA: filepath.Join(dir, "ca.crt"), Cert: filepath.Join(dir, "client.crt"), Key: filepath.Join(dir, "client.key")}
+	for _, name := range names {
+		c, k, err := ca.issue(name, false, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("etcd client cert %s: %w", name, err)
+		}
+		p.users[name] = keyPair{c, k}
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	for path, data := range map[string][]byte{p.hostTLS.CA: p.ca, p.hostTLS.Cert: c, p.hostTLS.Key: k} {
+	files := map[string][]byte{filepath.Join(dir, "ca.crt"): p.ca}
+	for name, kp := range p.users {
+		files[filepath.Join(dir, name+".crt")], files[filepath.Join(dir, name+".key")] = kp.cert, kp.key
+	}
+	for path, data := range files {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
+}
+
+// hostTLS names user's certificate files on the host.
+func (p *etcdPKI) hostTLS(user string) TLSFiles {
+	return TLSFiles{CA: filepath.Join(p.hostDir, "ca.crt"),
+		Cert: filepath.Join(p.hostDir, user+".crt"), Key: filepath.Join(p.hostDir, user+".key")}
+}
+
+// serverFiles are the files of etcdTLSDir in server lrn, by name.
+func (p *etcdPKI) serverFiles(lrn int) map[string][]byte {
+	files := map[string][]byte{"ca.crt": p.ca, "member.crt": p.members[lrn].cert, "member.key": p.members[lrn].key}
+	for _, name := range serverUsers(lrn) {
+		files[name+".crt"], files[name+".key"] = p.users[name].cert, p.users[name].key
+	}
+	return files
 }

@@ -19,9 +19,13 @@
 //     reaches the servers and the host services from the test process,
 //     which is not in those namespaces itself.
 //   - Cluster.Etcd is one member per server, run as the unit dct-etcd.service
-//     with Debian's etcd 3.4; Client dials it from the host, Etcdctl runs
-//     etcdctl inside a server, ClientTLS names the certificate files inside
-//     every server (for neco's config.yml).
+//     with Debian's etcd 3.4, with a client certificate per etcd user (its
+//     common name): root and the operator's in every server, neco-worker-N's
+//     and neco-updater-N's in server N only. Client dials it from the host
+//     and Etcdctl runs etcdctl inside a server, both as root; EtcdctlAs as
+//     another user; UserTLS names a user's certificate files inside the
+//     servers (for neco's local config files). Authentication stays off
+//     until the site turns it on.
 //   - Cluster.StartHostService runs a host program (a mirror, a registry) in
 //     the bridge namespace on 10.213.0.254:PORT.
 //

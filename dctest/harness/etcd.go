@@ -25,17 +25,20 @@ import (
 // (Debian's etcd.service is masked in the rootfs).
 const EtcdUnit = "dct-etcd.service"
 
-// etcdTLSDir holds the member's and the client's certificates inside every
-// server.
+// etcdTLSDir holds, inside every server, the CA, the member's certificate
+// and the client certificates of the users of that server (serverUsers),
+// each as USER.crt and USER.key, all mode 0600.
 const etcdTLSDir = "/etc/dct-etcd"
 
 // Etcd is the run's etcd cluster: one member per server, TLS on client and
-// peer URLs with client certificates required.
+// peer URLs with client certificates required. Each certificate's common
+// name is an etcd user (RootUser, OperatorUser, WorkerUser, UpdaterUser);
+// the harness leaves authentication off, site.Install turns it on.
 //
 // The test process is not in the run's namespaces. Client reaches the
 // members anyway through Network.DialContext (each connection is made in
 // the bridge namespace); Etcdctl runs etcdctl inside a server, which is
-// how neco itself sees etcd.
+// how neco itself sees etcd. Both act as root; EtcdctlAs as another user.
 type Etcd struct {
 	servers []*Server
 	nw      *Network
@@ -55,11 +58,7 @@ func startEtcd(ctx context.Context, dir string, servers []*Server, nw *Network) 
 	g, gctx := errgroup.WithContext(ctx)
 	for i, s := range servers {
 		g.Go(func() error {
-			files := map[string][]byte{
-				"ca.crt": pki.ca, "member.crt": pki.members[i][0], "member.key": pki.members[i][1],
-				"client.crt": pki.client[0], "client.key": pki.client[1],
-			}
-			for name, data := range files {
+			for name, data := range pki.serverFiles(i) {
 				if err := s.WriteFile(gctx, path.Join(etcdTLSDir, name), data, 0o600); err != nil {
 					return fmt.Errorf("etcd: %w", err)
 				}
@@ -139,17 +138,23 @@ func (e *Etcd) Endpoints() []string {
 	return eps
 }
 
-// ClientTLS names the client certificate files inside every server: the
-// tls-ca-file, tls-cert-file and tls-key-file of neco's config.yml.
-func (e *Etcd) ClientTLS() TLSFiles {
-	return TLSFiles{CA: etcdTLSDir + "/ca.crt", Cert: etcdTLSDir + "/client.crt", Key: etcdTLSDir + "/client.key"}
+// ClientTLS names root's certificate files inside every server, what
+// Client and Etcdctl use.
+func (e *Etcd) ClientTLS() TLSFiles { return e.UserTLS(RootUser) }
+
+// UserTLS names user's certificate files inside the servers: neco's
+// tls-ca-file, tls-cert-file and tls-key-file for that user. Root's and
+// the operator's are in every server, WorkerUser(i)'s and UpdaterUser(i)'s
+// only in server i.
+func (e *Etcd) UserTLS(user string) TLSFiles {
+	return TLSFiles{CA: etcdTLSDir + "/ca.crt", Cert: etcdTLSDir + "/" + user + ".crt", Key: etcdTLSDir + "/" + user + ".key"}
 }
 
-// HostTLS names the same client certificate files on the host.
-func (e *Etcd) HostTLS() TLSFiles { return e.pki.hostTLS }
+// HostTLS names root's certificate files on the host.
+func (e *Etcd) HostTLS() TLSFiles { return e.pki.hostTLS(RootUser) }
 
-// Client returns a client of the cluster for the test process, closed when
-// the test ends.
+// Client returns a client of the cluster for the test process, as root,
+// closed when the test ends.
 func (e *Etcd) Client(t testing.TB) *clientv3.Client {
 	t.Helper()
 	tlsCfg, err := e.tlsConfig()
@@ -173,11 +178,12 @@ func (e *Etcd) Client(t testing.TB) *clientv3.Client {
 }
 
 func (e *Etcd) tlsConfig() (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(e.pki.hostTLS.Cert, e.pki.hostTLS.Key)
+	files := e.HostTLS()
+	cert, err := tls.LoadX509KeyPair(files.Cert, files.Key)
 	if err != nil {
 		return nil, fmt.Errorf("etcd client: %w", err)
 	}
-	ca, err := os.ReadFile(e.pki.hostTLS.CA)
+	ca, err := os.ReadFile(files.CA)
 	if err != nil {
 		return nil, fmt.Errorf("etcd client: %w", err)
 	}
@@ -188,10 +194,17 @@ func (e *Etcd) tlsConfig() (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
-// Etcdctl runs etcdctl in s against every member, with the client
-// certificate: e.g. Etcdctl(ctx, s, "endpoint", "health").
+// Etcdctl runs etcdctl in s against every member, as root: e.g.
+// Etcdctl(ctx, s, "endpoint", "health").
 func (e *Etcd) Etcdctl(ctx context.Context, s *Server, args ...string) (Result, error) {
-	tlsFiles := e.ClientTLS()
+	return e.EtcdctlAs(ctx, s, RootUser, args...)
+}
+
+// EtcdctlAs runs etcdctl in s against every member with user's client
+// certificate (UserTLS), which must be in s. A request etcd refuses fails
+// with "etcdserver: permission denied" in the Result's Stderr.
+func (e *Etcd) EtcdctlAs(ctx context.Context, s *Server, user string, args ...string) (Result, error) {
+	tlsFiles := e.UserTLS(user)
 	argv := []string{"env", "ETCDCTL_API=3", "etcdctl",
 		"--endpoints=" + strings.Join(e.Endpoints(), ","),
 		"--cacert=" + tlsFiles.CA, "--cert=" + tlsFiles.Cert, "--key=" + tlsFiles.Key}

@@ -9,9 +9,12 @@
 // Install puts a release mirror (`neco mirror serve`) and a docker-registry
 // on the run's bridge (HostIP), installs the neco .deb from `make deb` into
 // every server with dpkg, writes /etc/neco/config.yml (the cluster's etcd,
-// TLS), sets the cluster config with `neco config set`, runs `neco join`
-// on every server and starts neco-updater and neco-worker as systemd
-// units.
+// the daemons' own certificates) and operator.yml and root.yml beside it,
+// sets the cluster config with `neco config set` and runs `neco join` on
+// every server as the operator, turns etcd authentication on with `neco
+// auth setup --operator dct-operator --enable` as root, and only then
+// starts neco-updater and neco-worker as systemd units. Neco runs the CLI
+// as the operator, NecoAs with another principal's config file.
 //
 // Publish builds the site package of a version: its plan has a rolling, a
 // stop-all and an anytime unit, an image (pushed to the registry first and

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,6 +116,12 @@ func Install(ctx context.Context, c *harness.Cluster, o Options) (*Site, error) 
 			return nil, err
 		}
 	}
+	// Users and roles from the servers just joined, then authentication
+	// on: from here each certificate has only its role's rights, before
+	// any daemon dials etcd.
+	if err := s.enableAuth(ctx, c.Servers[0]); err != nil {
+		return nil, err
+	}
 	for _, srv := range c.Servers {
 		if _, err := srv.Exec(ctx, "systemctl", "enable", "--now", UpdaterUnit, WorkerUnit); err != nil {
 			return nil, err
@@ -122,6 +129,18 @@ func Install(ctx context.Context, c *harness.Cluster, o Options) (*Site, error) 
 	}
 	s.logf("site: neco installed and started on %d servers, env %s", len(c.Servers), o.Env)
 	return s, nil
+}
+
+// enableAuth runs `neco auth setup --operator Operator --enable` as root
+// in srv (against etcd 3.4, which has no AuthStatus, neco enables auth
+// without asking first).
+func (s *Site) enableAuth(ctx context.Context, srv *harness.Server) error {
+	res, err := s.AuthSetup(ctx, srv, "--enable")
+	s.logf("site: neco auth setup --operator %s --enable on %s:\n%s", Operator, srv.Name, strings.TrimRight(res.Stdout, "\n"))
+	if err != nil {
+		return fmt.Errorf("site: %w: %s", err, res.Stderr)
+	}
+	return nil
 }
 
 // The units of the neco package.
@@ -163,7 +182,25 @@ func startRegistry(ctx context.Context, c *harness.Cluster, name string, port in
 	return c.StartService(ctx, name, port, "docker-registry", "serve", path)
 }
 
-// installNeco installs the package into srv and writes its config.yml.
+// The local config files written into every server: config.yml is the
+// daemons' (and the CLI's default), the others name the same etcd with
+// another principal's certificate, for `neco --config FILE`.
+const (
+	// LocalConfig: neco-worker's certificate (WorkerUser(LRN)) and
+	// neco-updater's (UpdaterUser(LRN)).
+	LocalConfig = "/etc/neco/config.yml"
+	// OperatorConfig: the operator's (Operator), what Neco uses.
+	OperatorConfig = "/etc/neco/operator.yml"
+	// RootConfig: etcd's root, for `neco auth setup`.
+	RootConfig = "/etc/neco/root.yml"
+)
+
+// Operator is the etcd user of the site's operator, named to `neco auth
+// setup --operator`.
+const Operator = harness.OperatorUser
+
+// installNeco installs the package into srv and writes its local config
+// files.
 func (s *Site) installNeco(ctx context.Context, srv *harness.Server, necoDeb string) error {
 	const staged = "/var/tmp/neco.deb"
 	if err := srv.CopyIn(ctx, necoDeb, staged); err != nil {
@@ -172,27 +209,69 @@ func (s *Site) installNeco(ctx context.Context, srv *harness.Server, necoDeb str
 	if _, err := srv.Exec(ctx, "dpkg", "-i", staged); err != nil {
 		return fmt.Errorf("site: install neco: %w", err)
 	}
-	return srv.WriteFile(ctx, "/etc/neco/config.yml", []byte(s.localConfig(srv.LRN)), 0o644)
+	etcd := s.Cluster.Etcd
+	updater := etcd.UserTLS(harness.UpdaterUser(srv.LRN))
+	files := []struct {
+		path, data string
+	}{
+		{LocalConfig, s.localConfig(srv.LRN, etcd.UserTLS(harness.WorkerUser(srv.LRN)), &updater)},
+		{OperatorConfig, s.localConfig(srv.LRN, etcd.UserTLS(Operator), nil)},
+		{RootConfig, s.localConfig(srv.LRN, etcd.UserTLS(harness.RootUser), nil)},
+		// A login shell in the server (shell-boot-N, the demo) is the
+		// operator's, as the scenarios are.
+		{"/etc/profile.d/dct-neco-operator.sh", "export NECO_CONFIG=" + OperatorConfig + "\n"},
+	}
+	for _, f := range files {
+		if err := srv.WriteFile(ctx, f.path, []byte(f.data), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// localConfig is /etc/neco/config.yml of the server of LRN lrn.
-func (s *Site) localConfig(lrn int) string {
-	tls := s.Cluster.Etcd.ClientTLS()
-	return fmt.Sprintf(`# written by the data-center test (dctest/site)
+// localConfig is a local config file of the server of LRN lrn, with the
+// certificate tls, and updater for neco-updater if not nil.
+func (s *Site) localConfig(lrn int, tls harness.TLSFiles, updater *harness.TLSFiles) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `# written by the data-center test (dctest/site)
 lrn: %d
 etcd:
   endpoints: [%s]
   tls-ca-file: %s
   tls-cert-file: %s
   tls-key-file: %s
-log-level: debug
+`, lrn, strings.Join(s.Cluster.Etcd.Endpoints(), ", "), tls.CA, tls.Cert, tls.Key)
+	if updater != nil {
+		fmt.Fprintf(&b, "  updater-tls-cert-file: %s\n  updater-tls-key-file: %s\n", updater.Cert, updater.Key)
+	}
+	fmt.Fprintf(&b, `log-level: debug
 worker:
   plain-http-registries: [%q, %q]
-`, lrn, strings.Join(s.Cluster.Etcd.Endpoints(), ", "), tls.CA, tls.Cert, tls.Key,
-		s.RegistryAddr, hostAddr(SlowRegistryPort))
+`, s.RegistryAddr, hostAddr(SlowRegistryPort))
+	return b.String()
 }
 
-// Neco runs the neco CLI in srv.
+// Neco runs the neco CLI in srv as the operator (OperatorConfig): the
+// scenarios act as an SRE would.
 func (s *Site) Neco(ctx context.Context, srv *harness.Server, args ...string) (harness.Result, error) {
-	return srv.Exec(ctx, append([]string{"neco"}, args...)...)
+	return s.NecoAs(ctx, srv, OperatorConfig, args...)
+}
+
+// NecoAs runs the neco CLI in srv with the local config file config
+// (LocalConfig, OperatorConfig, RootConfig): as that file's principal.
+func (s *Site) NecoAs(ctx context.Context, srv *harness.Server, config string, args ...string) (harness.Result, error) {
+	return s.NecoInput(ctx, srv, config, nil, args...)
+}
+
+// NecoInput is NecoAs with stdin read from in (a secret for `neco config
+// set`).
+func (s *Site) NecoInput(ctx context.Context, srv *harness.Server, config string, in io.Reader, args ...string) (harness.Result, error) {
+	return srv.ExecInput(ctx, in, append([]string{"neco", "--config", config}, args...)...)
+}
+
+// AuthSetup runs `neco auth setup --operator Operator ARGS...` in srv as
+// etcd's root (RootConfig): after every join and leave, as docs/etcd.md
+// asks.
+func (s *Site) AuthSetup(ctx context.Context, srv *harness.Server, args ...string) (harness.Result, error) {
+	return s.NecoAs(ctx, srv, RootConfig, append([]string{"auth", "setup", "--operator", Operator}, args...)...)
 }
