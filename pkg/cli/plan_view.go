@@ -17,6 +17,10 @@ type planJSON struct {
 	Target  planTargetJSON `json:"target"`
 	Reason  string         `json:"reason"`
 	Servers []int          `json:"servers"`
+	// Canaries run the steps before the once-steps first; the others
+	// start after them and CanarySoak. Empty: no canary phase.
+	Canaries   []int  `json:"canaries"`
+	CanarySoak string `json:"canary_soak,omitempty"`
 	// Ready is true when nothing blocks: the updater (or, for a
 	// requested rollback, its leader) starts it at its next decision.
 	Ready    bool              `json:"ready"`
@@ -71,17 +75,22 @@ type planStepJSON struct {
 	MaxUnavailable int    `json:"max_unavailable,omitempty"`
 	Soak           string `json:"soak,omitempty"`
 	Irreversible   bool   `json:"irreversible,omitempty"`
+	// Canary marks a step of the canary phase.
+	Canary bool `json:"canary,omitempty"`
 }
 
 func toPlanJSON(d decide.DryRun, p plan.Plan) planJSON {
 	out := planJSON{
 		Target: planTargetJSON{Version: d.Target.Version.String(), Tag: d.Target.Tag,
 			Prerelease: d.Target.Prerelease, PublishedAt: d.Target.PublishedAt.UTC()},
-		Reason: string(d.Reason), Servers: nonNil(d.Servers), Ready: len(d.Blockers) == 0,
+		Reason: string(d.Reason), Servers: nonNil(d.Servers), Canaries: nonNil(d.Canaries), Ready: len(d.Blockers) == 0,
 		Blockers: []planBlockerJSON{}, Changes: []planServerJSON{}, Steps: []planStepJSON{},
 	}
 	if p.Neco != nil {
 		out.Neco = p.Neco.String()
+	}
+	if len(d.Canaries) > 0 {
+		out.CanarySoak = d.CanarySoak.String()
 	}
 	for _, b := range d.Blockers {
 		j := planBlockerJSON{Kind: string(b.Kind), Reason: b.Reason}
@@ -104,7 +113,7 @@ func toPlanJSON(d decide.DryRun, p plan.Plan) planJSON {
 	}
 	for _, st := range d.Steps {
 		j := planStepJSON{Number: st.Number, Kind: string(st.Kind), Name: st.Name, Strategy: string(st.Strategy),
-			Servers: nonNil(st.Servers), MaxUnavailable: st.MaxUnavailable, Irreversible: st.Irreversible}
+			Servers: nonNil(st.Servers), MaxUnavailable: st.MaxUnavailable, Irreversible: st.Irreversible, Canary: st.Canary}
 		if st.Soak > 0 {
 			j.Soak = st.Soak.String()
 		}
@@ -118,6 +127,10 @@ func writePlanText(w io.Writer, p planJSON) error {
 	field(&b, p.Reason, fmt.Sprintf("%s (%s) on servers %s", p.Target.Version, p.Target.Tag, formatServers(p.Servers)))
 	if p.Neco != "" {
 		field(&b, "needs neco", p.Neco+" (an older worker updates itself first)")
+	}
+	if len(p.Canaries) > 0 {
+		field(&b, "canaries", fmt.Sprintf("%s first; the others start %s after them (canary-soak)",
+			formatServers(p.Canaries), p.CanarySoak))
 	}
 	if p.Ready {
 		field(&b, "blocked by", "nothing: it starts at the updater's next decision")
@@ -142,7 +155,11 @@ func writePlanText(w io.Writer, p planJSON) error {
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  STEP\tNAME\tWHO AND HOW")
 	for _, st := range p.Steps {
-		fmt.Fprintf(tw, "  %d\t%s\t%s\n", st.Number, st.Name, stepHow(st))
+		how := stepHow(st)
+		if st.Canary {
+			how = "canary phase: " + how
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\n", st.Number, st.Name, how)
 	}
 	tw.Flush()
 	_, err := io.WriteString(w, trimLineEnds(b.String()))

@@ -57,7 +57,7 @@ func report(step int, name string, cond model.Cond, ago time.Duration, msg strin
 func statusUpdate(state string, stop bool, elapsed time.Duration) *statusUpdateJSON {
 	return &statusUpdateJSON{ID: 12, Version: "2026.11.23-1", Tag: "release-2026.11.23-1", Reason: "update",
 		Servers: []int{0, 1, 2, 10}, Stop: stop, State: state, StartedAt: fixStarted,
-		ElapsedSeconds: int64(elapsed / time.Second), Acts: []actJSON{}}
+		ElapsedSeconds: int64(elapsed / time.Second), Acts: []actJSON{}, Canaries: []int{}, Phase: "all"}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -333,7 +333,7 @@ var statusCases = []statusCase{
 		want: func(st *statusJSON, _ string) {
 			u := &statusUpdateJSON{ID: 12, Version: "2026.11.24-1", Tag: "release-2026.11.24-1", Reason: "update",
 				Servers: []int{0, 1}, State: "completed", StartedAt: fixStarted, FinishedAt: ptr(fixStarted.Add(time.Minute)), ElapsedSeconds: 60,
-				Acts: []actJSON{}}
+				Acts: []actJSON{}, Canaries: []int{}, Phase: "all"}
 			st.Update = u
 			st.Servers = []statusServerJSON{statusServer(0, true, true, nil), statusServer(1, true, true, nil)}
 			st.Config.Env = "production"

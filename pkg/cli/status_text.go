@@ -54,7 +54,13 @@ func writeUpdateText(b *strings.Builder, s statusJSON) {
 	if u.BarrierStep != nil {
 		barrier = "step " + strconv.Itoa(*u.BarrierStep)
 	}
+	if u.Phase == phaseCanary {
+		barrier += ", canary phase"
+	}
 	field(b, "barrier", barrier)
+	if len(u.Canaries) > 0 {
+		field(b, "canaries", canaryText(u))
+	}
 	field(b, "stop", stopText(u))
 	for _, a := range u.Acts {
 		act := fmt.Sprintf("%s by %s at %s", a.Act, valueCell(a.By), formatTime(a.At))
@@ -227,4 +233,13 @@ func writeConfigText(b *strings.Builder, c statusConfigJSON) {
 		window = fmt.Sprintf("%q in %s", c.ReleaseTime, c.ReleaseTimezone)
 	}
 	field(b, "release window", window)
+}
+
+// canaryText says who the canaries are and where the rollout stands.
+func canaryText(u *statusUpdateJSON) string {
+	c := formatServers(u.Canaries)
+	if u.Phase == phaseCanary {
+		return c + ": running the update first; the other servers have not started"
+	}
+	return c + ": done first; the other servers follow"
 }

@@ -53,6 +53,10 @@ type statusUpdateJSON struct {
 	BarrierStep *int `json:"barrier_step"`
 	// Acts are what operators forced on the update, oldest first.
 	Acts []actJSON `json:"acts"`
+	// Canaries run the update first (config canary); empty: none.
+	Canaries []int `json:"canaries"`
+	// Phase is canary while only the canaries may run steps, all after.
+	Phase string `json:"phase"`
 }
 
 type statusServerJSON struct {
@@ -193,8 +197,18 @@ func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
 		step := b.Step
 		j.BarrierStep = &step
 	}
+	j.Canaries, j.Phase = nonNil(u.Canaries), phaseAll
+	if len(u.Canaries) > 0 && (j.BarrierStep == nil || snap.Barrier.Canary) {
+		j.Phase = phaseCanary
+	}
 	return j
 }
+
+// The phases of an update in status.
+const (
+	phaseCanary = "canary"
+	phaseAll    = "all"
+)
 
 // serverLRNs lists every server anything speaks of: registered, taking
 // part in the current update, or with a worker report. Sorted numerically

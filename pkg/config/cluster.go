@@ -46,6 +46,10 @@ type Cluster struct {
 	ReleasePrefixes []string
 	DevPrefixes     []string
 	Approval        Approval
+	// Canary is how many servers run an update first; CanarySoak how long
+	// the rest waits after them.
+	Canary     int
+	CanarySoak time.Duration
 	// MinReleaseAge is how long a release must have been published before
 	// it is a candidate; 0 takes releases at once.
 	MinReleaseAge time.Duration

@@ -200,3 +200,23 @@ func TestMaxAssetSize(t *testing.T) {
 		}
 	}
 }
+
+func TestCanaryKeys(t *testing.T) {
+	for _, tt := range []struct {
+		canary, soak string
+		want         int
+		wantSoak     time.Duration
+		bad          bool
+	}{
+		{"", "", 0, 0, false}, {"1", "30m", 1, 30 * time.Minute, false}, {"1000", "24h", 1000, 24 * time.Hour, false},
+		{"-1", "", 0, 0, true}, {"1001", "", 0, 0, true}, {"one", "", 0, 0, true}, {"1", "25h", 0, 0, true}, {"1", "-1s", 0, 0, true},
+	} {
+		c, _, err := ParseCluster(map[string]string{"canary": tt.canary, "canary-soak": tt.soak})
+		switch {
+		case tt.bad && err == nil:
+			t.Errorf("canary %q soak %q accepted", tt.canary, tt.soak)
+		case !tt.bad && (err != nil || c.Canary != tt.want || c.CanarySoak != tt.wantSoak):
+			t.Errorf("canary %q soak %q = %d %s, %v", tt.canary, tt.soak, c.Canary, c.CanarySoak, err)
+		}
+	}
+}

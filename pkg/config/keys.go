@@ -81,6 +81,15 @@ var registry = [...]keyDef{
 	{Key{Name: "approval", Default: "auto",
 		Description: "auto starts updates; manual waits for `neco update approve`"},
 		func(c *Cluster, v string) (err error) { c.Approval, err = parseApproval(v); return }},
+	{Key{Name: "canary", Default: "0",
+		Description: "how many servers (the first in LRN order) run the whole update, once-steps aside, before any other server starts it; 0 to 1000, 0: none"},
+		func(c *Cluster, v string) (err error) { c.Canary, err = parseIntIn(v, 0, 1000); return }},
+	{Key{Name: "canary-soak", Default: "0s",
+		Description: "how long the other servers wait after the canaries finished, 0s to 24h"},
+		func(c *Cluster, v string) (err error) {
+			c.CanarySoak, err = parseDurationIn(v, 0, 24*time.Hour)
+			return
+		}},
 	{Key{Name: "min-release-age", Default: "0s",
 		Description: "how long a release must have been published before it is taken (e.g. 24h for production), 0s to 720h"},
 		func(c *Cluster, v string) (err error) {

@@ -104,6 +104,18 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+// parseIntIn reads a decimal integer within [lo, hi].
+func parseIntIn(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q: want an integer", v)
+	case n < lo || n > hi:
+		return 0, fmt.Errorf("%d is outside %d to %d", n, lo, hi)
+	}
+	return n, nil
+}
+
 // parseSizeIn reads a byte size such as 4GiB or 512MiB (go-humanize: SI
 // and IEC units, case-insensitive) within [lo, hi].
 func parseSizeIn(v string, lo, hi int64) (int64, error) {

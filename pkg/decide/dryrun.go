@@ -44,6 +44,10 @@ type DryRun struct {
 	Reason model.Reason
 	// Servers are the registered servers, which an update would run on.
 	Servers []int
+	// Canaries run every step before the once-steps first (config
+	// canary); the rest wait CanarySoak after them. Empty: none.
+	Canaries   []int
+	CanarySoak time.Duration
 	// Blockers is empty when the updater would start the update at its
 	// next decision; otherwise each says what stands in the way.
 	Blockers []Blocker
@@ -82,12 +86,17 @@ type Blocker struct {
 // the input, so `neco plan` says what the updater would say.
 func PlanUpdate(in DryRunInput) DryRun {
 	servers := in.Snapshot.LRNs()
+	canaries := canariesOf(servers, in.Config.Canary)
 	out := DryRun{
-		Target:  in.Target,
-		Reason:  model.ReasonUpdate,
-		Servers: servers,
-		Changes: serverChanges(in, servers),
-		Steps:   plannedSteps(in.Plan, servers),
+		Target:   in.Target,
+		Reason:   model.ReasonUpdate,
+		Servers:  servers,
+		Canaries: canaries,
+		Changes:  serverChanges(in, servers),
+		Steps:    plannedSteps(in.Plan, servers, canaries),
+	}
+	if len(canaries) > 0 {
+		out.CanarySoak = in.Config.CanarySoak
 	}
 	cur := in.Snapshot.Current
 	if cur != nil && in.Target.Version.Compare(cur.Version) < 0 {
@@ -169,13 +178,19 @@ type PlannedStep struct {
 	MaxUnavailable int
 	Soak           time.Duration
 	Irreversible   bool
+	// Canary marks the steps of the canary phase, which the canaries run
+	// before any other server starts step 0.
+	Canary bool
 }
 
-func plannedSteps(p plan.Plan, servers []int) []PlannedStep {
+// plannedSteps lists the steps in the order they run: with canaries, the
+// steps before the once-steps on the canaries, then on the rest, then the
+// once-steps.
+func plannedSteps(p plan.Plan, servers, canaries []int) []PlannedStep {
 	steps := Steps(p)
 	out := make([]PlannedStep, 0, len(steps))
-	for i, st := range steps {
-		ps := PlannedStep{Number: i, Kind: st.Kind, Name: st.Name, Servers: slices.Clone(servers)}
+	add := func(i int, st Step, who []int, canary bool) {
+		ps := PlannedStep{Number: i, Kind: st.Kind, Name: st.Name, Servers: slices.Clone(who), Canary: canary}
 		if o := st.Once; o != nil {
 			ps.Servers, ps.Irreversible = nil, o.Irreversible
 		}
@@ -183,6 +198,16 @@ func plannedSteps(p plan.Plan, servers []int) []PlannedStep {
 			ps.Strategy, ps.MaxUnavailable, ps.Soak = svc.Strategy, svc.MaxUnavailable, svc.Soak.Duration
 		}
 		out = append(out, ps)
+	}
+	rest := servers
+	if len(canaries) > 0 {
+		rest = slices.DeleteFunc(slices.Clone(servers), func(l int) bool { return slices.Contains(canaries, l) })
+		for i, st := range steps[:firstOnce(steps)] {
+			add(i, st, canaries, true)
+		}
+	}
+	for i, st := range steps {
+		add(i, st, rest, false) // a once-step's servers are the leader's
 	}
 	return out
 }

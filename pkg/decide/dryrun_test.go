@@ -274,3 +274,29 @@ func TestPlanUpdateSteps(t *testing.T) {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
 }
+
+// TestPlanUpdateStepsWithCanaries: the canary phase first, on the
+// canaries, then the same steps on the rest, then the once-steps.
+func TestPlanUpdateStepsWithCanaries(t *testing.T) {
+	s := snap(registered(2, 0, 1), withCurrent(v10, 0, 1, 2), finished(model.ResultCompleted, ""))
+	first, rest := []int{0}, []int{1, 2}
+	steps := func(who []int, canary bool) []PlannedStep {
+		return []PlannedStep{
+			{Number: 0, Kind: StepPrepare, Name: "prepare " + v11, Servers: who, Canary: canary},
+			{Number: 1, Kind: StepRestart, Name: "restart sabakan.service (anytime)", Strategy: plan.StrategyAnytime, Servers: who, Canary: canary},
+			{Number: 2, Kind: StepRestart, Name: "restart etcd.service (rolling)", Strategy: plan.StrategyRolling, Servers: who,
+				MaxUnavailable: 2, Soak: 5 * time.Minute, Canary: canary},
+			{Number: 3, Kind: StepStop, Name: "stop cke.service (stop-all)", Strategy: plan.StrategyStopAll, Servers: who, Canary: canary},
+			{Number: 4, Kind: StepStart, Name: "start cke.service (stop-all)", Strategy: plan.StrategyStopAll, Servers: who, Canary: canary},
+		}
+	}
+	want := append(append(steps(first, true), steps(rest, false)...),
+		PlannedStep{Number: 5, Kind: StepOnce, Name: "once migrate", Irreversible: true})
+	got := PlanUpdate(dryIn(cluster(t, "env", "production", "canary", "1", "canary-soak", "1h"), s, v11))
+	if diff := cmp.Diff(want, got.Steps); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(first, got.Canaries); diff != "" || got.CanarySoak != time.Hour {
+		t.Errorf("canaries %v soak %s, want [0] 1h", got.Canaries, got.CanarySoak)
+	}
+}

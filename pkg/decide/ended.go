@@ -35,6 +35,7 @@ func endUpdate(kind ActionKind, cur model.Update, result model.Result, msg strin
 	u := cur
 	u.Servers = slices.Clone(cur.Servers)
 	u.Acts = slices.Clone(cur.Acts)
+	u.Canaries = slices.Clone(cur.Canaries)
 	u.Stop = result != model.ResultCompleted
 	h := &model.HistoryEntry{
 		ID:         cur.ID,

@@ -84,6 +84,17 @@ func withBarrier(id int64, step int) snapOpt {
 	return func(s *model.Snapshot) { s.Barrier = &model.Barrier{ID: id, Step: step} }
 }
 
+// canaryBarrier is a barrier of the canary phase.
+func canaryBarrier(id int64, step int) snapOpt {
+	return func(s *model.Snapshot) { s.Barrier = &model.Barrier{ID: id, Step: step, Canary: true} }
+}
+
+// withCanaries makes lrns the current update's canaries; apply it after
+// withCurrent.
+func withCanaries(lrns ...int) snapOpt {
+	return func(s *model.Snapshot) { s.Current.Canaries = lrns }
+}
+
 // openedAt sets when the barrier was opened; call after withBarrier.
 func openedAt(t time.Time) snapOpt {
 	return func(s *model.Snapshot) { s.Barrier.OpenedAt = t }
@@ -141,6 +152,7 @@ func worker(lrn, step int, cond model.Cond, opts ...workerOpt) snapOpt {
 }
 
 func forUpdate(id int64) workerOpt     { return func(w *model.WorkerStatus) { w.ID = id } }
+func hasCanaried() workerOpt           { return func(w *model.WorkerStatus) { w.Canaried = true } }
 func reportedAt(t time.Time) workerOpt { return func(w *model.WorkerStatus) { w.UpdatedAt = t } }
 func saying(msg string) workerOpt      { return func(w *model.WorkerStatus) { w.Message = msg } }
 
@@ -192,6 +204,12 @@ func history(u model.Update, r model.Result, msg string) *model.HistoryEntry {
 func started(id int64, version, tag string, r model.Reason, startedAt time.Time, servers ...int) *model.Update {
 	return &model.Update{ID: id, Version: model.MustParseVersion(version), Tag: tag, Servers: servers,
 		Reason: r, StartedAt: startedAt}
+}
+
+// withCanaryLRNs sets u's canaries.
+func withCanaryLRNs(u *model.Update, lrns ...int) *model.Update {
+	u.Canaries = lrns
+	return u
 }
 
 // aborted is `neco update abort` by bob.

@@ -31,7 +31,7 @@ func FuzzNextAction(f *testing.F) {
 		}
 		// Purity: the decision neither changed its input nor handed back
 		// slices the caller could change it through.
-		for _, servers := range [][]int{updateServers(got.Update), historyServers(got.History)} {
+		for _, servers := range [][]int{updateServers(got.Update), historyServers(got.History), updateCanaries(got.Update)} {
 			for i := range servers {
 				servers[i] = -1
 			}
@@ -54,6 +54,12 @@ func checkStart(t *testing.T, s model.Snapshot, a Action) {
 		t.Fatalf("barrier %+v for update %d", *a.Barrier, u.ID)
 	case len(u.Servers) == 0:
 		t.Fatalf("update without servers: %+v", u)
+	case a.Barrier.Canary != (len(u.Canaries) > 0):
+		t.Fatalf("barrier %+v for canaries %v", *a.Barrier, u.Canaries)
+	case len(u.Canaries) >= len(u.Servers) && len(u.Canaries) > 0:
+		t.Fatalf("canaries %v of servers %v: nobody after them", u.Canaries, u.Servers)
+	case !slices.Equal(u.Canaries, u.Servers[:len(u.Canaries)]):
+		t.Fatalf("canaries %v are not the first of servers %v", u.Canaries, u.Servers)
 	}
 	for i := 1; i < len(u.Servers); i++ {
 		if u.Servers[i-1] >= u.Servers[i] {
@@ -67,6 +73,13 @@ func updateServers(u *model.Update) []int {
 		return nil
 	}
 	return u.Servers
+}
+
+func updateCanaries(u *model.Update) []int {
+	if u == nil {
+		return nil
+	}
+	return u.Canaries
 }
 
 func historyServers(h *model.HistoryEntry) []int {
@@ -85,6 +98,8 @@ func fuzzConfigs(f *testing.F) []config.Cluster {
 		{"env", "production", "worker-timeout", "1m"},
 		{"env", "staging", "approval", "manual"},
 		{"env", "dev", "release-time", "* 3 * * 1-5;30 1 1 * *", "release-timezone", "Asia/Tokyo"},
+		{"env", "production", "canary", "1", "canary-soak", "10m"},
+		{"env", "staging", "canary", "3"},
 	}
 	out := []config.Cluster{{}}
 	for _, kv := range kvs {
@@ -203,6 +218,22 @@ func fuzzInput(data []byte, configs []config.Cluster) UpdaterInput {
 		in.Latest = &model.Release{Tag: "release-" + v.String(), Prefix: "release", Version: v}
 	}
 	in.Now = b.minutes()
+	// Read last, so that the seeds written before the canary phase keep
+	// their meaning: canaries (a mask over the current servers), whether
+	// the barrier is of the canary phase, and which reports say canaried.
+	canaries, canaried, phase := b.next(), b.next(), b.next()
+	for i, l := range cur.Servers {
+		if canaries&(1<<(i%8)) != 0 && !slices.Contains(cur.Canaries, l) {
+			cur.Canaries = append(cur.Canaries, l)
+		}
+	}
+	barrier.Canary = phase&1 != 0
+	for l, w := range s.Workers {
+		if canaried&(1<<(l%8)) != 0 {
+			w.Canaried = true
+			s.Workers[l] = w
+		}
+	}
 	in.Snapshot = s
 	return in
 }

@@ -186,6 +186,11 @@ func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, w
 		id = cur.ID + 1
 	}
 	servers := in.Snapshot.LRNs()
+	canaries := canariesOf(servers, in.Config.Canary)
+	reason := fmt.Sprintf("starting update %d: %s on servers %s", id, what, lrnList(servers))
+	if len(canaries) > 0 {
+		reason += fmt.Sprintf(", canaries %s first", lrnList(canaries))
+	}
 	return Action{
 		Kind: ActionStartUpdate,
 		Update: &model.Update{
@@ -195,8 +200,9 @@ func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, w
 			Servers:   servers,
 			Reason:    r,
 			StartedAt: in.Now,
+			Canaries:  canaries,
 		},
-		Barrier: &model.Barrier{ID: id, Step: 0, OpenedAt: in.Now},
-		Reason:  fmt.Sprintf("starting update %d: %s on servers %s", id, what, lrnList(servers)),
+		Barrier: &model.Barrier{ID: id, Step: 0, OpenedAt: in.Now, Canary: len(canaries) > 0},
+		Reason:  reason,
 	}
 }

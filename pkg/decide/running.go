@@ -2,6 +2,7 @@ package decide
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,13 +89,20 @@ func decideRunning(in UpdaterInput) Action {
 	cur := *in.Snapshot.Current
 	ps := participantsOf(in.Snapshot)
 	barrier := barrierStep(in.Snapshot)
+	canary := inCanaryPhase(in.Snapshot)
+	// The servers the barrier waits for: in the canary phase the canaries
+	// only, the others have not started.
+	active := ps
+	if canary {
+		active = slices.DeleteFunc(slices.Clone(ps), func(p participant) bool { return !cur.IsCanary(p.lrn) })
+	}
 
 	for _, p := range ps {
 		if p.cond() == model.CondAborted {
 			return abortFor(cur, p, in.Now)
 		}
 	}
-	if msg := timeoutMessage(ps, cur, barrier, in); msg != "" {
+	if msg := timeoutMessage(active, cur, barrier, in); msg != "" {
 		reason := fmt.Sprintf("update %d to %s timed out: %s", cur.ID, cur.Version, msg)
 		return endUpdate(ActionTimeout, cur, model.ResultTimedOut, msg, in.Now, reason)
 	}
@@ -102,10 +110,17 @@ func decideRunning(in UpdaterInput) Action {
 		reason := fmt.Sprintf("update %d to %s completed on servers %s", cur.ID, cur.Version, lrnList(sortedLRNs(cur.Servers)))
 		return endUpdate(ActionFinish, cur, model.ResultCompleted, "", in.Now, reason)
 	}
-	if every(ps, func(p participant) bool { return p.passed(barrier) }) {
-		return advance(cur, barrier, in.Now)
+	if canary && every(active, canaryDone) {
+		return endCanaryPhase(in, cur, active)
 	}
-	return Action{Kind: ActionNone, Reason: waitingReason(ps, barrier)}
+	if every(active, func(p participant) bool { return p.passed(barrier) }) {
+		return advance(cur, barrier, in.Now, canary)
+	}
+	reason := waitingReason(active, barrier)
+	if canary {
+		reason = "canary phase: " + reason
+	}
+	return Action{Kind: ActionNone, Reason: reason}
 }
 
 func every(ps []participant, ok func(participant) bool) bool {
@@ -162,15 +177,18 @@ func messageSuffix(msg string) string {
 
 // advance opens the step after barrier. Workers watch this one key, so the
 // updater, not each worker, is who notices that everybody is ready.
-func advance(cur model.Update, barrier int, now time.Time) Action {
+func advance(cur model.Update, barrier int, now time.Time, canary bool) Action {
 	next := barrier + 1
 	reason := fmt.Sprintf("all workers finished step %d; opening step %d", barrier, next)
+	if canary {
+		reason = fmt.Sprintf("canaries %s finished step %d; opening step %d to them", lrnList(cur.Canaries), barrier, next)
+	}
 	if barrier < 0 {
 		reason = fmt.Sprintf("no barrier for update %d; opening step 0", cur.ID)
 	}
 	return Action{
 		Kind:    ActionAdvanceBarrier,
-		Barrier: &model.Barrier{ID: cur.ID, Step: next, OpenedAt: now},
+		Barrier: &model.Barrier{ID: cur.ID, Step: next, OpenedAt: now, Canary: canary},
 		Reason:  reason,
 	}
 }

@@ -31,6 +31,11 @@ func TestNextAction(t *testing.T) {
 
 	cur := current(v9, 1, 2)
 	cur3 := current(v9, 1, 2, 10)
+	canaryProd := cluster(t, "env", "production", "canary", "1")
+	fastCanary := cluster(t, "env", "production", "canary", "1", "worker-timeout", "5m")
+	soakCanary := cluster(t, "env", "production", "canary", "1", "canary-soak", "30m")
+	canaryCur := current(v9, 1, 2, 10)
+	canaryCur.Canaries = []int{1}
 
 	tests := []struct {
 		name string
@@ -147,6 +152,70 @@ func TestNextAction(t *testing.T) {
 			in: input(cluster(t), nil, snap(registered(1), withCurrent(v9, 1), withBarrier(curID, 0), worker(1, 1, model.CondRunning))),
 			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 1, OpenedAt: now},
 				Reason: "all workers finished step 0; opening step 1"}},
+
+		// The canary phase (canary, canary-soak).
+		{name: "canary phase: the barrier waits for the canaries only",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 0),
+				worker(1, 1, model.CondRunning))),
+			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 1, OpenedAt: now, Canary: true},
+				Reason: "canaries 1 finished step 0; opening step 1 to them"}},
+		{name: "canary phase: waiting names the canaries only",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1, 2), canaryBarrier(curID, 0),
+				worker(1, 1, model.CondRunning))),
+			want: Action{Kind: ActionNone, Reason: "canary phase: waiting for workers: 2 not reported yet"}},
+		{name: "canary phase: the others are never silent",
+			in: input(fastCanary, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 2),
+				worker(1, 2, model.CondRunning))),
+			want: Action{Kind: ActionNone, Reason: "canary phase: waiting for workers: 1 at step 2"}},
+		{name: "canary phase: a silent canary times out the update",
+			in: input(fastCanary, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 2),
+				worker(1, 2, model.CondRunning, reportedAt(now.Add(-6*time.Minute))))),
+			want: Action{Kind: ActionTimeout, Update: ended(canaryCur), History: history(canaryCur, model.ResultTimedOut, "no progress for 5m0s from workers 1"),
+				Reason: "update 7 to 2026.11.23-9 timed out: no progress for 5m0s from workers 1"}},
+		{name: "canary phase: a canary's abort ends the update before anyone else starts",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 0),
+				worker(1, 0, model.CondAborted, saying("postinst failed")))),
+			want: Action{Kind: ActionAbort, Update: ended(canaryCur), History: history(canaryCur, model.ResultAborted, "worker 1: postinst failed"),
+				Reason: "worker 1 aborted at step 0: postinst failed"}},
+		{name: "canaries done: step 0 opens to the others",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 3),
+				worker(1, 4, model.CondRunning, hasCanaried()))),
+			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 0, OpenedAt: now},
+				Reason: "canaries 1 finished update 7 to 2026.11.23-9; opening step 0 on servers 2, 10"}},
+		{name: "a completed canary is done too (a plan without once-steps)",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1, 2), canaryBarrier(curID, 3),
+				worker(1, 4, model.CondCompleted), worker(2, 4, model.CondRunning, hasCanaried()))),
+			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 0, OpenedAt: now},
+				Reason: "canaries 1, 2 finished update 7 to 2026.11.23-9; opening step 0 on servers 10"}},
+		{name: "canaries done: the others wait out canary-soak",
+			in: input(soakCanary, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 3),
+				worker(1, 4, model.CondRunning, hasCanaried()))),
+			want: Action{Kind: ActionNone,
+				Reason: "canaries 1 finished update 7 to 2026.11.23-9; servers 2, 10 start at 02:39:00 UTC (canary-soak 30m0s)"}},
+		{name: "canary-soak over: step 0 opens to the others",
+			in: at(input(soakCanary, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), canaryBarrier(curID, 3),
+				worker(1, 4, model.CondRunning, hasCanaried()))), now.Add(29*time.Minute)),
+			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 0, OpenedAt: now.Add(29 * time.Minute)},
+				Reason: "canaries 1 finished update 7 to 2026.11.23-9; opening step 0 on servers 2, 10"}},
+		{name: "after the canary phase the canaries wait at the barrier with the others",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), withBarrier(curID, 0),
+				worker(1, 4, model.CondRunning, hasCanaried()), worker(2, 1, model.CondRunning), worker(10, 0, model.CondRunning))),
+			want: Action{Kind: ActionNone, Reason: "waiting for workers: 10 at step 0"}},
+		{name: "after the canary phase every server passes to the once-steps",
+			in: input(canaryProd, nil, snap(registered(1, 2, 10), withCurrent(v9, 1, 2, 10), withCanaries(1), withBarrier(curID, 3),
+				worker(1, 4, model.CondRunning, hasCanaried()), worker(2, 4, model.CondRunning), worker(10, 4, model.CondRunning))),
+			want: Action{Kind: ActionAdvanceBarrier, Barrier: &model.Barrier{ID: curID, Step: 4, OpenedAt: now},
+				Reason: "all workers finished step 3; opening step 4"}},
+		{name: "canary 1 of three servers: the first in LRN order",
+			in: input(canaryProd, release(v10), snap(registered(10, 2, 1), withCurrent(v9, 1, 2, 10), finished(model.ResultCompleted, ""))),
+			want: Action{Kind: ActionStartUpdate, Update: withCanaryLRNs(started(8, v10, "release-"+v10, model.ReasonUpdate, now, 1, 2, 10), 1),
+				Barrier: &model.Barrier{ID: 8, Step: 0, OpenedAt: now, Canary: true},
+				Reason:  "starting update 8: update from 2026.11.23-9 to 2026.11.23-10 on servers 1, 2, 10, canaries 1 first"}},
+		{name: "as many canaries as servers: no canary phase",
+			in: input(canaryProd, release(v10), snap(registered(1), withCurrent(v9, 1), finished(model.ResultCompleted, ""))),
+			want: Action{Kind: ActionStartUpdate, Update: started(8, v10, "release-"+v10, model.ReasonUpdate, now, 1),
+				Barrier: &model.Barrier{ID: 8, Step: 0, OpenedAt: now},
+				Reason:  "starting update 8: update from 2026.11.23-9 to 2026.11.23-10 on servers 1"}},
 
 		// No running update: whether to start one.
 		{name: "env test never starts",

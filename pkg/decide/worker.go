@@ -54,6 +54,9 @@ const (
 	WorkerComplete WorkerActionKind = "complete"
 	// WorkerAbort: write Report (cond aborted, the reason as message).
 	WorkerAbort WorkerActionKind = "abort"
+	// WorkerReport: write Report, then idle until etcd changes (a canary
+	// done with the canary phase).
+	WorkerReport WorkerActionKind = "report"
 )
 
 // WorkerAction is the worker's next step.
@@ -104,6 +107,12 @@ func NextOps(in WorkerInput) WorkerAction {
 	case model.CondAborted, model.CondTimedOut:
 		return idle(fmt.Sprintf("reported %s in update %d; the updater ends it", mine.Cond, cur.ID))
 	}
+	canary := inCanaryPhase(s)
+	if canary && !cur.IsCanary(in.LRN) {
+		// Nothing of the update touches this server until the canaries
+		// are done: no download, no dpkg, no report.
+		return idle(fmt.Sprintf("waiting for canaries %s to finish update %d to %s", lrnList(cur.Canaries), cur.ID, cur.Version))
+	}
 	next := mine.Step // steps finished = the step to enter
 	var steps []Step
 	if next > 0 {
@@ -116,6 +125,9 @@ func NextOps(in WorkerInput) WorkerAction {
 			// The last step needs no barrier after it: completing is
 			// what the updater waits for.
 			return report(in, WorkerComplete, len(steps), model.CondCompleted, "", fmt.Sprintf("all %d steps done", len(steps)))
+		}
+		if canary && next >= firstOnce(steps) {
+			return canaried(in, mine, next)
 		}
 	}
 	if open := barrierStep(s); next > open {
@@ -258,6 +270,20 @@ func planMismatch(p *plan.Plan, want model.Version) string {
 }
 
 func idle(reason string) WorkerAction { return WorkerAction{Kind: WorkerIdle, Reason: reason} }
+
+// canaried: this canary finished every step before the once-steps in the
+// canary phase. It says so once (WorkerReport), so that the updater opens
+// step 0 to the others, and then waits without running a once-step.
+func canaried(in WorkerInput, mine model.WorkerStatus, next int) WorkerAction {
+	cur := in.Snapshot.Current
+	msg := fmt.Sprintf("canary: finished update %d to %s up to the once-steps; waiting for the other servers", cur.ID, cur.Version)
+	if mine.Canaried {
+		return idle(msg)
+	}
+	a := report(in, WorkerReport, next, model.CondRunning, "", msg)
+	a.Report.Canaried, a.Report.Message = true, msg
+	return a
+}
 
 // run runs step i of steps; for prepare, steps holds prepare alone (the
 // plan is not known yet) and its Done report does not complete.

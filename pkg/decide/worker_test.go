@@ -103,6 +103,12 @@ func soakingUntil(until time.Time, a WorkerAction) WorkerAction {
 	return withMessage(a)
 }
 
+// reportsCanaried is a canary's report that it is done with the canary phase.
+func reportsCanaried(a WorkerAction) WorkerAction {
+	a.Report.Canaried = true
+	return a
+}
+
 func withMessage(a WorkerAction) WorkerAction {
 	a.Report.Message = a.Reason
 	return a
@@ -193,6 +199,26 @@ func TestNextOps(t *testing.T) {
 			want: want(WorkerRun, 3, 3, model.CondRunning, "start cke.service (stop-all)", "start cke.service (stop-all)"), stepKind: StepStart},
 		{name: "anytime goes without turns", in: workerIn(10, running(withBarrier(curID, 4), worker(10, 4, model.CondRunning))),
 			want: want(WorkerRun, 4, 4, model.CondRunning, "restart sabakan.service (anytime)", "restart sabakan.service (anytime)"), stepKind: StepRestart},
+		// The canary phase: canary 0 of 0, 2, 10.
+		{name: "canary phase: a canary prepares", in: workerIn(0, running(withCanaries(0), canaryBarrier(curID, 0)), withPlan(nil)),
+			want: want(WorkerRun, 0, 0, model.CondRunning, "prepare 2026.11.23-10", "prepare 2026.11.23-10"), stepKind: StepPrepare},
+		{name: "canary phase: the others do not even prepare", in: workerIn(2, running(withCanaries(0), canaryBarrier(curID, 0)), withPlan(nil)),
+			want: WorkerAction{Kind: WorkerIdle, Reason: "waiting for canaries 0 to finish update 7 to 2026.11.23-10"}},
+		{name: "canary phase: a rolling canary goes without waiting for the others", in: workerIn(0, running(withCanaries(0), canaryBarrier(curID, 1), worker(0, 1, model.CondRunning))),
+			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
+		{name: "canary phase: a canary at the once-steps says it is done", in: workerIn(0, running(withCanaries(0), canaryBarrier(curID, 4), worker(0, 5, model.CondRunning)), asLeader),
+			want: withMessage(reportsCanaried(want(WorkerReport, 5, 5, model.CondRunning, "", "canary: finished update 7 to 2026.11.23-10 up to the once-steps; waiting for the other servers")))},
+		{name: "canary phase: it never runs a once-step, even past the barrier", in: workerIn(0, running(withCanaries(0), canaryBarrier(curID, 5), worker(0, 5, model.CondRunning, hasCanaried())), asLeader),
+			want: WorkerAction{Kind: WorkerIdle, Reason: "canary: finished update 7 to 2026.11.23-10 up to the once-steps; waiting for the other servers"}},
+		{name: "after the canary phase the others prepare", in: workerIn(2, running(withCanaries(0), withBarrier(curID, 0), worker(0, 5, model.CondRunning, hasCanaried())), withPlan(nil)),
+			want: want(WorkerRun, 0, 0, model.CondRunning, "prepare 2026.11.23-10", "prepare 2026.11.23-10"), stepKind: StepPrepare},
+		{name: "after the canary phase a rolling server does not wait for the canary", in: workerIn(2, running(withCanaries(0), withBarrier(curID, 1), worker(0, 5, model.CondRunning, hasCanaried()), worker(2, 1, model.CondRunning))),
+			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
+		{name: "after the canary phase the canary waits for the once-steps' barrier", in: workerIn(0, running(withCanaries(0), withBarrier(curID, 2), worker(0, 5, model.CondRunning, hasCanaried())), asLeader),
+			want: WorkerAction{Kind: WorkerIdle, Reason: "finished step 4 of update 7; waiting for the barrier"}},
+		{name: "after the canary phase the canary leader runs the once-step", in: workerIn(0, running(withCanaries(0), withBarrier(curID, 5), worker(0, 5, model.CondRunning, hasCanaried())), asLeader),
+			want: want(WorkerRun, 5, 5, model.CondRunning, "once upload", "once upload"), stepKind: StepOnce},
+
 		{name: "once: others skip", in: workerIn(2, running(withBarrier(curID, 5), worker(2, 5, model.CondRunning))),
 			want: skipped(5, "once upload", "not the worker leader: once upload runs on the leader"), stepKind: StepOnce},
 		{name: "once: leader runs", in: workerIn(2, running(withBarrier(curID, 5), worker(2, 5, model.CondRunning)), asLeader),

@@ -90,7 +90,14 @@ type Update struct {
 	StartedAt time.Time `json:"started_at"`
 	// Acts are what operators forced on this update so far, oldest first.
 	Acts []OperatorAct `json:"acts,omitempty"`
+	// Canaries are the servers that run every step before the once-steps
+	// first (config canary: the first N of Servers), sorted; the others
+	// start step 0 only after them. Empty: no canary phase.
+	Canaries []int `json:"canaries,omitempty"`
 }
+
+// IsCanary says whether server lrn is a canary of the update.
+func (u Update) IsCanary(lrn int) bool { return slices.Contains(u.Canaries, lrn) }
 
 // Barrier is the step every worker of update ID may now enter (key
 // status/barrier).
@@ -102,6 +109,19 @@ type Barrier struct {
 	// may be as old as the slowest server made the barrier wait. Zero in
 	// barriers written before it was recorded.
 	OpenedAt time.Time `json:"opened_at,omitzero"`
+	// Canary says Step is open to the update's canaries only: the canary
+	// phase. The other servers have not started; when the canaries are
+	// done, the barrier leaves the phase and opens step 0 to them.
+	Canary bool `json:"canary,omitempty"`
+}
+
+// Before says whether b comes before o in the same update: the canary
+// phase before the rest, then by step. Barriers only move forward.
+func (b Barrier) Before(o Barrier) bool {
+	if b.Canary != o.Canary {
+		return b.Canary
+	}
+	return b.Step < o.Step
 }
 
 // WorkerStatus is one worker's report (key status/bootservers/<LRN>).
@@ -114,6 +134,9 @@ type WorkerStatus struct {
 	Cond      Cond      `json:"cond"`
 	Message   string    `json:"message,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Canaried says this canary finished every step before the
+	// once-steps during the canary phase and waits for the other servers.
+	Canaried bool `json:"canaried,omitempty"`
 }
 
 // Content records a once-per-cluster step (key contents/<name>).
@@ -152,6 +175,17 @@ func (u Update) Validate() error {
 	}
 	if err := validateLRNs(u.Servers); err != nil {
 		errs = append(errs, fmt.Errorf("servers: %w", err))
+	}
+	if err := validateLRNs(u.Canaries); err != nil {
+		errs = append(errs, fmt.Errorf("canaries: %w", err))
+	}
+	for _, c := range u.Canaries {
+		if !slices.Contains(u.Servers, c) {
+			errs = append(errs, fmt.Errorf("canaries: %d is not one of the servers", c))
+		}
+	}
+	if len(u.Canaries) > 0 && len(u.Canaries) >= len(u.Servers) {
+		errs = append(errs, fmt.Errorf("canaries: %d of %d servers; want fewer, or none", len(u.Canaries), len(u.Servers)))
 	}
 	return errors.Join(errs...)
 }

@@ -86,9 +86,10 @@ func (s *Storage) StartUpdate(ctx context.Context, leaderKey string, u model.Upd
 	return nil
 }
 
-// AdvanceBarrier moves the barrier of update b.ID forward to b.Step. A
-// barrier never moves back: workers may already have entered the stored
-// step, so a stale leader rewriting an older one would be ignored at best.
+// AdvanceBarrier moves the barrier of update b.ID forward to b.Step, or
+// out of the canary phase (model.Barrier.Before). A barrier never moves
+// back: workers may already have entered the stored step, so a stale
+// leader rewriting an older one would be ignored at best.
 func (s *Storage) AdvanceBarrier(ctx context.Context, leaderKey string, b model.Barrier) error {
 	val, err := encode(b)
 	if err != nil {
@@ -101,8 +102,8 @@ func (s *Storage) AdvanceBarrier(ctx context.Context, leaderKey string, b model.
 		return fmt.Errorf("advance barrier %d/%d: %w", b.ID, b.Step, err)
 	case stored.ID != b.ID:
 		return fmt.Errorf("advance barrier %d/%d: stored id %d: %w", b.ID, b.Step, stored.ID, ErrConflict)
-	case stored.Step >= b.Step:
-		return fmt.Errorf("advance barrier %d/%d: stored step %d: %w", b.ID, b.Step, stored.Step, ErrConflict)
+	case !stored.Before(b):
+		return fmt.Errorf("advance barrier %d/%d: stored step %d (canary %v): %w", b.ID, b.Step, stored.Step, stored.Canary, ErrConflict)
 	}
 	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(key), "=", rev)}
 	if err := s.fenced(ctx, leaderKey, cmps, clientv3.OpPut(key, val)); err != nil {

@@ -244,13 +244,21 @@ func TestAdvanceBarrierOnlyForward(t *testing.T) {
 	if err := s.AdvanceBarrier(ctx, key, model.Barrier{ID: 5, Step: 1}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no barrier: err = %v, want ErrNotFound", err)
 	}
-	if err := s.StartUpdate(ctx, key, update(5), model.Barrier{ID: 5}); err != nil {
+	if err := s.StartUpdate(ctx, key, update(5), model.Barrier{ID: 5, Canary: true}); err != nil {
 		t.Fatal(err)
 	}
+	// The canary phase comes before the rest: leaving it opens step 0
+	// again, and nothing goes back into it.
 	tests := []struct {
 		b    model.Barrier
 		want error
 	}{
+		{model.Barrier{ID: 5, Step: 1, Canary: true}, nil},
+		{model.Barrier{ID: 5, Step: 1, Canary: true}, ErrConflict},
+		{model.Barrier{ID: 5, Step: 0, Canary: true}, ErrConflict},
+		{model.Barrier{ID: 5, Step: 4, Canary: true}, nil},
+		{model.Barrier{ID: 5, Step: 0}, nil},
+		{model.Barrier{ID: 5, Step: 9, Canary: true}, ErrConflict},
 		{model.Barrier{ID: 5, Step: 1}, nil},
 		{model.Barrier{ID: 5, Step: 1}, ErrConflict},
 		{model.Barrier{ID: 5, Step: 0}, ErrConflict},

@@ -120,10 +120,13 @@ type node struct {
 	exited <-chan struct{}
 	// metricsURL is the last run's /metrics.
 	metricsURL string
+	// cache is the worker's download directory, kept across runs.
+	cache string
 }
 
 func (s *site) newNode(lrn int) *node {
-	return &node{lrn: lrn, root: debtest.NewRoot(s.t), necoVersion: model.MustParseVersion("1.0"), hold: 50 * time.Millisecond}
+	return &node{lrn: lrn, root: debtest.NewRoot(s.t), necoVersion: model.MustParseVersion("1.0"), hold: 50 * time.Millisecond,
+		cache: s.t.TempDir()}
 }
 
 // installer returns a dpkg installer on the node's root that counts dpkg -i.
@@ -156,7 +159,7 @@ func (s *site) run(n *node) (stop func() error) {
 		s.t.Fatal(err)
 	}
 	pkgs := Packages{Installer: n.installer(s.t, &n.dpkgInstalls), Self: n.installer(s.t, &n.selfInstalls)}
-	cache := s.t.TempDir()
+	cache := n.cache
 	plans := &Plans{Root: n.root}
 	reg := metrics.NewRegistry(n.necoVersion.String())
 	n.metricsURL = serveMetrics(s.t, reg)

@@ -50,7 +50,7 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 		return w.waitTurn(ctx, act)
 	case decide.WorkerAbort:
 		w.Log.Error("aborting the update", zap.Int64(keyUpdateID, act.Report.ID), zap.String(keyReason, act.Report.Message))
-	case decide.WorkerSkip, decide.WorkerComplete:
+	case decide.WorkerSkip, decide.WorkerComplete, decide.WorkerReport:
 		w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
 	case decide.WorkerRun:
 		return w.startStep(ctx, snap, act)

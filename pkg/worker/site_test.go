@@ -90,6 +90,8 @@ type release struct {
 	plan    string // plan.yaml; "" = a plan with only the version
 	// corrupt publishes a SHA256SUMS that does not match the package.
 	corrupt bool
+	// postinst is the package's postinst script; "" = none.
+	postinst string
 }
 
 // publish builds the site package of r with dpkg-deb and publishes it.
@@ -99,10 +101,14 @@ func (s *site) publish(r release) {
 	if pl == "" {
 		pl = "version: " + r.version + "\n"
 	}
-	path := debtest.Build(s.t, s.debDir, debtest.Spec{Name: sitePackage, Version: r.version, Files: map[string]string{
+	spec := debtest.Spec{Name: sitePackage, Version: r.version, Files: map[string]string{
 		strings.TrimPrefix(plan.DefaultPath, "/"): pl,
 		"usr/share/" + sitePackage + "/version":   r.version + "\n",
-	}})
+	}}
+	if r.postinst != "" {
+		spec.Scripts = map[string]string{"postinst": r.postinst}
+	}
+	path := debtest.Build(s.t, s.debDir, spec)
 	req := mirror.PublishRequest{Repo: "example/site", Tag: "release-" + r.version, Files: []string{path}}
 	if r.corrupt {
 		sums := filepath.Join(s.t.TempDir(), mirror.ChecksumsName)

@@ -15,6 +15,9 @@ type Spec struct {
 	Arch          string            // default amd64
 	Extra         string            // more control lines, e.g. "Depends: x\n"
 	Files         map[string]string // path under the root -> content
+	// Scripts are maintainer scripts by name (postinst, prerm, ...),
+	// written executable into DEBIAN/.
+	Scripts map[string]string
 }
 
 // Build builds s with dpkg-deb into dir as NAME_VERSION_ARCH.deb and
@@ -51,11 +54,12 @@ func Write(dir string, s Spec) (string, error) {
 		files[p] = c
 	}
 	for p, c := range files {
-		full := filepath.Join(src, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		if err := writeFile(filepath.Join(src, p), c, 0o644); err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+	}
+	for name, c := range s.Scripts {
+		if err := writeFile(filepath.Join(src, "DEBIAN", name), c, 0o755); err != nil {
 			return "", err
 		}
 	}
@@ -64,4 +68,14 @@ func Write(dir string, s Spec) (string, error) {
 		return "", fmt.Errorf("dpkg-deb --build %s: %w\n%s", s.Name, err, b)
 	}
 	return out, nil
+}
+
+func writeFile(path, content string, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		return err
+	}
+	return os.Chmod(path, mode) // not narrowed by the umask
 }

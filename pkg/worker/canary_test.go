@@ -1,0 +1,128 @@
+package worker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/necoship/neco/pkg/model"
+)
+
+// TestCanaryKeepsABadReleaseOnOneServer: with canary 1, a release whose
+// site package's postinst fails aborts on server 0, and servers 1 and 2
+// never download it nor give anything to dpkg: they stay on the release
+// before, as they were.
+func TestCanaryKeepsABadReleaseOnOneServer(t *testing.T) {
+	s := newSite(t)
+	const good, bad = "2026.11.23-1", "2026.11.23-2"
+	s.publish(release{version: good})
+	s.join(0, 1, 2)
+	nodes := []*node{s.newNode(0), s.newNode(1), s.newNode(2)}
+	for _, n := range nodes {
+		s.run(n)
+	}
+	s.runUpdater()
+	s.waitEnd(model.ResultCompleted, time.Minute)
+	installs := make([]int64, len(nodes))
+	for i, n := range nodes {
+		installs[i] = n.dpkgInstalls.Load()
+	}
+
+	if err := s.st.PutConfig(context.Background(), "canary", "1", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.publish(release{version: bad, postinst: "#!/bin/sh\necho postinst of the bad release fails >&2\nexit 1\n"})
+	s.trigger.Fire()
+	snap := s.waitFor("the update to "+bad+" to end", time.Minute, func(snap model.Snapshot) bool {
+		return snap.Current != nil && snap.Current.Version.String() == bad && snap.Finished != nil
+	})
+	if snap.Finished.Result != model.ResultAborted || !strings.Contains(snap.Finished.Message, "worker 0") {
+		t.Errorf("update to %s ended %s (%s), want aborted by worker 0", bad, snap.Finished.Result, snap.Finished.Message)
+	}
+	if got := snap.Current.Canaries; len(got) != 1 || got[0] != 0 {
+		t.Errorf("canaries %v, want [0]", got)
+	}
+	for i, n := range nodes[1:] {
+		lrn := i + 1
+		if v, _ := installedVersion(t, n.root); v != good {
+			t.Errorf("server %d has %q installed, want %s", lrn, v, good)
+		}
+		if got := n.dpkgInstalls.Load(); got != installs[lrn] {
+			t.Errorf("server %d ran dpkg -i %d times for the bad release, want never", lrn, got-installs[lrn])
+		}
+		if files := downloadsOf(t, n.cache, bad); len(files) > 0 {
+			t.Errorf("server %d downloaded %v", lrn, files)
+		}
+		if w, ok := snap.Workers[lrn]; ok && w.ID == snap.Current.ID {
+			t.Errorf("server %d reported %+v for the bad release", lrn, w)
+		}
+	}
+	if got := nodes[0].dpkgInstalls.Load(); got == installs[0] {
+		t.Error("server 0, the canary, never tried the bad release")
+	}
+}
+
+// downloadsOf lists the files under dir whose name mentions version.
+func downloadsOf(t *testing.T, dir, version string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), version) {
+			out = append(out, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCanaryRunsFirstThenTheRest: with canary 1 the canary runs every
+// service step before the other servers start, even the stop-all and
+// anytime ones that otherwise run everywhere at once; the once-step runs
+// once, after all servers; the update completes.
+func TestCanaryRunsFirstThenTheRest(t *testing.T) {
+	s := newSite(t)
+	const v = "2026.11.23-1"
+	onceLog := filepath.Join(t.TempDir(), "once.log")
+	if err := s.st.PutConfig(context.Background(), "canary", "1", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.publish(release{version: v, plan: sitePlan(v, 1, onceLog, "")})
+	s.join(0, 1, 2)
+	for _, lrn := range []int{0, 1, 2} {
+		s.run(s.newNode(lrn))
+	}
+	s.runUpdater()
+	snap := s.waitEnd(model.ResultCompleted, time.Minute)
+	if got := snap.Current.Canaries; len(got) != 1 || got[0] != 0 {
+		t.Errorf("canaries %v, want [0]", got)
+	}
+	// The canary's last service step ended before any other server's
+	// first one began.
+	canaryEnd := time.Time{}
+	restStart := time.Now()
+	for _, ev := range append(append(s.events.of("restart", "etcd.service"), s.events.of("stop", "cke.service")...),
+		append(s.events.of("start", "cke.service"), s.events.of("restart", "sabakan.service")...)...) {
+		switch {
+		case ev.LRN == 0 && ev.End.After(canaryEnd):
+			canaryEnd = ev.End
+		case ev.LRN != 0 && ev.Start.Before(restStart):
+			restStart = ev.Start
+		}
+	}
+	if !canaryEnd.Before(restStart) {
+		t.Errorf("the canary's service steps ended at %s, after the others' began at %s", canaryEnd.Format(time.StampMicro), restStart.Format(time.StampMicro))
+	}
+	if n := len(s.events.of("restart", "sabakan.service")); n != 3 {
+		t.Errorf("sabakan.service restarted %d times, want once per server", n)
+	}
+	b, err := os.ReadFile(onceLog)
+	if err != nil || string(b) != v+"\n" {
+		t.Errorf("once-step log %q (%v), want one run for %s", b, err, v)
+	}
+}
