@@ -8,6 +8,17 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
+// OnFailure says what follows an update that aborted or timed out.
+type OnFailure string
+
+// The on-failure values.
+const (
+	// OnFailureStop: the site stops until an operator acts.
+	OnFailureStop OnFailure = "stop"
+	// OnFailureRollback: neco-updater rolls back by itself when it is safe.
+	OnFailureRollback OnFailure = "rollback"
+)
+
 // Approval says whether an update to a newly seen release starts by itself.
 type Approval string
 
@@ -50,6 +61,8 @@ type Cluster struct {
 	// the rest waits after them.
 	Canary     int
 	CanarySoak time.Duration
+	// OnFailure says what a failed update leads to.
+	OnFailure OnFailure
 	// MinReleaseAge is how long a release must have been published before
 	// it is a candidate; 0 takes releases at once.
 	MinReleaseAge time.Duration

@@ -60,6 +60,7 @@ func TestDefaultCluster(t *testing.T) {
 		Approval:            ApprovalAuto,
 		PackageAsset:        "*_{{version}}_amd64.deb",
 		MaxAssetSize:        4 << 30,
+		OnFailure:           OnFailureStop,
 	}
 	if diff := cmp.Diff(want, DefaultCluster(), clusterCmp); diff != "" {
 		t.Errorf("DefaultCluster() mismatch (-want +got):\n%s", diff)
@@ -114,6 +115,7 @@ func TestParseCluster(t *testing.T) {
 			MinReleaseAge:       24 * time.Hour,
 			PackageAsset:        "neco-site_{{version}}_amd64.deb",
 			MaxAssetSize:        4 << 30,
+			OnFailure:           OnFailureStop,
 			SigningKeys:         testArmor,
 			Slack:               "https://hooks.slack.com/services/T0/B0/X0",
 			Webhook:             "http://127.0.0.1:8080/hook",

@@ -90,6 +90,9 @@ var registry = [...]keyDef{
 			c.CanarySoak, err = parseDurationIn(v, 0, 24*time.Hour)
 			return
 		}},
+	{Key{Name: "on-failure", Default: "stop",
+		Description: "stop: a failed update waits for an operator; rollback: neco-updater rolls the servers it changed back to the last completed release, unless an irreversible once-step started"},
+		func(c *Cluster, v string) (err error) { c.OnFailure, err = parseOnFailure(v); return }},
 	{Key{Name: "min-release-age", Default: "0s",
 		Description: "how long a release must have been published before it is taken (e.g. 24h for production), 0s to 720h"},
 		func(c *Cluster, v string) (err error) {

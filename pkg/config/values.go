@@ -104,6 +104,14 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+func parseOnFailure(v string) (OnFailure, error) {
+	switch o := OnFailure(v); o {
+	case OnFailureStop, OnFailureRollback:
+		return o, nil
+	}
+	return "", fmt.Errorf("%q: want stop or rollback", v)
+}
+
 // parseIntIn reads a decimal integer within [lo, hi].
 func parseIntIn(v string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(v)

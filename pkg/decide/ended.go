@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
 )
 
@@ -26,6 +27,9 @@ func decideStopped(in UpdaterInput) Action {
 		reason += " (" + fin.Message + ")"
 	}
 	reason += "; nothing starts until `neco recover`"
+	if in.Config.OnFailure == config.OnFailureRollback && fin.Result != model.ResultCompleted {
+		return autoRollback(in, cur, *fin, reason)
+	}
 	return Action{Kind: ActionStopped, Reason: reason}
 }
 

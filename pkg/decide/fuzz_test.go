@@ -17,7 +17,7 @@ import (
 func FuzzNextAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []ActionKind{ActionNone, ActionStartUpdate, ActionAdvanceBarrier, ActionFinish, ActionAbort,
-		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped}
+		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzzInput(data, configs)
 		pristine := fuzzInput(data, configs)
@@ -29,9 +29,13 @@ func FuzzNextAction(f *testing.F) {
 		if got.Kind == ActionStartUpdate {
 			checkStart(t, in.Snapshot, got)
 		}
+		if got.Kind == ActionRequestRollback && (got.Rollback == nil || got.Hold == nil ||
+			got.Rollback.Validate() != nil || !got.Hold.Version.Equal(got.Rollback.From)) {
+			t.Fatalf("request-rollback %+v %+v", got.Rollback, got.Hold)
+		}
 		// Purity: the decision neither changed its input nor handed back
 		// slices the caller could change it through.
-		for _, servers := range [][]int{updateServers(got.Update), historyServers(got.History), updateCanaries(got.Update)} {
+		for _, servers := range [][]int{updateServers(got.Update), historyServers(got.History), updateCanaries(got.Update), requestServers(got.Rollback)} {
 			for i := range servers {
 				servers[i] = -1
 			}
@@ -75,6 +79,13 @@ func updateServers(u *model.Update) []int {
 	return u.Servers
 }
 
+func requestServers(r *model.RollbackRequest) []int {
+	if r == nil {
+		return nil
+	}
+	return r.Servers
+}
+
 func updateCanaries(u *model.Update) []int {
 	if u == nil {
 		return nil
@@ -100,6 +111,7 @@ func fuzzConfigs(f *testing.F) []config.Cluster {
 		{"env", "dev", "release-time", "* 3 * * 1-5;30 1 1 * *", "release-timezone", "Asia/Tokyo"},
 		{"env", "production", "canary", "1", "canary-soak", "10m"},
 		{"env", "staging", "canary", "3"},
+		{"env", "production", "on-failure", "rollback"},
 	}
 	out := []config.Cluster{{}}
 	for _, kv := range kvs {
@@ -228,6 +240,14 @@ func fuzzInput(data []byte, configs []config.Cluster) UpdaterInput {
 		}
 	}
 	barrier.Canary = phase&1 != 0
+	// Then where the update started from, and whether an irreversible
+	// once-step of its version began (the automatic rollback's inputs).
+	if fv := version(); phase&2 != 0 {
+		cur.From, cur.FromTag = fv, "release-"+fv.String()
+	}
+	if phase&4 != 0 {
+		s.Irreversible = []model.IrreversibleRun{{Name: "migrate", Version: cur.Version}}
+	}
 	for l, w := range s.Workers {
 		if canaried&(1<<(l%8)) != 0 {
 			w.Canaried = true

@@ -87,17 +87,68 @@ func startRollback(in UpdaterInput, r model.RollbackRequest) Action {
 	if len(in.Snapshot.Bootservers) == 0 {
 		return Action{Kind: ActionNone, Reason: fmt.Sprintf("rollback to %s requested, but no boot servers are registered", r.Version)}
 	}
-	a := startUpdate(in, r.Version, r.Tag, model.ReasonRollback,
-		fmt.Sprintf("rollback from %s to %s requested by %s", r.From, r.Version, r.By))
+	what := fmt.Sprintf("rollback from %s to %s requested by %s", r.From, r.Version, r.By)
+	if r.Automatic != "" {
+		what = fmt.Sprintf("automatic rollback from %s to %s (%s)", r.From, r.Version, r.Automatic)
+	}
+	a := startUpdate(in, r.Version, r.Tag, model.ReasonRollback, what)
+	if servers := rollbackServers(in.Snapshot, r); len(servers) > 0 && a.Kind == ActionStartUpdate {
+		a = startOn(in, servers, r.Version, r.Tag, model.ReasonRollback, what)
+		a.Update.Others = unchangedOf(in.Snapshot, servers)
+	}
 	if a.Update != nil {
 		a.Update.Acts = []model.OperatorAct{rollbackAct(r)}
 	}
 	return a
 }
 
+// rollbackServers are the request's servers that are still registered.
+func rollbackServers(s model.Snapshot, r model.RollbackRequest) []int {
+	var out []int
+	for _, l := range sortedLRNs(r.Servers) {
+		if _, ok := s.Bootservers[l]; ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// unchangedOf are the registered servers of the current (failed) update
+// that a rollback on servers leaves out: it never changed them, so they
+// run the rollback's version already.
+func unchangedOf(s model.Snapshot, servers []int) []int {
+	var out []int
+	if s.Current == nil {
+		return nil
+	}
+	for _, l := range sortedLRNs(s.Current.Servers) {
+		if _, ok := s.Bootservers[l]; ok && !slices.Contains(servers, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// siteRelease is the release the site ran when an update starts now:
+// the current update's when it completed, else what that one started from
+// (a retry after a failure keeps the release before it).
+func siteRelease(s model.Snapshot) (model.Version, string) {
+	cur := s.Current
+	switch {
+	case cur == nil:
+		return model.Version{}, ""
+	case s.Finished != nil && s.Finished.Result == model.ResultCompleted:
+		return cur.Version, cur.Tag
+	}
+	return cur.From, cur.FromTag
+}
+
 // rollbackAct is the request as the update and its history keep it.
 func rollbackAct(r model.RollbackRequest) model.OperatorAct {
 	detail := fmt.Sprintf("from %s", r.From)
+	if r.Automatic != "" {
+		detail += autoMarker + r.Automatic
+	}
 	switch {
 	case len(r.Forced) > 0:
 		detail += "; --force past irreversible once-steps: " + ListRuns(r.Forced)
@@ -114,7 +165,7 @@ func rollbackAct(r model.RollbackRequest) model.OperatorAct {
 // services restart.
 func reconfigure(in UpdaterInput) Action {
 	cur := in.Snapshot.Current
-	was := sortedLRNs(cur.Servers)
+	was := sortedLRNs(append(slices.Clone(cur.Servers), cur.Others...))
 	if slices.Equal(in.Snapshot.LRNs(), was) {
 		return Action{Kind: ActionNone, Reason: fmt.Sprintf("up to date at %s", cur.Version)}
 	}
@@ -178,14 +229,19 @@ func awaitApproval(in UpdaterInput) (Action, bool) {
 // startUpdate builds the next update over every registered server. IDs only
 // grow: workers tell a new update from an old one by ID alone.
 func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, what string) Action {
+	if cur := in.Snapshot.Current; cur != nil && cur.ID == math.MaxInt64 {
+		return Action{Kind: ActionNone, Reason: "update IDs are exhausted; " + what + " cannot start"}
+	}
+	return startOn(in, in.Snapshot.LRNs(), v, tag, r, what)
+}
+
+// startOn is startUpdate on the given servers (sorted LRNs).
+func startOn(in UpdaterInput, servers []int, v model.Version, tag string, r model.Reason, what string) Action {
 	id := int64(1)
 	if cur := in.Snapshot.Current; cur != nil {
-		if cur.ID == math.MaxInt64 {
-			return Action{Kind: ActionNone, Reason: "update IDs are exhausted; " + what + " cannot start"}
-		}
 		id = cur.ID + 1
 	}
-	servers := in.Snapshot.LRNs()
+	from, fromTag := siteRelease(in.Snapshot)
 	canaries := canariesOf(servers, in.Config.Canary)
 	reason := fmt.Sprintf("starting update %d: %s on servers %s", id, what, lrnList(servers))
 	if len(canaries) > 0 {
@@ -201,6 +257,8 @@ func startUpdate(in UpdaterInput, v model.Version, tag string, r model.Reason, w
 			Reason:    r,
 			StartedAt: in.Now,
 			Canaries:  canaries,
+			From:      from,
+			FromTag:   fromTag,
 		},
 		Barrier: &model.Barrier{ID: id, Step: 0, OpenedAt: in.Now, Canary: len(canaries) > 0},
 		Reason:  reason,

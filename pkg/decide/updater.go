@@ -50,6 +50,9 @@ const (
 	ActionWaitAge ActionKind = "wait-release-age"
 	// ActionStopped: nothing until `neco recover` clears Stop.
 	ActionStopped ActionKind = "stopped"
+	// ActionRequestRollback: write Rollback as request/rollback and Hold
+	// (config on-failure rollback); the next decision starts it.
+	ActionRequestRollback ActionKind = "request-rollback"
 )
 
 // Action is the updater's next step. Every pointer is a fresh value the
@@ -67,6 +70,10 @@ type Action struct {
 	// Candidate is info/candidate to record for wait-approval, nil when the
 	// same candidate is already recorded.
 	Candidate *model.Candidate
+	// Rollback and Hold are the automatic rollback's request and the hold
+	// of the failed version (request-rollback).
+	Rollback *model.RollbackRequest
+	Hold     *model.Hold
 	// Until is when the next release window opens (wait-window; zero if
 	// no window ever opens), or when Latest is old enough
 	// (wait-release-age).

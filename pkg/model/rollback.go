@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -23,8 +24,15 @@ type RollbackRequest struct {
 	Force bool `json:"force,omitempty"`
 	// Forced are the irreversible runs Force went past.
 	Forced []IrreversibleRun `json:"forced,omitempty"`
-	By     string            `json:"by,omitempty"`
-	At     time.Time         `json:"at"`
+	// Servers, when set, are the only servers the rollback runs on: those
+	// the failed update changed (an automatic rollback). Empty: every
+	// registered server.
+	Servers []int `json:"servers,omitempty"`
+	// Automatic is why neco-updater requested the rollback itself
+	// (config on-failure rollback); empty for an operator's.
+	Automatic string    `json:"automatic,omitempty"`
+	By        string    `json:"by,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // Validate checks a stored request.
@@ -38,6 +46,9 @@ func (r RollbackRequest) Validate() error {
 	}
 	if r.At.IsZero() {
 		errs = append(errs, errors.New("at: empty"))
+	}
+	if err := validateLRNs(r.Servers); err != nil {
+		errs = append(errs, fmt.Errorf("servers: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -36,6 +36,10 @@ type Snapshot struct {
 	Pin *Hold
 	// Rollback is the operator's pending rollback request; nil if none.
 	Rollback *RollbackRequest
+	// Irreversible are the irreversible once-steps started for Current's
+	// version (irreversible/<version>/), which an automatic rollback must
+	// not go past; read by Snapshot, not by WorkerSnapshot.
+	Irreversible []IrreversibleRun
 	// Invalid lists keys that were present but did not decode or validate.
 	Invalid []InvalidKey
 }

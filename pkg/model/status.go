@@ -90,6 +90,16 @@ type Update struct {
 	StartedAt time.Time `json:"started_at"`
 	// Acts are what operators forced on this update so far, oldest first.
 	Acts []OperatorAct `json:"acts,omitempty"`
+	// From and FromTag are the release the site ran before this update
+	// (the last one that completed): where an automatic rollback goes.
+	// Empty for the first update.
+	From    Version `json:"from,omitzero"`
+	FromTag string  `json:"from_tag,omitempty"`
+	// Others are servers of the site that already run Version and take no
+	// part: an automatic rollback runs only on the servers the failed
+	// update changed. A later update counts them as covered (no
+	// reconfigure for them).
+	Others []int `json:"others,omitempty"`
 	// Canaries are the servers that run every step before the once-steps
 	// first (config canary: the first N of Servers), sorted; the others
 	// start step 0 only after them. Empty: no canary phase.
@@ -175,6 +185,14 @@ func (u Update) Validate() error {
 	}
 	if err := validateLRNs(u.Servers); err != nil {
 		errs = append(errs, fmt.Errorf("servers: %w", err))
+	}
+	if err := validateLRNs(u.Others); err != nil {
+		errs = append(errs, fmt.Errorf("others: %w", err))
+	}
+	for _, o := range u.Others {
+		if slices.Contains(u.Servers, o) {
+			errs = append(errs, fmt.Errorf("others: %d is also one of the servers", o))
+		}
 	}
 	if err := validateLRNs(u.Canaries); err != nil {
 		errs = append(errs, fmt.Errorf("canaries: %w", err))

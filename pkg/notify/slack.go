@@ -73,6 +73,10 @@ func newSlackMessage(e Event) slackMessage {
 		}
 		text := "*Failure*\n" + slackEscape(msg)
 		blocks = append(blocks, slackBlock{Type: "section", Text: mrkdwn(truncate(text, slackSectionMax))})
+	} else if e.Message != "" {
+		// An update started for a reason worth saying: an automatic
+		// rollback says why it rolls back.
+		blocks = append(blocks, slackBlock{Type: "section", Text: mrkdwn(truncate(slackEscape(e.Message), slackSectionMax))})
 	}
 	return slackMessage{Text: slackEscape(fallback(e)), Blocks: blocks}
 }
@@ -105,7 +109,7 @@ func fallback(e Event) string {
 		s += ", duration " + d.Round(time.Second).String()
 	}
 	s += ")"
-	if e.failed() && e.Message != "" {
+	if e.Message != "" {
 		s += ": " + e.Message
 	}
 	return s

@@ -27,6 +27,18 @@ func TestSlackMessage(t *testing.T) {
 					{"type": "mrkdwn", "text": "*Release*\n<https://github.com/o/r/releases/tag/release-2026.11.23-1|release-2026.11.23-1>"}
 				]}
 			]}`},
+		{"automatic rollback started", rolledBack(Started(testUpdate(), "production", "")), `{
+			"text": "neco update 42 started: 2026.11.23-1 on production (reason update, servers 0, 1, 2): rolled back automatically: update 41 to 2026.11.23-2 was aborted",
+			"blocks": [
+				{"type": "header", "text": {"type": "plain_text", "text": "neco update 42 started: 2026.11.23-1"}},
+				{"type": "section", "fields": [
+					{"type": "mrkdwn", "text": "*Version*\n2026.11.23-1"},
+					{"type": "mrkdwn", "text": "*Env*\nproduction"},
+					{"type": "mrkdwn", "text": "*Reason*\nupdate"},
+					{"type": "mrkdwn", "text": "*Servers*\n0, 1, 2"}
+				]},
+				{"type": "section", "text": {"type": "mrkdwn", "text": "rolled back automatically: update 41 to 2026.11.23-2 was aborted"}}
+			]}`},
 		{"aborted", Finished(testUpdate(), testHistory(model.ResultAborted, "<!channel> worker 2: dpkg & friends failed"), "staging", ""), `{
 			"text": "neco update 42 aborted: 2026.11.23-1 on staging (reason update, servers 0, 1, 2, duration 12m30s): &lt;!channel&gt; worker 2: dpkg &amp; friends failed",
 			"blocks": [
@@ -102,4 +114,10 @@ func TestSlackLink(t *testing.T) {
 			t.Errorf("slackLink(%q, %q) = %q, want %q", tt.url, tt.label, got, tt.want)
 		}
 	}
+}
+
+// rolledBack is e as the updater sends the start of an automatic rollback.
+func rolledBack(e Event) Event {
+	e.Message = "rolled back automatically: update 41 to 2026.11.23-2 was aborted"
+	return e
 }

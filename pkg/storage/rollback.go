@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/necoship/neco/pkg/model"
@@ -46,6 +47,41 @@ func (s *Storage) RequestRollback(ctx context.Context, atRev int64, req model.Ro
 	return nil
 }
 
+// RequestAutoRollback is the updater leader's own rollback request (config
+// on-failure rollback): req and the hold of the failed version, fenced on
+// the leader's key, written only if status/current did not change after
+// the revision atRev the leader decided on and no request is pending. The
+// next decision starts it as any request.
+func (s *Storage) RequestAutoRollback(ctx context.Context, leaderKey string, atRev int64, req model.RollbackRequest, hold model.Hold) error {
+	rv, err := encode(req)
+	if err != nil {
+		return fmt.Errorf("request automatic rollback: %w", err)
+	}
+	hv, err := encode(hold)
+	if err != nil {
+		return fmt.Errorf("request automatic rollback: hold: %w", err)
+	}
+	cmps := []clientv3.Cmp{
+		clientv3.Compare(clientv3.ModRevision(s.StatusCurrentKey()), "<", atRev+1),
+		clientv3.Compare(clientv3.CreateRevision(s.RollbackRequestKey()), "=", 0),
+	}
+	err = s.fenced(ctx, leaderKey, cmps, clientv3.OpPut(s.RollbackRequestKey(), rv), clientv3.OpPut(s.HoldKey(hold.Version), hv))
+	if err != nil {
+		return fmt.Errorf("request automatic rollback to %s: %w", req.Version, err)
+	}
+	return nil
+}
+
+// irreversibleOf reads the irreversible runs of version v at revision rev.
+func (s *Storage) irreversibleOf(ctx context.Context, v model.Version, rev int64) ([]model.IrreversibleRun, []model.InvalidKey, error) {
+	dir := s.IrreversiblePrefix() + v.String() + "/"
+	resp, err := s.client.Get(ctx, dir, clientv3.WithPrefix(), clientv3.WithRev(rev))
+	if err != nil {
+		return nil, nil, fmt.Errorf("get %s at %d: %w", dir, rev, err)
+	}
+	return s.decodeRuns(resp.Kvs)
+}
+
 // rollbackGuard returns the compares and ops StartUpdate adds for the
 // rollback request: none when no request is pending; when one is, u must be
 // that rollback, and starting it deletes the request.
@@ -74,11 +110,18 @@ func (s *Storage) IrreversibleRuns(ctx context.Context) ([]model.IrreversibleRun
 	if err != nil {
 		return nil, nil, fmt.Errorf("get %s: %w", dir, err)
 	}
+	return s.decodeRuns(resp.Kvs)
+}
+
+// decodeRuns decodes irreversible records, sorted by version then name;
+// those that do not decode or disagree with their key are invalid.
+func (s *Storage) decodeRuns(kvs []*mvccpb.KeyValue) ([]model.IrreversibleRun, []model.InvalidKey, error) {
+	dir := s.IrreversiblePrefix()
 	var (
 		runs    []model.IrreversibleRun
 		invalid []model.InvalidKey
 	)
-	for _, kv := range resp.Kvs {
+	for _, kv := range kvs {
 		r, err := decode[model.IrreversibleRun](kv.Value)
 		if err == nil && s.IrreversibleKey(r.Version, r.Name) != string(kv.Key) {
 			err = fmt.Errorf("%s of %s: key says %s", r.Name, r.Version, strings.TrimPrefix(string(kv.Key), dir))

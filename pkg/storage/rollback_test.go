@@ -160,3 +160,49 @@ func TestIrreversibleRuns(t *testing.T) {
 		t.Errorf("invalid (-want +got)\n%s", diff)
 	}
 }
+
+// TestRequestAutoRollback: the updater's own request is written with the
+// hold, only by the leader, only while status/current is what it decided
+// on, and never over a pending request.
+func TestRequestAutoRollback(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	key, _ := campaign(t, s, c)
+	if err := s.StartUpdate(ctx, key, update(5), model.Barrier{ID: 5}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Get(ctx, s.StatusCurrentKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	curRev := resp.Kvs[0].ModRevision
+	req := model.RollbackRequest{Version: v2, Tag: "release-2026.11.23-10", From: v1, By: "neco-updater", At: t0,
+		Servers: []int{0}, Automatic: "update 5 aborted"}
+	hold := model.Hold{Version: v1, Reason: "automatic rollback", By: "neco-updater", At: t0}
+	for _, tt := range []struct {
+		name   string
+		leader string
+		rev    int64
+		want   error
+	}{
+		{"not the leader", s.LeaderUpdaterKey() + "gone", curRev, ErrNoLeader},
+		{"status/current changed since", key, curRev - 1, ErrConflict},
+		{"written", key, curRev, nil},
+		{"a request is pending", key, curRev, ErrConflict},
+	} {
+		err := s.RequestAutoRollback(ctx, tt.leader, tt.rev, req, hold)
+		if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(&req, snap.Rollback); diff != "" {
+		t.Errorf("request (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]model.Hold{v1.String(): hold}, snap.Holds); diff != "" {
+		t.Errorf("holds (-want +got):\n%s", diff)
+	}
+}

@@ -39,10 +39,29 @@ func (s *Storage) Snapshot(ctx context.Context) (model.Snapshot, error) {
 	if err := b.addFinished(ctx); err != nil {
 		return model.Snapshot{}, err
 	}
+	if err := b.addIrreversible(ctx); err != nil {
+		return model.Snapshot{}, err
+	}
 	if err := s.addSecrets(ctx, &b.snap); err != nil {
 		return model.Snapshot{}, err
 	}
 	return b.snap, nil
+}
+
+// addIrreversible reads the irreversible runs of Current's version at the
+// snapshot's revision: the updater's automatic rollback must not go past
+// them. The rest of irreversible/ grows with time and is not read.
+func (b *snapshotBuilder) addIrreversible(ctx context.Context) error {
+	if b.snap.Current == nil {
+		return nil
+	}
+	runs, invalid, err := b.s.irreversibleOf(ctx, b.snap.Current.Version, b.snap.Revision)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	b.snap.Irreversible = runs
+	b.snap.Invalid = append(b.snap.Invalid, invalid...)
+	return nil
 }
 
 func (s *Storage) snapshotRanges() []string {

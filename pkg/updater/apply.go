@@ -25,7 +25,11 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		}
 		// Not running in this round's snapshot yet: its id is not on l.log.
 		l.logAction(act, zap.Int64(keyUpdateID, act.Update.ID), zap.Stringer(keyVersion, act.Update.Version))
-		l.Notifier.Notify(cfg, notify.Started(*act.Update, env, l.releaseURL(cfg, act.Update.Tag)))
+		ev := notify.Started(*act.Update, env, l.releaseURL(cfg, act.Update.Tag))
+		if why := decide.AutomaticRollback(*act.Update); why != "" {
+			ev.Message = "rolled back automatically: " + why
+		}
+		l.Notifier.Notify(cfg, ev)
 	case decide.ActionAdvanceBarrier:
 		if err := l.Store.AdvanceBarrier(ctx, leaderKey, *act.Barrier); err != nil {
 			return fmt.Errorf("advance barrier of update %d to %d: %w", act.Barrier.ID, act.Barrier.Step, err)
@@ -38,6 +42,14 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		l.logAction(act, zap.Stringer(keyVersion, act.Update.Version))
 		l.Metrics.UpdateFinished(string(act.History.Result), act.History.FinishedAt.Sub(act.History.StartedAt))
 		l.Notifier.Notify(cfg, notify.Finished(*act.Update, *act.History, env, l.releaseURL(cfg, act.Update.Tag)))
+	case decide.ActionRequestRollback:
+		// Decided on the snapshot of this round (l.seen): if status/current
+		// changed since, the request is not written and the next round
+		// decides again.
+		if err := l.Store.RequestAutoRollback(ctx, leaderKey, l.seen, *act.Rollback, *act.Hold); err != nil {
+			return fmt.Errorf("request automatic rollback to %s: %w", act.Rollback.Version, err)
+		}
+		l.logAction(act, zap.Stringer(keyVersion, act.Rollback.From))
 	case decide.ActionWaitApproval:
 		if act.Candidate != nil {
 			if err := l.Store.PutCandidate(ctx, leaderKey, *act.Candidate); err != nil {

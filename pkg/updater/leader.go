@@ -30,6 +30,7 @@ type Store interface {
 	FinishUpdate(ctx context.Context, leaderKey string, cur model.Update, h model.HistoryEntry) error
 	PutSeenRelease(ctx context.Context, leaderKey string, r model.SeenRelease) error
 	PutCandidate(ctx context.Context, leaderKey string, c model.Candidate) error
+	RequestAutoRollback(ctx context.Context, leaderKey string, atRev int64, req model.RollbackRequest, hold model.Hold) error
 }
 
 var _ Store = (*storage.Storage)(nil)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/model"
 )
 
@@ -124,5 +125,54 @@ func TestCanaryRunsFirstThenTheRest(t *testing.T) {
 	b, err := os.ReadFile(onceLog)
 	if err != nil || string(b) != v+"\n" {
 		t.Errorf("once-step log %q (%v), want one run for %s", b, err, v)
+	}
+}
+
+// TestAutomaticRollbackOfACanary: with canary 1 and on-failure rollback,
+// a release whose postinst fails on the canary is rolled back there by
+// itself: server 0 is on the release before again (a real dpkg
+// downgrade), the failed version is held with the reason, the rollback is
+// in history as automatic, and servers 1 and 2 never saw the bad release.
+func TestAutomaticRollbackOfACanary(t *testing.T) {
+	s := newSite(t)
+	const good, bad = "2026.11.23-1", "2026.11.23-2"
+	s.publish(release{version: good})
+	s.join(0, 1, 2)
+	nodes := []*node{s.newNode(0), s.newNode(1), s.newNode(2)}
+	for _, n := range nodes {
+		s.run(n)
+	}
+	s.runUpdater()
+	s.waitEnd(model.ResultCompleted, time.Minute)
+	for k, v := range map[string]string{"canary": "1", "on-failure": "rollback"} {
+		if err := s.st.PutConfig(context.Background(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.publish(release{version: bad, postinst: "#!/bin/sh\nexit 1\n"})
+	s.trigger.Fire()
+	snap := s.waitFor("the automatic rollback to end", 2*time.Minute, func(snap model.Snapshot) bool {
+		cur := snap.Current
+		return cur != nil && cur.Reason == model.ReasonRollback && snap.Finished != nil
+	})
+	cur := snap.Current
+	if snap.Finished.Result != model.ResultCompleted || cur.Version.String() != good || len(cur.Servers) != 1 || cur.Servers[0] != 0 {
+		t.Errorf("rollback update %+v ended %s, want a completed rollback to %s on server 0", *cur, snap.Finished.Result, good)
+	}
+	if why := decide.AutomaticRollback(*cur); !strings.Contains(why, "update 2 to "+bad+" was aborted") {
+		t.Errorf("rollback act %+v: not an automatic rollback of update 2", cur.Acts)
+	}
+	if h, ok := snap.Holds[bad]; !ok || !strings.HasPrefix(h.Reason, "rolled back automatically: ") {
+		t.Errorf("holds %+v, want %s held as rolled back automatically", snap.Holds, bad)
+	}
+	for lrn, n := range nodes {
+		if v, _ := installedVersion(t, n.root); v != good {
+			t.Errorf("server %d has %q installed, want %s", lrn, v, good)
+		}
+	}
+	for _, n := range nodes[1:] {
+		if files := downloadsOf(t, n.cache, bad); len(files) > 0 {
+			t.Errorf("server %d downloaded %v", n.lrn, files)
+		}
 	}
 }
