@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // statusText renders status for a person. It is built whole so that a
@@ -62,6 +64,9 @@ func writeUpdateText(b *strings.Builder, s statusJSON) {
 		field(b, "canaries", canaryText(u))
 	}
 	field(b, "stop", stopText(u))
+	if u.Paused {
+		field(b, "paused", pausedText(u))
+	}
 	for _, a := range u.Acts {
 		act := fmt.Sprintf("%s by %s at %s", a.Act, valueCell(a.By), formatTime(a.At))
 		if a.Detail != "" {
@@ -242,4 +247,18 @@ func canaryText(u *statusUpdateJSON) string {
 		return c + ": running the update first; the other servers have not started"
 	}
 	return c + ": done first; the other servers follow"
+}
+
+// pausedText says who paused the update, when and why.
+func pausedText(u *statusUpdateJSON) string {
+	for i := len(u.Acts) - 1; i >= 0; i-- {
+		if a := u.Acts[i]; a.Act == string(model.ActPause) {
+			t := fmt.Sprintf("by %s at %s", valueCell(a.By), formatTime(a.At))
+			if a.Detail != "" {
+				t += ": " + oneLine(a.Detail)
+			}
+			return t + "; servers start no new step until \"neco update resume\""
+		}
+	}
+	return "servers start no new step until \"neco update resume\""
 }

@@ -57,6 +57,9 @@ type statusUpdateJSON struct {
 	Canaries []int `json:"canaries"`
 	// Phase is canary while only the canaries may run steps, all after.
 	Phase string `json:"phase"`
+	// Paused is set while neco update pause holds the update; the act
+	// (who, when, why) is the last pause in Acts.
+	Paused bool `json:"paused"`
 }
 
 type statusServerJSON struct {
@@ -197,7 +200,7 @@ func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
 		step := b.Step
 		j.BarrierStep = &step
 	}
-	j.Canaries, j.Phase = nonNil(u.Canaries), phaseAll
+	j.Canaries, j.Phase, j.Paused = nonNil(u.Canaries), phaseAll, u.Paused
 	if len(u.Canaries) > 0 && (j.BarrierStep == nil || snap.Barrier.Canary) {
 		j.Phase = phaseCanary
 	}

@@ -50,7 +50,12 @@ func (p participant) lastProgress(cur model.Update, b *model.Barrier) time.Time 
 		t = p.report.UpdatedAt
 	}
 	if b != nil && b.ID == cur.ID && b.OpenedAt.After(t) {
-		return b.OpenedAt
+		t = b.OpenedAt
+	}
+	// A pause was a wait the operator asked for: silence counts from the
+	// resume.
+	if r := resumedAt(cur); r.After(t) {
+		t = r
 	}
 	return t
 }
@@ -102,13 +107,17 @@ func decideRunning(in UpdaterInput) Action {
 			return abortFor(cur, p, in.Now)
 		}
 	}
-	if msg := timeoutMessage(active, cur, barrier, in); msg != "" {
+	// Nobody is silent while paused: waiting is what was asked.
+	if msg := timeoutMessage(active, cur, barrier, in); msg != "" && !cur.Paused {
 		reason := fmt.Sprintf("update %d to %s timed out: %s", cur.ID, cur.Version, msg)
 		return endUpdate(ActionTimeout, cur, model.ResultTimedOut, msg, in.Now, reason)
 	}
 	if every(ps, func(p participant) bool { return p.cond() == model.CondCompleted }) {
 		reason := fmt.Sprintf("update %d to %s completed on servers %s", cur.ID, cur.Version, lrnList(sortedLRNs(cur.Servers)))
 		return endUpdate(ActionFinish, cur, model.ResultCompleted, "", in.Now, reason)
+	}
+	if cur.Paused {
+		return Action{Kind: ActionNone, Reason: pausedReason(cur)}
 	}
 	if canary && every(active, canaryDone) {
 		return endCanaryPhase(in, cur, active)

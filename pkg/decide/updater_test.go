@@ -12,6 +12,10 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
+// ignoreFromFields leaves where an update starts from to its own table
+// (TestStartRecordsFrom).
+var ignoreFromFields = cmpopts.IgnoreFields(model.Update{}, "From", "FromTag")
+
 func TestNextAction(t *testing.T) {
 	prod := cluster(t, "env", "production")
 	fast := cluster(t, "env", "production", "worker-timeout", "5m")
@@ -463,13 +467,10 @@ func TestNextAction(t *testing.T) {
 				Candidate: &model.Candidate{Version: model.MustParseVersion(v10), Tag: "release-" + v10},
 				Reason:    "waiting for approval of 2026.11.23-10"}},
 	}
-	// Where an update starts from (From, FromTag) has its own table:
-	// TestStartRecordsFrom.
-	ignoreFrom := cmpopts.IgnoreFields(model.Update{}, "From", "FromTag")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := NextAction(tt.in)
-			if diff := cmp.Diff(tt.want, got, ignoreFrom); diff != "" {
+			if diff := cmp.Diff(tt.want, got, ignoreFromFields); diff != "" {
 				t.Errorf("NextAction mismatch (-want +got):\n%s", diff)
 			}
 		})

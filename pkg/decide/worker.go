@@ -136,6 +136,10 @@ func NextOps(in WorkerInput) WorkerAction {
 		}
 		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
 	}
+	if cur.Paused {
+		// The step this server was in has finished; it starts no other.
+		return idle(pausedReason(*cur))
+	}
 	if next == 0 {
 		return run(in, 0, []Step{prepareStep(cur.Version)})
 	}

@@ -15,6 +15,10 @@ const (
 	// ActRecover: `neco recover` cleared its stop, so the updater may
 	// retry it or go on.
 	ActRecover ActKind = "recover"
+	// ActPause: `neco update pause` held the update between steps (the
+	// reason in Detail); ActResume: `neco update resume` let it go on.
+	ActPause  ActKind = "pause"
+	ActResume ActKind = "resume"
 )
 
 // OperatorAct is one thing an operator forced on an update. The update

@@ -90,6 +90,10 @@ type Update struct {
 	StartedAt time.Time `json:"started_at"`
 	// Acts are what operators forced on this update so far, oldest first.
 	Acts []OperatorAct `json:"acts,omitempty"`
+	// Paused holds the update between steps (neco update pause): servers
+	// finish the step they are in and start no other, the barrier does
+	// not move and nobody times out, until neco update resume.
+	Paused bool `json:"paused,omitempty"`
 	// From and FromTag are the release the site ran before this update
 	// (the last one that completed): where an automatic rollback goes.
 	// Empty for the first update.
@@ -251,4 +255,14 @@ func validateLRNs(lrns []int) error {
 		}
 	}
 	return nil
+}
+
+// LastAct is the latest act of kind on the update; ok is false when none.
+func (u Update) LastAct(kind ActKind) (OperatorAct, bool) {
+	for i := len(u.Acts) - 1; i >= 0; i-- {
+		if u.Acts[i].Act == kind {
+			return u.Acts[i], true
+		}
+	}
+	return OperatorAct{}, false
 }
