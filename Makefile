@@ -39,11 +39,11 @@ dctest: deb
 # here depends on the machine's speed, and would one day fail a clean-clone
 # CI run.
 FLAKE_PACKAGES ?= ./pkg/worker ./pkg/updater ./pkg/leader ./pkg/storage ./pkg/cli ./pkg/units ./pkg/images \
-                  ./pkg/etcdconn ./pkg/daemon
+                  ./pkg/etcdconn ./pkg/daemon ./pkg/access ./pkg/alerts
 FLAKE_COUNT    ?= 10
 flake: SHELL := /bin/bash
 flake:
-	./dctest/ensure-packages stress-ng dpkg containerd runc docker-registry systemd dbus-daemon
+	./dctest/ensure-packages stress-ng dpkg containerd runc docker-registry systemd dbus-daemon prometheus
 	stress-ng --cpu $$(nproc) --timeout 3h --quiet & hog=$$!; trap 'kill $$hog' EXIT; \
 	$(GO) test -race -count=$(FLAKE_COUNT) -timeout 90m $(FLAKE_PACKAGES); rc=$$?; \
 	echo "flake: $(words $(FLAKE_PACKAGES)) packages x $(FLAKE_COUNT) runs under load: exit $$rc after $${SECONDS}s"; \
