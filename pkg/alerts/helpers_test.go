@@ -1,7 +1,6 @@
 package alerts
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -95,16 +94,4 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// freeAddr is a loopback host:port that was free a moment ago. The race
-// between closing the probe and a server binding it is acceptable here.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

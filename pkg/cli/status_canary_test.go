@@ -66,3 +66,28 @@ func TestPlanTextCanaries(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusAlertGate: status names the alerts that hold the rollout, or
+// why Prometheus gave no answer.
+func TestStatusAlertGate(t *testing.T) {
+	for _, tt := range []struct {
+		g    model.GateState
+		want string
+	}{
+		{model.GateState{Firing: []string{"EtcdDown", "NodeNotReady"}, Since: testNow},
+			"alert gate:      HOLDS since 2026-11-23 09:00:00 UTC: alerts firing: EtcdDown, NodeNotReady\n"},
+		{model.GateState{Error: "connection refused", Since: testNow},
+			"alert gate:      HOLDS since 2026-11-23 09:00:00 UTC: no answer from Prometheus: connection refused\n"},
+		{model.GateState{Since: testNow}, "alert gate:      open since 2026-11-23 09:00:00 UTC\n"},
+	} {
+		j := buildStatus(statusInput{snap: model.Snapshot{Gate: &tt.g}, now: testNow})
+		var b strings.Builder
+		writeClusterText(&b, j)
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("status lacks %q:\n%s", tt.want, b.String())
+		}
+		if j.AlertGate.Open != tt.g.Open() {
+			t.Errorf("alert_gate.open = %v for %+v", j.AlertGate.Open, tt.g)
+		}
+	}
+}

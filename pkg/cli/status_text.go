@@ -168,6 +168,9 @@ func writeClusterText(b *strings.Builder, s statusJSON) {
 	field(b, "latest release", latestText(s.LatestRelease))
 	field(b, "candidate", candidateText(s.Candidate))
 	field(b, "release check", checkText(s.ReleaseCheck, s.Now))
+	if s.AlertGate != nil {
+		field(b, "alert gate", gateText(s.AlertGate))
+	}
 	leader := "none: no neco-updater is leading; nothing advances"
 	if s.UpdaterLeader != nil {
 		leader = valueCell(*s.UpdaterLeader)
@@ -220,6 +223,17 @@ func checkText(c *statusCheckJSON, now time.Time) string {
 		return "ok since " + formatTime(c.Since)
 	}
 	return fmt.Sprintf("FAILING since %s (%s): %s", formatTime(c.Since), formatAgo(now, c.Since), oneLine(c.Error))
+}
+
+// gateText says whether the alert gate lets the rollout go, and why not.
+func gateText(g *statusGateJSON) string {
+	switch {
+	case g.Error != "":
+		return fmt.Sprintf("HOLDS since %s: no answer from Prometheus: %s", formatTime(g.Since), oneLine(g.Error))
+	case len(g.Firing) > 0:
+		return fmt.Sprintf("HOLDS since %s: alerts firing: %s", formatTime(g.Since), strings.Join(g.Firing, ", "))
+	}
+	return "open since " + formatTime(g.Since)
 }
 
 func writeConfigText(b *strings.Builder, c statusConfigJSON) {

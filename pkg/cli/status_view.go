@@ -24,8 +24,11 @@ type statusJSON struct {
 	LatestRelease *statusReleaseJSON   `json:"latest_release"`
 	Candidate     *statusCandidateJSON `json:"candidate"`
 	ReleaseCheck  *statusCheckJSON     `json:"release_check"`
-	Config        statusConfigJSON     `json:"config"`
-	InvalidKeys   []invalidKeyJSON     `json:"invalid_keys"`
+	// AlertGate is the alert gate's last state; nil when none was
+	// recorded (no gate-prometheus-url, or no answer yet).
+	AlertGate   *statusGateJSON  `json:"alert_gate"`
+	Config      statusConfigJSON `json:"config"`
+	InvalidKeys []invalidKeyJSON `json:"invalid_keys"`
 	// LeaselessElectionKeys are election keys without a lease, which no
 	// candidate wrote and every candidate ignores; absent when none.
 	LeaselessElectionKeys []string `json:"leaseless_election_keys,omitempty"`
@@ -106,6 +109,13 @@ type statusCheckJSON struct {
 	Since time.Time `json:"since"`
 }
 
+type statusGateJSON struct {
+	Open   bool      `json:"open"`
+	Firing []string  `json:"firing"`
+	Error  string    `json:"error"`
+	Since  time.Time `json:"since"`
+}
+
 type statusConfigJSON struct {
 	Env      string `json:"env"`
 	Approval string `json:"approval"`
@@ -177,7 +187,17 @@ func buildStatus(in statusInput) statusJSON {
 	if c := snap.Check; c != nil {
 		out.ReleaseCheck = &statusCheckJSON{OK: c.Error == "", Error: c.Error, Since: c.Since.UTC()}
 	}
+	if g := snap.Gate; g != nil {
+		out.AlertGate = &statusGateJSON{Open: g.Open(), Firing: nonNilStrings(g.Firing), Error: g.Error, Since: g.Since.UTC()}
+	}
 	return out
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {

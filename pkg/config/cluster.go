@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -63,6 +64,10 @@ type Cluster struct {
 	CanarySoak time.Duration
 	// OnFailure says what a failed update leads to.
 	OnFailure OnFailure
+	// GatePrometheusURL is the alert gate's Prometheus ("" = no gate);
+	// GateAlerts the alert names that hold (nil: every firing alert).
+	GatePrometheusURL string
+	GateAlerts        *regexp.Regexp
 	// MinReleaseAge is how long a release must have been published before
 	// it is a candidate; 0 takes releases at once.
 	MinReleaseAge time.Duration

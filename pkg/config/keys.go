@@ -93,6 +93,12 @@ var registry = [...]keyDef{
 	{Key{Name: "on-failure", Default: "stop",
 		Description: "stop: a failed update waits for an operator; rollback: neco-updater rolls the servers it changed back to the last completed release, unless an irreversible once-step started"},
 		func(c *Cluster, v string) (err error) { c.OnFailure, err = parseOnFailure(v); return }},
+	{Key{Name: "gate-prometheus-url", Default: "",
+		Description: "Prometheus whose firing alerts hold a rollout (before an update starts, before each rolling turn, at the end of canary-soak); unreachable holds too; empty: no gate"},
+		func(c *Cluster, v string) (err error) { c.GatePrometheusURL, err = parseGateURL(v); return }},
+	{Key{Name: "gate-alerts", Default: "",
+		Description: "regexp over alert names: the firing alerts that hold a rollout (anchored; empty: every firing alert)"},
+		func(c *Cluster, v string) (err error) { c.GateAlerts, err = parseGateAlerts(v); return }},
 	{Key{Name: "min-release-age", Default: "0s",
 		Description: "how long a release must have been published before it is taken (e.g. 24h for production), 0s to 720h"},
 		func(c *Cluster, v string) (err error) {

@@ -12,7 +12,7 @@ func TestKeys(t *testing.T) {
 	wantNames := []string{
 		"env", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
-		"release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
+		"release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
 	}
 	keys := Keys()

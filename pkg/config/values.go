@@ -84,6 +84,31 @@ func parseProxy(v string) (string, error) {
 	return v, nil
 }
 
+// parseGateURL takes the Prometheus API root; it may carry basic-auth
+// credentials, so errors never repeat it.
+func parseGateURL(v string) (string, error) {
+	if _, err := checkURL(v, urlRule{secret: true, base: true}); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// maxGateAlerts bounds the regexp: a pattern of alert names is short.
+const maxGateAlerts = 1024
+
+// parseGateAlerts compiles the pattern anchored, so that "Etcd" holds on
+// the alert Etcd and not on EtcdBackupLate.
+func parseGateAlerts(v string) (*regexp.Regexp, error) {
+	if len(v) > maxGateAlerts {
+		return nil, fmt.Errorf("%d bytes, want at most %d", len(v), maxGateAlerts)
+	}
+	re, err := regexp.Compile("^(?:" + v + ")$")
+	if err != nil {
+		return nil, fmt.Errorf("not a regexp: %w", err)
+	}
+	return re, nil
+}
+
 func parseHookURL(v string) (string, error) {
 	if _, err := checkURL(v, urlRule{httpsOnly: true, secret: true}); err != nil {
 		return "", err

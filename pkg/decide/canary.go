@@ -62,6 +62,10 @@ func endCanaryPhase(in UpdaterInput, cur model.Update, canaries []participant) A
 			"canaries %s finished update %d to %s; servers %s start at %s (canary-soak %s)",
 			lrnList(cur.Canaries), cur.ID, cur.Version, lrnList(rest), until.UTC().Format("15:04:05 MST"), in.Config.CanarySoak)}
 	}
+	if hold := gateHold(gateOn(in.Config), in.Snapshot.Gate); hold != "" {
+		return Action{Kind: ActionNone, Reason: fmt.Sprintf("canaries %s finished update %d to %s; servers %s wait for the alert gate: %s",
+			lrnList(cur.Canaries), cur.ID, cur.Version, lrnList(rest), hold)}
+	}
 	return Action{
 		Kind:    ActionAdvanceBarrier,
 		Barrier: &model.Barrier{ID: cur.ID, Step: 0, OpenedAt: in.Now},

@@ -17,7 +17,7 @@ import (
 func FuzzNextAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []ActionKind{ActionNone, ActionStartUpdate, ActionAdvanceBarrier, ActionFinish, ActionAbort,
-		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge}
+		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge, ActionWaitGate}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzzInput(data, configs)
 		pristine := fuzzInput(data, configs)

@@ -107,8 +107,10 @@ func decideRunning(in UpdaterInput) Action {
 			return abortFor(cur, p, in.Now)
 		}
 	}
-	// Nobody is silent while paused: waiting is what was asked.
-	if msg := timeoutMessage(active, cur, barrier, in); msg != "" && !cur.Paused {
+	// Nobody is silent while paused or held by the alert gate: waiting is
+	// what was asked.
+	held := cur.Paused || gateHold(gateOn(in.Config), in.Snapshot.Gate) != ""
+	if msg := timeoutMessage(active, cur, barrier, in); msg != "" && !held {
 		reason := fmt.Sprintf("update %d to %s timed out: %s", cur.ID, cur.Version, msg)
 		return endUpdate(ActionTimeout, cur, model.ResultTimedOut, msg, in.Now, reason)
 	}

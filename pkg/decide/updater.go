@@ -50,6 +50,9 @@ const (
 	ActionWaitAge ActionKind = "wait-release-age"
 	// ActionStopped: nothing until `neco recover` clears Stop.
 	ActionStopped ActionKind = "stopped"
+	// ActionWaitGate: nothing to write; the alert gate holds the start
+	// (decide again when info/gate changes).
+	ActionWaitGate ActionKind = "wait-gate"
 	// ActionRequestRollback: write Rollback as request/rollback and Hold
 	// (config on-failure rollback); the next decision starts it.
 	ActionRequestRollback ActionKind = "request-rollback"

@@ -21,6 +21,10 @@ func gateWindow(in UpdaterInput, start Action) Action {
 	}
 	open, until := releaseWindow(in.Config, in.Now)
 	if open {
+		if hold := gateHold(gateOn(in.Config), in.Snapshot.Gate); hold != "" {
+			u := start.Update
+			return Action{Kind: ActionWaitGate, Reason: fmt.Sprintf("%s of %s waits for the alert gate: %s", u.Reason, u.Version, hold)}
+		}
 		return start
 	}
 	u := start.Update

@@ -23,6 +23,9 @@ type WorkerInput struct {
 	Plan *plan.Plan
 	// Now is the caller's clock, read once per decision.
 	Now time.Time
+	// Gate says an alert gate is configured (gate-prometheus-url): a
+	// rolling turn then waits while Snapshot.Gate holds.
+	Gate bool
 	// OwnReportOnly says Snapshot.Workers holds this server's report only.
 	// The other reports are what grows with the site and only a rolling
 	// turn needs them: then NextOps asks for them (WorkerReadPeers).
@@ -166,6 +169,12 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 			w := Wait{LRN: -1, Until: until, ID: in.Snapshot.Current.ID, Step: i}
 			return wait(in, i, st, w, fmt.Sprintf("waiting for server %d's %s to soak until %s",
 				lrn, st.Name, until.UTC().Format("15:04:05 MST")))
+		}
+		if hold := gateHold(in.Gate, in.Snapshot.Gate); hold != "" {
+			// info/gate changing wakes the worker; the deadline only
+			// bounds a wait with no news.
+			w := Wait{LRN: -1, Until: in.Now.Add(gateRecheck), ID: in.Snapshot.Current.ID, Step: i}
+			return wait(in, i, st, w, fmt.Sprintf("%s waits for the alert gate: %s", st.Name, hold))
 		}
 	}
 	return run(in, i, steps)

@@ -36,6 +36,9 @@ type Snapshot struct {
 	Pin *Hold
 	// Rollback is the operator's pending rollback request; nil if none.
 	Rollback *RollbackRequest
+	// Gate is the alert gate's last state (info/gate); nil before the
+	// first answer, or when no gate was ever configured.
+	Gate *GateState
 	// Irreversible are the irreversible once-steps started for Current's
 	// version (irreversible/<version>/), which an automatic rollback must
 	// not go past; read by Snapshot, not by WorkerSnapshot.

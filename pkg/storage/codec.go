@@ -76,6 +76,8 @@ func check(v any) error {
 		return checkRelease(v.Version, v.Tag)
 	case *model.Candidate:
 		return checkRelease(v.Version, v.Tag)
+	case *model.GateState:
+		return v.Validate()
 	case *model.ReleaseCheck:
 		if v.Since.IsZero() {
 			return errors.New("since: empty")

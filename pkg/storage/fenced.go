@@ -170,6 +170,19 @@ func (s *Storage) PutReleaseCheck(ctx context.Context, leaderKey string, c model
 	return nil
 }
 
+// PutGateState records the alert gate's state (info/gate); the updater
+// leader writes it when the state changes.
+func (s *Storage) PutGateState(ctx context.Context, leaderKey string, g model.GateState) error {
+	val, err := encode(g)
+	if err != nil {
+		return fmt.Errorf("put gate state: %w", err)
+	}
+	if err := s.fenced(ctx, leaderKey, nil, clientv3.OpPut(s.InfoGateKey(), val)); err != nil {
+		return fmt.Errorf("put gate state: %w", err)
+	}
+	return nil
+}
+
 // PutCandidate records a release waiting for manual approval. It refuses
 // (ErrConflict) to replace a candidate of the same version, because that
 // could reset an approval the CLI wrote after the leader's last read. A

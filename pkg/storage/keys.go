@@ -22,6 +22,7 @@ import (
 //	audit/config/<id>              neco config set/unset  model.ConfigChange (id: 20 digits)
 //	info/release                   updater leader         model.SeenRelease
 //	info/check                     updater leader         model.ReleaseCheck
+//	info/gate                      updater leader         model.GateState
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
 //	status/current                 updater leader; CLI    model.Update (neco recover clears stop)
 //	status/barrier                 updater leader         model.Barrier
@@ -48,6 +49,7 @@ const (
 	infoReleaseName  = "info/release"
 	infoCandName     = "info/candidate"
 	infoCheckName    = "info/check"
+	infoGateName     = "info/gate"
 	infoDir          = "info/"
 	statusCurName    = "status/current"
 	statusBarName    = "status/barrier"
@@ -111,6 +113,9 @@ func (s *Storage) InfoReleaseKey() string { return s.prefix + infoReleaseName }
 
 // InfoCandidateKey is the release waiting for manual approval.
 func (s *Storage) InfoCandidateKey() string { return s.prefix + infoCandName }
+
+// InfoGateKey holds the alert gate's last state.
+func (s *Storage) InfoGateKey() string { return s.prefix + infoGateName }
 
 // InfoCheckKey holds the outcome of the updater's release checks.
 func (s *Storage) InfoCheckKey() string { return s.prefix + infoCheckName }
@@ -203,6 +208,7 @@ const (
 	kindSeen
 	kindCandidate
 	kindCheck
+	kindGate
 	kindCurrent
 	kindBarrier
 	kindWorker
@@ -235,6 +241,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindCandidate}, nil
 	case infoCheckName:
 		return parsedKey{kind: kindCheck}, nil
+	case infoGateName:
+		return parsedKey{kind: kindGate}, nil
 	case statusCurName:
 		return parsedKey{kind: kindCurrent}, nil
 	case statusBarName:

@@ -128,6 +128,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Candidate)
 	case kindCheck:
 		return decodePtr(raw, &b.snap.Check)
+	case kindGate:
+		return decodePtr(raw, &b.snap.Gate)
 	case kindCurrent:
 		return decodePtr(raw, &b.snap.Current)
 	case kindBarrier:

@@ -161,6 +161,7 @@ func garbageCases() []garbage {
 	add("info/release", dropSeen, append(common, `{"version":1,"tag":"t"}`, `{"version":"1.0"}`)...)
 	add("info/candidate", dropCandidate, append(common, `{"version":"1.0","tag":"t","approved":"yes"}`)...)
 	add("info/check", dropCheck, append(common, `{"error":"x"}`, `{"since":"yesterday"}`)...)
+	add("info/gate", func(s *model.Snapshot) { s.Gate = nil }, append(common, `{"firing":["b","a"],"since":"2026-11-23T00:00:00Z"}`)...)
 	add("contents/upload-contents", dropContent, append(common, `{"version":"1.0","success":1}`)...)
 	add("contents/", nothing, `{"version":"1.0","success":true}`)
 	add("policy/holds/"+v2.String(), dropHold, append(common, `{"version":"`+v1.String()+`","at":"2026-11-23T00:00:00Z"}`,

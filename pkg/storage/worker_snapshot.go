@@ -27,7 +27,8 @@ type WorkerView struct {
 // WorkerSnapshot reads, as of one etcd revision, what a worker decides
 // from: status/current and its history entry, status/barrier, the
 // worker's own report (or every report, with Peers), contents/ and
-// config/ (with the secrets s names). Everything else of Snapshot is left empty. Undecodable values
+// config/ (with the secrets s names) and info/gate. Everything else of
+// Snapshot is left empty. Undecodable values
 // are listed in Invalid, as Snapshot does.
 func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snapshot, error) {
 	reports := clientv3.OpGet(s.WorkerStatusKey(v.LRN))
@@ -40,6 +41,7 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 		reports,
 		clientv3.OpGet(s.ContentPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.ConfigPrefix(), clientv3.WithPrefix()),
+		clientv3.OpGet(s.InfoGateKey()),
 	}
 	guesses := 0
 	if v.UpdateID > 0 {
@@ -80,5 +82,7 @@ func (s *Storage) WorkerWatchTargets() []WatchTarget {
 		{Key: s.StatusBarrierKey()},
 		{Key: s.HistoryPrefix(), Prefix: true},
 		{Key: s.ContentPrefix(), Prefix: true},
+		// A rolling turn held by the alert gate goes when it opens.
+		{Key: s.InfoGateKey()},
 	}
 }

@@ -67,7 +67,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed}, m)
 	l := &Leader{
 		Store: st, Checker: NewReleaseChecker(log.Named("releases"), m), Notifier: notes,
-		Trigger: trigger, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,
+		Trigger: trigger, Gate: &PrometheusGate{}, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,
 	}
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -31,6 +31,7 @@ type Store interface {
 	PutSeenRelease(ctx context.Context, leaderKey string, r model.SeenRelease) error
 	PutCandidate(ctx context.Context, leaderKey string, c model.Candidate) error
 	RequestAutoRollback(ctx context.Context, leaderKey string, atRev int64, req model.RollbackRequest, hold model.Hold) error
+	PutGateState(ctx context.Context, leaderKey string, g model.GateState) error
 }
 
 var _ Store = (*storage.Storage)(nil)
@@ -49,6 +50,7 @@ const (
 	keyReason   = "reason"
 	keyKey      = "key"
 	keyCount    = "count"
+	keyAlerts   = "alerts"
 	keyEvery    = "every"
 )
 
@@ -69,7 +71,9 @@ type Leader struct {
 	Notifier Notifier
 	// Trigger forces a release check at once (the webhook fires it).
 	Trigger interface{ C() <-chan struct{} }
-	Log     *zap.Logger
+	// Gate answers the alert gate; nil: no gate is ever asked.
+	Gate AlertGate
+	Log  *zap.Logger
 	// Metrics and Supervisor may be nil (tests that do not look).
 	Metrics    *metrics.Updater
 	Supervisor *daemon.Supervisor
@@ -207,6 +211,9 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		l.Checker.Start(ctx, cfg, now)
 	}
 	if err := l.recordCheck(ctx, leaderKey, snap.Check); err != nil {
+		return err
+	}
+	if snap.Gate, err = l.recordGate(ctx, leaderKey, cfg, snap.Gate); err != nil {
 		return err
 	}
 	latest := l.Checker.Latest(cfg)

@@ -80,8 +80,12 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 				w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
 			}
 		}
+		// A config that does not parse fails the step that needs it; here
+		// it only turns the alert gate off for the rolling turns.
+		cfg, _, _ := config.ParseCluster(snap.Config)
 		act := decide.NextOps(decide.WorkerInput{
 			Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !w.peers,
+			Gate: cfg.GatePrometheusURL != "",
 		})
 		if act.Kind == decide.WorkerReadPeers && !w.peers && w.job == nil {
 			w.peers = true

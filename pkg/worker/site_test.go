@@ -150,7 +150,7 @@ func (s *site) runUpdater() {
 	m := metrics.NewUpdater(reg)
 	s.metricsURL = serveMetrics(s.t, reg)
 	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log, m), Notifier: nopNotifier{},
-		Trigger: s.trigger, Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
+		Trigger: s.trigger, Gate: &updater.PrometheusGate{}, Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
 	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
 }
 
