@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/model"
 )
@@ -174,5 +175,51 @@ func TestAutomaticRollbackOfACanary(t *testing.T) {
 		if files := downloadsOf(t, n.cache, bad); len(files) > 0 {
 			t.Errorf("server %d downloaded %v", n.lrn, files)
 		}
+	}
+}
+
+// TestNoAutomaticRollbackPastAnIrreversibleStep: with on-failure
+// rollback, an update whose irreversible once-step started and then failed
+// is not rolled back by itself: the site stays stopped for a person, and
+// the updater says why.
+func TestNoAutomaticRollbackPastAnIrreversibleStep(t *testing.T) {
+	s := newSite(t)
+	const good, bad = "2026.11.23-1", "2026.11.23-2"
+	s.publish(release{version: good})
+	s.join(0)
+	s.run(s.newNode(0))
+	s.runUpdater()
+	s.waitEnd(model.ResultCompleted, time.Minute)
+	if err := s.st.PutConfig(context.Background(), "on-failure", "rollback", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.publish(release{version: bad, plan: "version: " + bad + "\nonce:\n  - {name: migrate, exec: [/bin/false], irreversible: true}\n"})
+	s.trigger.Fire()
+	snap := s.waitFor("the update to "+bad+" to abort with its migration recorded", time.Minute, func(sn model.Snapshot) bool {
+		return sn.Current != nil && sn.Current.Version.String() == bad && sn.Finished != nil && len(sn.Irreversible) == 1
+	})
+	if snap.Finished.Result != model.ResultAborted {
+		t.Fatalf("update to %s ended %s, want aborted", bad, snap.Finished.Result)
+	}
+	// The updater decides on every change and tick (50ms here): a request
+	// it would write appears within this window; none must.
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		sn, err := s.st.Snapshot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sn.Rollback != nil || sn.Current.ID != snap.Current.ID {
+			t.Fatalf("rolled back past an irreversible step: request %+v, current %+v", sn.Rollback, *sn.Current)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cfg, _, err := config.ParseCluster(snap.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Now: time.Now()})
+	if a.Kind != decide.ActionStopped || !strings.Contains(a.Reason, "no automatic rollback: irreversible once-steps started for "+bad+" (migrate") {
+		t.Errorf("the updater says %s: %q, want stopped saying why no automatic rollback", a.Kind, a.Reason)
 	}
 }
