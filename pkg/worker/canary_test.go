@@ -196,8 +196,13 @@ func TestNoAutomaticRollbackPastAnIrreversibleStep(t *testing.T) {
 	s.publish(release{version: bad, plan: "version: " + bad + "\nonce:\n  - {name: migrate, exec: [/bin/false], irreversible: true}\n"})
 	s.trigger.Fire()
 	snap := s.waitFor("the update to "+bad+" to abort with its migration recorded", time.Minute, func(sn model.Snapshot) bool {
-		return sn.Current != nil && sn.Current.Version.String() == bad && sn.Finished != nil && len(sn.Irreversible) == 1
+		cur := sn.Current
+		return cur != nil && sn.Finished != nil &&
+			(cur.Version.String() == bad && len(sn.Irreversible) == 1 || cur.Reason == model.ReasonRollback)
 	})
+	if snap.Current.Reason == model.ReasonRollback {
+		t.Fatalf("rolled back past an irreversible step: %+v", *snap.Current)
+	}
 	if snap.Finished.Result != model.ResultAborted {
 		t.Fatalf("update to %s ended %s, want aborted", bad, snap.Finished.Result)
 	}
