@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -77,7 +76,7 @@ func newDetectSite(b *testing.B, kv map[string]string, webhook bool) *detectSite
 		b.Fatal(err)
 	}
 	if webhook {
-		s.hookAddr = loopbackAddr(b)
+		s.hookAddr = etcdtest.FreeAddr(b)
 	}
 	rev := s.revision()
 	s.runUpdater()
@@ -285,15 +284,4 @@ func (s *detectSite) awaitPollPhase(d time.Duration) {
 		}
 		s.awaitRequests(n + 1) // that point has passed: use the next check's
 	}
-}
-
-// loopbackAddr returns a loopback host:port that was free a moment ago.
-func loopbackAddr(b *testing.B) string {
-	b.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
