@@ -226,7 +226,7 @@ func checkEmbeddedURL(raw string) error {
 	if u.Scheme == "http" {
 		return fmt.Errorf("got %q: the embedded etcd serves only TLS with client certificates now: write https:// (or remove the line for the default)", raw)
 	}
-	if u.Scheme != "https" || !isLoopbackHost(u.Hostname()) {
+	if u.Scheme != "https" || !model.IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("must be https://127.0.0.1:PORT (loopback: the embedded etcd is this server's alone), got %q", raw)
 	}
 	if u.Port() == "" || (u.Path != "" && u.Path != "/") {

@@ -56,7 +56,7 @@ func checkScheme(u *url.URL, httpsOnly bool) error {
 	case "https":
 		return nil
 	case "http":
-		if !httpsOnly || isLoopbackHost(u.Hostname()) {
+		if !httpsOnly || model.IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("scheme \"http\" allowed only for 127.0.0.1, ::1 or localhost; %s", want)
@@ -68,6 +68,3 @@ func checkScheme(u *url.URL, httpsOnly bool) error {
 	}
 	return fmt.Errorf("scheme %q not allowed; %s", u.Scheme, want)
 }
-
-// isLoopbackHost is this machine: see model.IsLoopbackHost.
-func isLoopbackHost(host string) bool { return model.IsLoopbackHost(host) }
