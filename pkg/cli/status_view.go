@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/releases"
 )
@@ -221,7 +222,7 @@ func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
 		j.BarrierStep = &step
 	}
 	j.Canaries, j.Phase, j.Paused = nonNil(u.Canaries), phaseAll, u.Paused
-	if len(u.Canaries) > 0 && (j.BarrierStep == nil || snap.Barrier.Canary) {
+	if decide.InCanaryPhase(snap) {
 		j.Phase = phaseCanary
 	}
 	return j

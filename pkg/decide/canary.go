@@ -15,8 +15,9 @@ import (
 // which phase it is; when every canary is done and canary-soak has passed,
 // the updater opens step 0 to the rest. Once-steps run after all servers.
 
-// inCanaryPhase says whether the running update is in its canary phase.
-func inCanaryPhase(s model.Snapshot) bool {
+// InCanaryPhase says whether the running update is in its canary phase:
+// it has canaries, and no barrier of it has left the phase.
+func InCanaryPhase(s model.Snapshot) bool {
 	cur := s.Current
 	if len(cur.Canaries) == 0 {
 		return false

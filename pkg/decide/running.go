@@ -94,7 +94,7 @@ func decideRunning(in UpdaterInput) Action {
 	cur := *in.Snapshot.Current
 	ps := participantsOf(in.Snapshot)
 	barrier := barrierStep(in.Snapshot)
-	canary := inCanaryPhase(in.Snapshot)
+	canary := InCanaryPhase(in.Snapshot)
 	// The servers the barrier waits for: in the canary phase the canaries
 	// only, the others have not started.
 	active := ps

@@ -110,7 +110,7 @@ func NextOps(in WorkerInput) WorkerAction {
 	case model.CondAborted, model.CondTimedOut:
 		return idle(fmt.Sprintf("reported %s in update %d; the updater ends it", mine.Cond, cur.ID))
 	}
-	canary := inCanaryPhase(s)
+	canary := InCanaryPhase(s)
 	if canary && !cur.IsCanary(in.LRN) {
 		// Nothing of the update touches this server until the canaries
 		// are done: no download, no dpkg, no report.
