@@ -256,15 +256,14 @@ func (s *Storage) readSecrets(ctx context.Context, rev int64) (map[string]string
 		if !k.Secret {
 			continue
 		}
-		key := s.SecretKey(k.Name)
-		resp, err := s.client.Get(ctx, key, clientv3.WithRev(rev))
+		v, found, err := s.readSecret(ctx, k.Name, rev)
 		switch {
 		case IsPermissionDenied(err):
 			unreadable = append(unreadable, k.Name)
 		case err != nil:
-			return nil, nil, fmt.Errorf("get %s: %w", key, err)
-		case len(resp.Kvs) > 0:
-			out[k.Name] = string(resp.Kvs[0].Value)
+			return nil, nil, err
+		case found:
+			out[k.Name] = v
 		}
 	}
 	return out, unreadable, nil

@@ -81,19 +81,32 @@ func (s *Storage) addSecrets(ctx context.Context, snap *model.Snapshot) error {
 			delete(snap.Config, name)
 			continue
 		}
-		key := s.SecretKey(name)
-		resp, err := s.client.Get(ctx, key, clientv3.WithRev(snap.Revision))
+		v, found, err := s.readSecret(ctx, name, snap.Revision)
 		switch {
 		case IsPermissionDenied(err):
 			s.denied.refused(name, now)
 			delete(snap.Config, name)
-			continue
 		case err != nil:
-			return fmt.Errorf("snapshot %s at %d: %w", key, snap.Revision, err)
-		}
-		if len(resp.Kvs) > 0 {
-			snap.Config[name] = string(resp.Kvs[0].Value)
+			return fmt.Errorf("snapshot: %w", err)
+		case found:
+			snap.Config[name] = v
 		}
 	}
 	return nil
+}
+
+// readSecret reads secret/<name> at revision rev, one key per request: in
+// a transaction or a prefix read, one secret the role does not grant would
+// refuse them all. A refusal is returned as etcd's error
+// (IsPermissionDenied).
+func (s *Storage) readSecret(ctx context.Context, name string, rev int64) (value string, found bool, err error) {
+	key := s.SecretKey(name)
+	resp, err := s.client.Get(ctx, key, clientv3.WithRev(rev))
+	if err != nil {
+		return "", false, fmt.Errorf("get %s at %d: %w", key, rev, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", false, nil
+	}
+	return string(resp.Kvs[0].Value), true, nil
 }
