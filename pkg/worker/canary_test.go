@@ -18,24 +18,14 @@ import (
 // never download it nor give anything to dpkg: they stay on the release
 // before, as they were.
 func TestCanaryKeepsABadReleaseOnOneServer(t *testing.T) {
-	s := newSite(t)
 	const good, bad = "2026.11.23-1", "2026.11.23-2"
-	s.publish(release{version: good})
-	s.join(0, 1, 2)
-	nodes := []*node{s.newNode(0), s.newNode(1), s.newNode(2)}
-	for _, n := range nodes {
-		s.run(n)
-	}
-	s.runUpdater()
-	s.waitEnd(model.ResultCompleted, time.Minute)
+	s, nodes := completedSite(t, good, 0, 1, 2)
 	installs := make([]int64, len(nodes))
 	for i, n := range nodes {
 		installs[i] = n.dpkgInstalls.Load()
 	}
 
-	if err := s.st.PutConfig(context.Background(), "canary", "1", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	s.setConfig("canary", "1")
 	s.publish(release{version: bad, postinst: "#!/bin/sh\necho postinst of the bad release fails >&2\nexit 1\n"})
 	s.trigger.Fire()
 	snap := s.waitFor("the update to "+bad+" to end", time.Minute, func(snap model.Snapshot) bool {
@@ -91,9 +81,7 @@ func TestCanaryRunsFirstThenTheRest(t *testing.T) {
 	s := newSite(t)
 	const v = "2026.11.23-1"
 	onceLog := filepath.Join(t.TempDir(), "once.log")
-	if err := s.st.PutConfig(context.Background(), "canary", "1", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	s.setConfig("canary", "1")
 	s.publish(release{version: v, plan: sitePlan(v, 1, onceLog, "")})
 	s.join(0, 1, 2)
 	for _, lrn := range []int{0, 1, 2} {
@@ -135,21 +123,9 @@ func TestCanaryRunsFirstThenTheRest(t *testing.T) {
 // downgrade), the failed version is held with the reason, the rollback is
 // in history as automatic, and servers 1 and 2 never saw the bad release.
 func TestAutomaticRollbackOfACanary(t *testing.T) {
-	s := newSite(t)
 	const good, bad = "2026.11.23-1", "2026.11.23-2"
-	s.publish(release{version: good})
-	s.join(0, 1, 2)
-	nodes := []*node{s.newNode(0), s.newNode(1), s.newNode(2)}
-	for _, n := range nodes {
-		s.run(n)
-	}
-	s.runUpdater()
-	s.waitEnd(model.ResultCompleted, time.Minute)
-	for k, v := range map[string]string{"canary": "1", "on-failure": "rollback"} {
-		if err := s.st.PutConfig(context.Background(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s, nodes := completedSite(t, good, 0, 1, 2)
+	s.setConfig("canary", "1", "on-failure", "rollback")
 	s.publish(release{version: bad, postinst: "#!/bin/sh\nexit 1\n"})
 	s.trigger.Fire()
 	snap := s.waitFor("the automatic rollback to end", 2*time.Minute, func(snap model.Snapshot) bool {
@@ -183,16 +159,9 @@ func TestAutomaticRollbackOfACanary(t *testing.T) {
 // is not rolled back by itself: the site stays stopped for a person, and
 // the updater says why.
 func TestNoAutomaticRollbackPastAnIrreversibleStep(t *testing.T) {
-	s := newSite(t)
 	const good, bad = "2026.11.23-1", "2026.11.23-2"
-	s.publish(release{version: good})
-	s.join(0)
-	s.run(s.newNode(0))
-	s.runUpdater()
-	s.waitEnd(model.ResultCompleted, time.Minute)
-	if err := s.st.PutConfig(context.Background(), "on-failure", "rollback", model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	s, _ := completedSite(t, good, 0)
+	s.setConfig("on-failure", "rollback")
 	s.publish(release{version: bad, plan: "version: " + bad + "\nonce:\n  - {name: migrate, exec: [/bin/false], irreversible: true}\n"})
 	s.trigger.Fire()
 	snap := s.waitFor("the update to "+bad+" to abort with its migration recorded", time.Minute, func(sn model.Snapshot) bool {

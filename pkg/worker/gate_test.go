@@ -1,8 +1,6 @@
 package worker
 
 import (
-	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,27 +27,8 @@ const gateRules = `groups:
 func TestAlertGateHoldsARollingTurn(t *testing.T) {
 	prom := alertstest.Start(t, gateRules)
 	s := newSite(t)
-	for k, v := range map[string]string{"gate-prometheus-url": prom.URL, "gate-alerts": "NecoTest.*"} {
-		if err := s.st.PutConfig(context.Background(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	const v = "2026.11.23-1"
-	s.publish(release{version: v, plan: sitePlan(v, 1, filepath.Join(t.TempDir(), "once.log"), "")})
-	s.join(0, 1)
-	gate := make(chan struct{})
-	for _, l := range []int{0, 1} {
-		n := s.newNode(l)
-		if l == 0 {
-			n.gate = gate
-		}
-		s.run(n)
-	}
-	s.runUpdater()
-	s.waitFor("server 0 in its rolling restart", time.Minute, func(sn model.Snapshot) bool {
-		w := sn.Workers[0]
-		return sn.Current != nil && w.ID == sn.Current.ID && strings.HasPrefix(w.StepName, "restart etcd.service")
-	})
+	s.setConfig("gate-prometheus-url", prom.URL, "gate-alerts", "NecoTest.*")
+	gate := s.heldInRollingRestart("2026.11.23-1", 0, 1)
 
 	prom.Set(1)
 	s.waitFor("the alert gate to hold", time.Minute, func(sn model.Snapshot) bool {

@@ -2,8 +2,6 @@ package worker
 
 import (
 	"context"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,23 +15,7 @@ import (
 // resume in its history.
 func TestPauseMidRollout(t *testing.T) {
 	s := newSite(t)
-	const v = "2026.11.23-1"
-	s.publish(release{version: v, plan: sitePlan(v, 1, filepath.Join(t.TempDir(), "once.log"), "")})
-	s.join(0, 1, 2)
-	gate := make(chan struct{})
-	for _, l := range []int{0, 1, 2} {
-		n := s.newNode(l)
-		if l == 0 {
-			n.gate = gate
-		}
-		s.run(n)
-	}
-	s.runUpdater()
-	s.waitFor("server 0 in its rolling restart", time.Minute, func(sn model.Snapshot) bool {
-		w, ok := sn.Workers[0]
-		return sn.Current != nil && ok && w.ID == sn.Current.ID && w.Step == 1 && w.Cond == model.CondRunning &&
-			strings.HasPrefix(w.StepName, "restart etcd.service")
-	})
+	gate := s.heldInRollingRestart("2026.11.23-1", 0, 1, 2)
 	ctx := context.Background()
 	if _, _, err := s.st.PauseUpdate(ctx, model.OperatorAct{Act: model.ActPause, By: "ops", At: time.Now(), Detail: "test"}); err != nil {
 		t.Fatal(err)

@@ -74,14 +74,63 @@ func newSiteOn(t *testing.T, client func() *clientv3.Client, prefix string) *sit
 		log: zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)), events: &unitEvents{}, trigger: releases.NewTrigger(), client: client}
 	api := httptest.NewServer(mirror.NewServer(s.mirrorDir, mirror.ServerOptions{}))
 	t.Cleanup(api.Close)
-	for k, v := range map[string]string{
-		"env": "production", "github-repo": "example/site", "github-api-url": api.URL + "/", "worker-timeout": "2m",
-	} {
-		if err := s.st.PutConfig(context.Background(), k, v, model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
-			t.Fatal(err)
+	s.setConfig("env", "production", "github-repo", "example/site", "github-api-url", api.URL+"/", "worker-timeout", "2m")
+	return s
+}
+
+// setConfig sets cluster config keys, given as name, value pairs.
+func (s *site) setConfig(kv ...string) {
+	s.t.Helper()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if err := s.st.PutConfig(context.Background(), kv[i], kv[i+1], model.ConfigAuthor{By: "test", At: time.Now()}); err != nil {
+			s.t.Fatal(err)
 		}
 	}
-	return s
+}
+
+// heldInRollingRestart publishes version with sitePlan, runs servers lrns
+// and the updater, and returns once the first of lrns is in its rolling
+// restart of etcd.service, which its fake systemd holds until the test
+// closes the returned gate: a state the test can act in, however fast the
+// machine.
+func (s *site) heldInRollingRestart(version string, lrns ...int) chan struct{} {
+	s.t.Helper()
+	s.publish(release{version: version, plan: sitePlan(version, 1, filepath.Join(s.t.TempDir(), "once.log"), "")})
+	s.join(lrns...)
+	gate := make(chan struct{})
+	for i, l := range lrns {
+		n := s.newNode(l)
+		if i == 0 {
+			n.gate = gate
+		}
+		s.run(n)
+	}
+	s.runUpdater()
+	first := lrns[0]
+	s.waitFor(fmt.Sprintf("server %d in its rolling restart", first), time.Minute, func(sn model.Snapshot) bool {
+		w, ok := sn.Workers[first]
+		return sn.Current != nil && ok && w.ID == sn.Current.ID && w.Cond == model.CondRunning &&
+			strings.HasPrefix(w.StepName, "restart etcd.service")
+	})
+	return gate
+}
+
+// completedSite is a site of servers lrns that completed its update to
+// version: the release before the one a test is about.
+func completedSite(t *testing.T, version string, lrns ...int) (*site, []*node) {
+	t.Helper()
+	s := newSite(t)
+	s.publish(release{version: version})
+	s.join(lrns...)
+	var nodes []*node
+	for _, l := range lrns {
+		n := s.newNode(l)
+		s.run(n)
+		nodes = append(nodes, n)
+	}
+	s.runUpdater()
+	s.waitEnd(model.ResultCompleted, time.Minute)
+	return s, nodes
 }
 
 // release is what publish puts in the mirror.
