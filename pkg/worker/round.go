@@ -24,10 +24,11 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 	if err != nil || (succeeded && !decideAgain) {
 		return err
 	}
-	snap, act, err := w.decide(ctx)
+	d, err := w.decide(ctx)
 	if err != nil {
 		return err
 	}
+	snap, act := d.snap, d.act
 	w.watches.follow(ctx, snap.Revision, act)
 	w.until = time.Time{}
 	if act.Wait != nil {
@@ -53,16 +54,25 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 	case decide.WorkerSkip, decide.WorkerComplete, decide.WorkerReport:
 		w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
 	case decide.WorkerRun:
-		return w.startStep(ctx, snap, act)
+		return w.startStep(ctx, d)
 	}
 	return w.report(ctx, *act.Report)
+}
+
+// decision is one round's snapshot, what decide.NextOps made of it, and
+// the cluster config parsed once from it for both.
+type decision struct {
+	snap   model.Snapshot
+	act    decide.WorkerAction
+	cfg    config.Cluster
+	cfgErr error
 }
 
 // decide reads a snapshot and decides on it. The snapshot holds this
 // server's report only, unless the last decision was a rolling turn's or
 // came before one (PeersNext), or this one asks for the others'
 // (decide.WorkerReadPeers).
-func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerAction, error) {
+func (w *Worker) decide(ctx context.Context) (decision, error) {
 	// The plan and leadership serve both reads of a read-peers round.
 	pl, planErr := w.installedPlan(ctx)
 	leading := w.Leader.Key() != ""
@@ -70,7 +80,7 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 	for {
 		snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: w.peers, UpdateID: w.updateID})
 		if err != nil {
-			return snap, decide.WorkerAction{}, fmt.Errorf("snapshot: %w", err)
+			return decision{}, fmt.Errorf("snapshot: %w", err)
 		}
 		w.seen = snap.Revision
 		w.log = w.Log
@@ -82,7 +92,7 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 		}
 		// A config that does not parse fails the step that needs it; here
 		// it only turns the alert gate off for the rolling turns.
-		cfg, _, _ := config.ParseCluster(snap.Config)
+		cfg, _, cfgErr := config.ParseCluster(snap.Config)
 		act := decide.NextOps(decide.WorkerInput{
 			Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !w.peers,
 			Gate: cfg.GatePrometheusURL != "",
@@ -96,7 +106,7 @@ func (w *Worker) decide(ctx context.Context) (model.Snapshot, decide.WorkerActio
 			act.Report.Message += ": " + planErr.Error()
 		}
 		w.peers = act.Kind == decide.WorkerWait || act.PeersNext
-		return snap, act, nil
+		return decision{snap: snap, act: act, cfg: cfg, cfgErr: cfgErr}, nil
 	}
 }
 
@@ -149,19 +159,19 @@ func (w *Worker) waitTurn(ctx context.Context, act decide.WorkerAction) error {
 // one write they cost), and the updater counts a worker's silence from
 // the barrier that opened the step. After failures it waits out the
 // retry pause first.
-func (w *Worker) startStep(ctx context.Context, snap model.Snapshot, act decide.WorkerAction) error {
+func (w *Worker) startStep(ctx context.Context, d decision) error {
+	act := d.act
 	rep := *act.Report
 	if !w.failures.mayStart(rep.ID, act.StepIndex, w.Now()) {
 		return nil
 	}
-	cfg, _, err := config.ParseCluster(snap.Config)
-	if err != nil {
-		return fmt.Errorf("cluster config: %w", err)
+	if d.cfgErr != nil {
+		return fmt.Errorf("cluster config: %w", d.cfgErr)
 	}
 	if n := w.failures.count; n > 0 && w.failures.sameStep(rep.ID, act.StepIndex) {
 		rep.Message = fmt.Sprintf("attempt %d of %d", n+1, w.Attempts)
 	}
-	return w.startJob(ctx, snap, cfg, act, rep)
+	return w.startJob(ctx, d.snap, d.cfg, act, rep)
 }
 
 func (w *Worker) report(ctx context.Context, r model.WorkerStatus) error {
