@@ -21,6 +21,9 @@ type planJSON struct {
 	// start after them and CanarySoak. Empty: no canary phase.
 	Canaries   []int  `json:"canaries"`
 	CanarySoak string `json:"canary_soak,omitempty"`
+	// WindowPauses: once started, the update pauses between steps outside
+	// release-time (release-window-scope whole).
+	WindowPauses bool `json:"window_pauses"`
 	// Ready is true when nothing blocks: the updater (or, for a
 	// requested rollback, its leader) starts it at its next decision.
 	Ready    bool              `json:"ready"`
@@ -84,7 +87,8 @@ func toPlanJSON(d decide.DryRun, p plan.Plan) planJSON {
 		Target: planTargetJSON{Version: d.Target.Version.String(), Tag: d.Target.Tag,
 			Prerelease: d.Target.Prerelease, PublishedAt: d.Target.PublishedAt.UTC()},
 		Reason: string(d.Reason), Servers: nonNil(d.Servers), Canaries: nonNil(d.Canaries), Ready: len(d.Blockers) == 0,
-		Blockers: []planBlockerJSON{}, Changes: []planServerJSON{}, Steps: []planStepJSON{},
+		WindowPauses: d.WindowPauses,
+		Blockers:     []planBlockerJSON{}, Changes: []planServerJSON{}, Steps: []planStepJSON{},
 	}
 	if p.Neco != nil {
 		out.Neco = p.Neco.String()
@@ -131,6 +135,9 @@ func writePlanText(w io.Writer, p planJSON) error {
 	if len(p.Canaries) > 0 {
 		field(&b, "canaries", fmt.Sprintf("%s first; the others start %s after them (canary-soak)",
 			formatServers(p.Canaries), p.CanarySoak))
+	}
+	if p.WindowPauses {
+		field(&b, "release window", "once started it pauses between steps outside release-time (release-window-scope whole)")
 	}
 	if p.Ready {
 		field(&b, "blocked by", "nothing: it starts at the updater's next decision")

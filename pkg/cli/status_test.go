@@ -32,7 +32,7 @@ func baseStatus() statusJSON {
 	return statusJSON{
 		Now:         testNow,
 		Servers:     []statusServerJSON{},
-		Config:      statusConfigJSON{Env: "test", Approval: "auto", ReleaseTimezone: "UTC"},
+		Config:      statusConfigJSON{Env: "test", Approval: "auto", ReleaseTimezone: "UTC", ReleaseWindowScope: "start"},
 		InvalidKeys: []invalidKeyJSON{},
 		Policy:      statusPolicyJSON{Holds: []holdJSON{}},
 		Next:        &statusNextJSON{Action: "none", Reason: "env test never updates automatically"},
@@ -244,20 +244,21 @@ var statusCases = []statusCase{
 			s.raw("config/approval", "manual")
 			s.raw("config/release-time", "0 3 * * 1-5")
 			s.raw("config/release-timezone", "Asia/Tokyo")
+			s.raw("config/release-window-scope", "whole")
 			s.json("info/candidate", model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1"})
 		},
 		wantLines: []string{
 			"candidate:       2026.11.24-1 (release-2026.11.24-1): waiting for: neco update approve 2026.11.24-1",
 			"env:             production",
 			"approval:        manual",
-			`release window:  "0 3 * * 1-5" in Asia/Tokyo`,
+			`release window:  "0 3 * * 1-5" in Asia/Tokyo; a running update pauses outside it (release-window-scope whole)`,
 		},
 		want: func(st *statusJSON, _ string) {
 			st.Next = &statusNextJSON{Action: "none", Reason: "no release qualifies"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Candidate = &statusCandidateJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1"}
 			st.Config = statusConfigJSON{Env: "production", Approval: "manual", ReleaseTime: "0 3 * * 1-5",
-				ReleaseTimezone: "Asia/Tokyo"}
+				ReleaseTimezone: "Asia/Tokyo", ReleaseWindowScope: "whole"}
 		},
 	},
 	{
@@ -281,7 +282,7 @@ var statusCases = []statusCase{
 			st.Next = nil
 			st.UpdaterLeader = ptr("boot-0")
 			st.Servers = []statusServerJSON{statusServer(0, true, false, nil)}
-			st.Config = statusConfigJSON{Env: "prod", Approval: "auto", ReleaseTimezone: "UTC",
+			st.Config = statusConfigJSON{Env: "prod", Approval: "auto", ReleaseTimezone: "UTC", ReleaseWindowScope: "start",
 				Error: `config/env: unknown env "prod"; want production, staging, dev or test`}
 			st.InvalidKeys = []invalidKeyJSON{
 				{Key: prefix + "bootservers/x", Error: `lrn "x": want a decimal int 0 to 65535`},

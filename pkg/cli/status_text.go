@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/model"
 )
 
@@ -250,6 +251,9 @@ func writeConfigText(b *strings.Builder, c statusConfigJSON) {
 	window := "any time"
 	if c.ReleaseTime != "" {
 		window = fmt.Sprintf("%q in %s", c.ReleaseTime, c.ReleaseTimezone)
+		if c.ReleaseWindowScope == string(config.WindowScopeWhole) {
+			window += "; a running update pauses outside it (release-window-scope whole)"
+		}
 	}
 	field(b, "release window", window)
 }
@@ -270,6 +274,9 @@ func pausedText(u *statusUpdateJSON) string {
 			t := fmt.Sprintf("by %s at %s", valueCell(a.By), formatTime(a.At))
 			if a.Detail != "" {
 				t += ": " + oneLine(a.Detail)
+			}
+			if a.By == model.ByReleaseWindow {
+				return t + "; servers start no new step until a release window opens"
 			}
 			return t + "; servers start no new step until \"neco update resume\""
 		}

@@ -123,6 +123,9 @@ type statusConfigJSON struct {
 	// ReleaseTime is "" when updates may start at any time.
 	ReleaseTime     string `json:"release_time"`
 	ReleaseTimezone string `json:"release_timezone"`
+	// ReleaseWindowScope is start (the window bounds when an update may
+	// start) or whole (a running update pauses outside it too).
+	ReleaseWindowScope string `json:"release_window_scope"`
 	// Error is "" when the configuration is valid; otherwise the fields
 	// above are the raw stored values (or defaults).
 	Error string `json:"error"`
@@ -294,7 +297,8 @@ func statusConfig(values map[string]string) statusConfigJSON {
 		return statusConfigJSON{
 			Env: rawOrDefault(values, "env"), Approval: rawOrDefault(values, "approval"),
 			ReleaseTime: rawOrDefault(values, "release-time"), ReleaseTimezone: rawOrDefault(values, "release-timezone"),
-			Error: oneLine(err.Error()),
+			ReleaseWindowScope: rawOrDefault(values, "release-window-scope"),
+			Error:              oneLine(err.Error()),
 		}
 	}
 	exprs := make([]string, len(c.ReleaseTime))
@@ -302,7 +306,8 @@ func statusConfig(values map[string]string) statusConfigJSON {
 		exprs[i] = s.String()
 	}
 	return statusConfigJSON{Env: string(c.Env), Approval: string(c.Approval),
-		ReleaseTime: strings.Join(exprs, "; "), ReleaseTimezone: c.ReleaseTimezone.String()}
+		ReleaseTime: strings.Join(exprs, "; "), ReleaseTimezone: c.ReleaseTimezone.String(),
+		ReleaseWindowScope: string(c.ReleaseWindowScope)}
 }
 
 func rawOrDefault(values map[string]string, name string) string {

@@ -22,7 +22,11 @@ meanwhile still aborts the update. "neco status" shows who paused it, when
 and why; the pause and the resume are kept in the update's history.
 
 Unlike "neco update abort", nothing is stopped or rolled back: "neco update
-resume" lets the update go on where it was.`,
+resume" lets the update go on where it was.
+
+With release-window-scope whole, neco-updater pauses a running update
+outside release-time by itself and resumes it when a window opens. Pausing
+such an update makes the pause yours: the window no longer lifts it.`,
 		Example: `  neco update pause --reason "incident 42: DNS flapping"
   neco update resume`,
 		Args: cobra.NoArgs,
@@ -40,7 +44,12 @@ func newUpdateResumeCommand(env Env, cf *clusterFlags) *cobra.Command {
 		Short: "Let a paused update go on",
 		Long: `Clear "paused" on the running update: servers start their next steps
 again and the updater opens barriers as before. A worker's silence counts
-from the resume, so the pause is never mistaken for a hang.`,
+from the resume, so the pause is never mistaken for a hang.
+
+An update neco-updater paused outside the release window
+(release-window-scope whole) is paused again while the window stays
+closed; "neco config set release-window-scope start" lets it run to its
+end.`,
 		Example: `  neco update resume`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -87,6 +96,10 @@ func runSetPaused(cmd *cobra.Command, env Env, cf *clusterFlags, kind model.ActK
 			"\"neco update resume\" lets it go on\n", u.ID, u.Version)
 	default:
 		fmt.Fprintf(env.Stdout, "update %d to %s resumed\n", u.ID, u.Version)
+		if last, _ := u.LastAct(model.ActPause); last.By == model.ByReleaseWindow {
+			fmt.Fprintf(env.Stdout, "it was paused outside the release window (release-window-scope whole): while the window "+
+				"stays closed, neco-updater pauses it again; \"neco config set release-window-scope start\" lets it run to its end\n")
+		}
 	}
 	return nil
 }

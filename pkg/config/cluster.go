@@ -20,6 +20,19 @@ const (
 	OnFailureRollback OnFailure = "rollback"
 )
 
+// WindowScope says how much of an update release-time bounds.
+type WindowScope string
+
+// The release-window-scope values.
+const (
+	// WindowScopeStart: release-time bounds when an update may start; once
+	// started it runs to its end.
+	WindowScopeStart WindowScope = "start"
+	// WindowScopeWhole: a running update also pauses between steps while
+	// no window is open, and goes on when the next one opens.
+	WindowScopeWhole WindowScope = "whole"
+)
+
 // Approval says whether an update to a newly seen release starts by itself.
 type Approval string
 
@@ -55,9 +68,12 @@ type Cluster struct {
 	// ReleaseTime empty means an update may start at any time.
 	ReleaseTime     []Schedule
 	ReleaseTimezone *time.Location
-	ReleasePrefixes []string
-	DevPrefixes     []string
-	Approval        Approval
+	// ReleaseWindowScope says whether ReleaseTime bounds the start of an
+	// update only or all of it.
+	ReleaseWindowScope WindowScope
+	ReleasePrefixes    []string
+	DevPrefixes        []string
+	Approval           Approval
 	// Canary is how many servers run an update first; CanarySoak how long
 	// the rest waits after them.
 	Canary     int

@@ -61,6 +61,7 @@ func TestDefaultCluster(t *testing.T) {
 		PackageAsset:        "*_{{version}}_amd64.deb",
 		MaxAssetSize:        4 << 30,
 		OnFailure:           OnFailureStop,
+		ReleaseWindowScope:  WindowScopeStart,
 	}
 	if diff := cmp.Diff(want, DefaultCluster(), clusterCmp); diff != "" {
 		t.Errorf("DefaultCluster() mismatch (-want +got):\n%s", diff)
@@ -78,6 +79,7 @@ func TestParseCluster(t *testing.T) {
 		"worker-timeout":        "2h",
 		"release-time":          "0 3 * * 1-5; 30 21 * * 6",
 		"release-timezone":      "Asia/Tokyo",
+		"release-window-scope":  "whole",
 		"release-prefixes":      "release, hotfix",
 		"dev-prefixes":          "test,dev",
 		"approval":              "manual",
@@ -109,6 +111,7 @@ func TestParseCluster(t *testing.T) {
 			WorkerTimeout:       2 * time.Hour,
 			ReleaseTime:         mustSchedules(t, "0 3 * * 1-5;30 21 * * 6"),
 			ReleaseTimezone:     mustLocation(t, "Asia/Tokyo"),
+			ReleaseWindowScope:  WindowScopeWhole,
 			ReleasePrefixes:     []string{"release", "hotfix"},
 			DevPrefixes:         []string{"test", "dev"},
 			Approval:            ApprovalManual,

@@ -12,7 +12,7 @@ func TestKeys(t *testing.T) {
 	wantNames := []string{
 		"env", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
-		"release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
+		"release-window-scope", "release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
 	}
 	keys := Keys()
@@ -137,6 +137,8 @@ func TestValidateValue(t *testing.T) {
 		{"release-prefixes", "a,a", `release-prefixes: prefix "a" listed twice`},
 		{"dev-prefixes", "test,dev", ""},
 		{"dev-prefixes", "te st", `dev-prefixes: prefix "te st": prefix character ' ' not allowed (want [A-Za-z0-9_.]; a tag's prefix ends at its first '-')`},
+		{"release-window-scope", "whole", ""},
+		{"release-window-scope", "all", `release-window-scope: "all": want start or whole`},
 		{"approval", "auto", ""},
 		{"approval", "manual", ""},
 		{"approval", "Manual", `approval: unknown approval "Manual"; want auto or manual`},

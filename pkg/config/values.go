@@ -129,6 +129,14 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+func parseWindowScope(v string) (WindowScope, error) {
+	switch w := WindowScope(v); w {
+	case WindowScopeStart, WindowScopeWhole:
+		return w, nil
+	}
+	return "", fmt.Errorf("%q: want start or whole", v)
+}
+
 func parseOnFailure(v string) (OnFailure, error) {
 	switch o := OnFailure(v); o {
 	case OnFailureStop, OnFailureRollback:

@@ -48,6 +48,9 @@ type DryRun struct {
 	// canary); the rest wait CanarySoak after them. Empty: none.
 	Canaries   []int
 	CanarySoak time.Duration
+	// WindowPauses says the update, once started, pauses between steps
+	// outside release-time (release-window-scope whole; not a rollback).
+	WindowPauses bool
 	// Blockers is empty when the updater would start the update at its
 	// next decision; otherwise each says what stands in the way.
 	Blockers []Blocker
@@ -105,6 +108,7 @@ func PlanUpdate(in DryRunInput) DryRun {
 		return out
 	}
 	out.Reason, out.Blockers = updateBlockers(in)
+	out.WindowPauses = in.Config.ReleaseWindowScope == config.WindowScopeWhole && len(in.Config.ReleaseTime) > 0
 	return out
 }
 

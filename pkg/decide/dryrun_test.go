@@ -300,3 +300,27 @@ func TestPlanUpdateStepsWithCanaries(t *testing.T) {
 		t.Errorf("canaries %v soak %s, want [0] 1h", got.Canaries, got.CanarySoak)
 	}
 }
+
+// TestPlanUpdateWindowPauses: the plan says a started update pauses
+// outside release-time only where the updater would pause it.
+func TestPlanUpdateWindowPauses(t *testing.T) {
+	s := snap(registered(0, 1), withCurrent(v10, 0, 1), finished(model.ResultCompleted, ""))
+	for _, tt := range []struct {
+		name   string
+		kv     []string
+		target string
+		want   bool
+	}{
+		{"whole with release-time", []string{"release-time", "* 3 * * *", "release-window-scope", "whole"}, v11, true},
+		{"start", []string{"release-time", "* 3 * * *"}, v11, false},
+		{"whole without release-time", []string{"release-window-scope", "whole"}, v11, false},
+		{"a rollback is never paused", []string{"release-time", "* 3 * * *", "release-window-scope", "whole"}, v9, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := PlanUpdate(dryIn(cluster(t, append([]string{"env", "production"}, tt.kv...)...), s, tt.target))
+			if got.WindowPauses != tt.want {
+				t.Errorf("WindowPauses = %v, want %v (reason %s)", got.WindowPauses, tt.want, got.Reason)
+			}
+		})
+	}
+}

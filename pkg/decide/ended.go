@@ -36,10 +36,7 @@ func decideStopped(in UpdaterInput) Action {
 // endUpdate builds the action that ends cur with result: the history entry,
 // and for a failure the Stop flag that halts every worker at once.
 func endUpdate(kind ActionKind, cur model.Update, result model.Result, msg string, now time.Time, reason string) Action {
-	u := cur
-	u.Servers = slices.Clone(cur.Servers)
-	u.Acts = slices.Clone(cur.Acts)
-	u.Canaries = slices.Clone(cur.Canaries)
+	u := cloneUpdate(cur)
 	u.Stop = result != model.ResultCompleted
 	h := &model.HistoryEntry{
 		ID:         cur.ID,

@@ -17,7 +17,8 @@ import (
 func FuzzNextAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []ActionKind{ActionNone, ActionStartUpdate, ActionAdvanceBarrier, ActionFinish, ActionAbort,
-		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge, ActionWaitGate}
+		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge, ActionWaitGate,
+		ActionWindowPause, ActionWindowResume}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzzInput(data, configs)
 		pristine := fuzzInput(data, configs)
@@ -28,6 +29,9 @@ func FuzzNextAction(f *testing.F) {
 		}
 		if got.Kind == ActionStartUpdate {
 			checkStart(t, in.Snapshot, got)
+		}
+		if got.Kind == ActionWindowPause || got.Kind == ActionWindowResume {
+			checkWindowAct(t, in.Snapshot, got)
 		}
 		if got.Kind == ActionRequestRollback && (got.Rollback == nil || got.Hold == nil ||
 			got.Rollback.Validate() != nil || !got.Hold.Version.Equal(got.Rollback.From)) {
@@ -40,10 +44,36 @@ func FuzzNextAction(f *testing.F) {
 				servers[i] = -1
 			}
 		}
+		if got.Update != nil {
+			for i := range got.Update.Acts {
+				got.Update.Acts[i].By = "changed"
+			}
+			for i := range got.Update.Others {
+				got.Update.Others[i] = -1
+			}
+		}
 		if diff := cmp.Diff(pristine.Snapshot, in.Snapshot); diff != "" {
 			t.Fatalf("snapshot changed (-before +after):\n%s", diff)
 		}
 	})
+}
+
+// checkWindowAct: the window pauses or resumes the running update, and
+// changes nothing else of it.
+func checkWindowAct(t *testing.T, s model.Snapshot, a Action) {
+	t.Helper()
+	if a.Update == nil || s.Current == nil {
+		t.Fatalf("%s without an update: %+v", a.Kind, a)
+	}
+	want := cloneUpdate(*s.Current)
+	want.Paused = a.Kind == ActionWindowPause
+	want.Acts = append(want.Acts, model.OperatorAct{Act: model.ActResume, By: model.ByReleaseWindow, At: a.Update.Acts[len(a.Update.Acts)-1].At, Detail: "a release window opened"})
+	if want.Paused {
+		want.Acts[len(want.Acts)-1].Act, want.Acts[len(want.Acts)-1].Detail = model.ActPause, a.Update.Acts[len(a.Update.Acts)-1].Detail
+	}
+	if diff := cmp.Diff(want, *a.Update); diff != "" || s.Current.Stop || s.Finished != nil {
+		t.Fatalf("%s of %+v (-want +got):\n%s", a.Kind, *s.Current, diff)
+	}
 }
 
 func checkStart(t *testing.T, s model.Snapshot, a Action) {
@@ -112,6 +142,7 @@ func fuzzConfigs(f *testing.F) []config.Cluster {
 		{"env", "production", "canary", "1", "canary-soak", "10m"},
 		{"env", "staging", "canary", "3"},
 		{"env", "production", "on-failure", "rollback"},
+		{"env", "production", "release-time", "* 2 * * *", "release-window-scope", "whole"},
 	}
 	out := []config.Cluster{{}}
 	for _, kv := range kvs {
@@ -247,6 +278,16 @@ func fuzzInput(data []byte, configs []config.Cluster) UpdaterInput {
 	}
 	if phase&4 != 0 {
 		s.Irreversible = []model.IrreversibleRun{{Name: "migrate", Version: cur.Version}}
+	}
+	// Then who paused the update: neco-updater for the window, an
+	// operator, or both in turn.
+	if phase&8 != 0 {
+		cur.Paused = true
+		cur.Acts = append(cur.Acts, model.OperatorAct{Act: model.ActPause, By: model.ByReleaseWindow, At: cur.StartedAt})
+	}
+	if phase&16 != 0 {
+		cur.Paused = true
+		cur.Acts = append(cur.Acts, model.OperatorAct{Act: model.ActPause, By: "bob@boot-1", At: cur.StartedAt})
 	}
 	for l, w := range s.Workers {
 		if canaried&(1<<(l%8)) != 0 {

@@ -23,6 +23,10 @@ func pausedReason(u model.Update) string {
 			r += ": " + a.Detail
 		}
 	}
+	if u.PausedByWindow() {
+		// An operator's resume would be undone at the next round.
+		return r + "; it goes on when the release window opens"
+	}
 	return r + "; `neco update resume` lets it go on"
 }
 

@@ -118,6 +118,9 @@ func decideRunning(in UpdaterInput) Action {
 		reason := fmt.Sprintf("update %d to %s completed on servers %s", cur.ID, cur.Version, lrnList(sortedLRNs(cur.Servers)))
 		return endUpdate(ActionFinish, cur, model.ResultCompleted, "", in.Now, reason)
 	}
+	if a, ok := windowPause(in, cur); ok {
+		return a
+	}
 	if cur.Paused {
 		return Action{Kind: ActionNone, Reason: pausedReason(cur)}
 	}

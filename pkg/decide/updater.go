@@ -56,6 +56,12 @@ const (
 	// ActionRequestRollback: write Rollback as request/rollback and Hold
 	// (config on-failure rollback); the next decision starts it.
 	ActionRequestRollback ActionKind = "request-rollback"
+	// ActionWindowPause: write Update, the running update paused by the
+	// release window (release-window-scope whole); ActionWindowResume:
+	// write Update resumed when the next window opened. Each is written
+	// only if status/current did not change since the snapshot.
+	ActionWindowPause  ActionKind = "window-pause"
+	ActionWindowResume ActionKind = "window-resume"
 )
 
 // Action is the updater's next step. Every pointer is a fresh value the
@@ -63,7 +69,8 @@ const (
 type Action struct {
 	Kind ActionKind
 	// Update is status/current as it must be written: the new update for
-	// start-update, the ended one for finish, abort and timeout.
+	// start-update, the ended one for finish, abort and timeout, the
+	// paused or resumed one for window-pause and window-resume.
 	Update *model.Update
 	// Barrier is {ID, 0} for start-update and the next barrier for
 	// advance-barrier.
@@ -77,9 +84,9 @@ type Action struct {
 	// of the failed version (request-rollback).
 	Rollback *model.RollbackRequest
 	Hold     *model.Hold
-	// Until is when the next release window opens (wait-window; zero if
-	// no window ever opens), or when Latest is old enough
-	// (wait-release-age).
+	// Until is when the next release window opens (wait-window and
+	// window-pause; zero if no window ever opens), or when Latest is old
+	// enough (wait-release-age).
 	Until time.Time
 	// Reason is one sentence for logs and `neco status`.
 	Reason string
@@ -109,4 +116,14 @@ func sortedLRNs(lrns []int) []int {
 	out := slices.Clone(lrns)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// cloneUpdate copies u with slices of its own: an action's Update must not
+// alias the snapshot it was decided on.
+func cloneUpdate(u model.Update) model.Update {
+	u.Servers = slices.Clone(u.Servers)
+	u.Acts = slices.Clone(u.Acts)
+	u.Canaries = slices.Clone(u.Canaries)
+	u.Others = slices.Clone(u.Others)
+	return u
 }

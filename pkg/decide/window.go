@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
 )
 
 // untilLayout shows the window in the release timezone, with the zone's
@@ -66,4 +67,52 @@ func releaseWindow(c config.Cluster, now time.Time) (bool, time.Time) {
 		}
 	}
 	return false, until
+}
+
+// With release-window-scope whole, release-time bounds a whole update, not
+// only its start: outside the window the updater pauses the running update
+// (workers finish the step they are in and start no other, nobody times
+// out), and when a window opens it resumes it. It is the pause of neco
+// update pause, recorded as an act By model.ByReleaseWindow, so status and
+// history show it the same way and an operator's pause is never resumed by
+// the window. A rollback is a repair: no window holds it.
+
+// windowPause decides the window's pause or resume of the running update
+// cur; ok is false when the window changes nothing.
+func windowPause(in UpdaterInput, cur model.Update) (Action, bool) {
+	holds, until := windowHolds(in.Config, cur, in.Now)
+	var act model.OperatorAct
+	var kind ActionKind
+	var reason string
+	switch {
+	case holds && !cur.Paused:
+		kind = ActionWindowPause
+		act = model.OperatorAct{Act: model.ActPause, Detail: "the release window closed; it opens again at " + until.Format(untilLayout)}
+		if until.IsZero() {
+			act.Detail = "the release window closed, and release-time never fires again"
+		}
+		reason = fmt.Sprintf("update %d to %s pauses between steps: %s (release-window-scope whole)", cur.ID, cur.Version, act.Detail)
+	case !holds && cur.PausedByWindow():
+		kind = ActionWindowResume
+		act = model.OperatorAct{Act: model.ActResume, Detail: "a release window opened"}
+		reason = fmt.Sprintf("update %d to %s goes on: %s", cur.ID, cur.Version, act.Detail)
+	default:
+		return Action{}, false
+	}
+	act.By, act.At = model.ByReleaseWindow, in.Now
+	u := cloneUpdate(cur)
+	u.Paused = kind == ActionWindowPause
+	u.Acts = append(u.Acts, act)
+	return Action{Kind: kind, Update: &u, Until: until, Reason: reason}, true
+}
+
+// windowHolds says whether the release window holds the running update cur
+// at now (release-window-scope whole, release-time set, no window open, not
+// a rollback), and when the next window opens.
+func windowHolds(c config.Cluster, cur model.Update, now time.Time) (bool, time.Time) {
+	if c.ReleaseWindowScope != config.WindowScopeWhole || cur.Reason == model.ReasonRollback {
+		return false, time.Time{}
+	}
+	open, until := releaseWindow(c, now)
+	return !open, until
 }

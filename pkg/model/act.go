@@ -17,9 +17,15 @@ const (
 	ActRecover ActKind = "recover"
 	// ActPause: `neco update pause` held the update between steps (the
 	// reason in Detail); ActResume: `neco update resume` let it go on.
+	// neco-updater records both too, By ByReleaseWindow.
 	ActPause  ActKind = "pause"
 	ActResume ActKind = "resume"
 )
+
+// ByReleaseWindow is who paused or resumed an update when neco-updater did
+// it for the release window (release-window-scope whole), so that history
+// and status tell it from an operator's act.
+const ByReleaseWindow = "neco-updater (release window)"
 
 // OperatorAct is one thing an operator forced on an update. The update
 // (status/current) collects them and its history entry keeps them, so

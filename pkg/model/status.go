@@ -257,6 +257,15 @@ func validateLRNs(lrns []int) error {
 	return nil
 }
 
+// PausedByWindow says the update is paused and the pause is neco-updater's
+// own, outside the release window (release-window-scope whole): the
+// updater resumes it when the next window opens. An operator's pause is
+// never resumed by the window.
+func (u Update) PausedByWindow() bool {
+	a, ok := u.LastAct(ActPause)
+	return u.Paused && ok && a.By == ByReleaseWindow
+}
+
 // LastAct is the latest act of kind on the update; ok is false when none.
 func (u Update) LastAct(kind ActKind) (OperatorAct, bool) {
 	for i := len(u.Acts) - 1; i >= 0; i-- {

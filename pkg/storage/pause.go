@@ -15,7 +15,9 @@ import (
 // have ended (history/<id> absent) nor be stopped: a pause is a hold, not
 // an abort, and means nothing for an update that is over. Pausing a paused
 // update, or resuming a running one, changes nothing and returns it with
-// changed false. ErrNotFound when there is no current update; ErrConflict
+// changed false, except that an operator's pause takes over one of the
+// release window's (model.ByReleaseWindow): the window then no longer
+// resumes it. ErrNotFound when there is no current update; ErrConflict
 // when it ended, was stopped or changed meanwhile.
 func (s *Storage) PauseUpdate(ctx context.Context, act model.OperatorAct) (u model.Update, changed bool, err error) {
 	return s.setPaused(ctx, true, act)
@@ -39,7 +41,7 @@ func (s *Storage) setPaused(ctx context.Context, paused bool, act model.Operator
 		return model.Update{}, false, fmt.Errorf("%s: %w", act.Act, err)
 	case ended || u.Stop:
 		return model.Update{}, false, fmt.Errorf("%s update %d: it is not running: %w", act.Act, u.ID, ErrConflict)
-	case u.Paused == paused:
+	case u.Paused == paused && !(paused && u.PausedByWindow() && act.By != model.ByReleaseWindow):
 		return u, false, nil
 	}
 	u.Paused = paused
@@ -53,4 +55,28 @@ func (s *Storage) setPaused(ctx context.Context, paused bool, act model.Operator
 		return model.Update{}, false, fmt.Errorf("%s update %d: %w", act.Act, u.ID, err)
 	}
 	return u, true, nil
+}
+
+// SetWindowPause writes u, the running update paused or resumed by
+// neco-updater for the release window (decide.ActionWindowPause and
+// ActionWindowResume), fenced by leaderKey. It is written only if
+// status/current did not change since atRev, the revision of the snapshot
+// the decision read (ErrConflict otherwise: an operator's act or an end of
+// the update came first, and the next round decides again), and never
+// once history/<id> exists.
+func (s *Storage) SetWindowPause(ctx context.Context, leaderKey string, atRev int64, u model.Update) error {
+	val, err := encode(u)
+	if err != nil {
+		return fmt.Errorf("window pause of update %d: %w", u.ID, err)
+	}
+	key := s.StatusCurrentKey()
+	cmps := []clientv3.Cmp{
+		clientv3.Compare(clientv3.ModRevision(key), "<", atRev+1),
+		clientv3.Compare(clientv3.CreateRevision(key), ">", 0),
+		clientv3.Compare(clientv3.CreateRevision(s.HistoryKey(u.ID)), "=", 0),
+	}
+	if err := s.fenced(ctx, leaderKey, cmps, clientv3.OpPut(key, val)); err != nil {
+		return fmt.Errorf("window pause of update %d: %w", u.ID, err)
+	}
+	return nil
 }

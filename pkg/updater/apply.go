@@ -50,6 +50,12 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 			return fmt.Errorf("request automatic rollback to %s: %w", act.Rollback.Version, err)
 		}
 		l.logAction(act, zap.Stringer(keyVersion, act.Rollback.From))
+	case decide.ActionWindowPause, decide.ActionWindowResume:
+		// Like the request above, decided on this round's snapshot.
+		if err := l.Store.SetWindowPause(ctx, leaderKey, l.seen, *act.Update); err != nil {
+			return fmt.Errorf("%s: %w", act.Kind, err)
+		}
+		l.logAction(act)
 	case decide.ActionWaitApproval:
 		if act.Candidate != nil {
 			if err := l.Store.PutCandidate(ctx, leaderKey, *act.Candidate); err != nil {

@@ -31,6 +31,7 @@ type Store interface {
 	PutSeenRelease(ctx context.Context, leaderKey string, r model.SeenRelease) error
 	PutCandidate(ctx context.Context, leaderKey string, c model.Candidate) error
 	RequestAutoRollback(ctx context.Context, leaderKey string, atRev int64, req model.RollbackRequest, hold model.Hold) error
+	SetWindowPause(ctx context.Context, leaderKey string, atRev int64, u model.Update) error
 	PutGateState(ctx context.Context, leaderKey string, g model.GateState) error
 }
 
