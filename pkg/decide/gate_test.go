@@ -79,7 +79,7 @@ func TestGate(t *testing.T) {
 			WorkerAction{Kind: WorkerWait, StepIndex: 1, Reason: rolling + " waits for the alert gate: alerts firing: EtcdDown",
 				Report: &model.WorkerStatus{ID: curID, Version: model.MustParseVersion(v10), Step: 1, StepName: rolling, Cond: model.CondRunning,
 					UpdatedAt: now, Message: rolling + " waits for the alert gate: alerts firing: EtcdDown"},
-				Wait: &Wait{LRN: -1, Until: now.Add(time.Minute), ID: curID, Step: 1}}},
+				Wait: &Wait{LRN: -1, Until: now.Add(time.Minute), ID: curID, Step: 1}, Next: WorkerReads{Peers: true}}},
 		{"the turn goes when the gate opens", turn(true, gate("")),
 			want(WorkerRun, 1, 1, model.CondRunning, rolling, rolling)},
 	} {

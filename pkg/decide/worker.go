@@ -28,8 +28,25 @@ type WorkerInput struct {
 	Gate bool
 	// OwnReportOnly says Snapshot.Workers holds this server's report only.
 	// The other reports are what grows with the site and only a rolling
-	// turn needs them: then NextOps asks for them (WorkerReadPeers).
+	// turn needs them: ReadsFor says when.
 	OwnReportOnly bool
+}
+
+// WorkerReads is a worker decision's read contract: what its snapshot
+// must hold besides this server's own report.
+type WorkerReads struct {
+	// Peers: every server's report, which a rolling turn needs.
+	Peers bool
+}
+
+// ReadsFor is the read contract of NextOps on in, decided on what in
+// holds (this server's report is enough to know): the worker reads a
+// snapshot that satisfies it, then decides once. A decision's Next says
+// the contract it expects of the next one, so that most rounds read only
+// once.
+func ReadsFor(in WorkerInput) WorkerReads {
+	e := enter(in)
+	return WorkerReads{Peers: e.final == nil && e.step > 0 && isRolling(e.steps[e.step])}
 }
 
 // WorkerActionKind says what a worker must do next.
@@ -43,9 +60,6 @@ const (
 	// what). The report is refreshed (Report) so that waiting is not
 	// mistaken for a hang.
 	WorkerWait WorkerActionKind = "wait"
-	// WorkerReadPeers: decide again from a snapshot holding every server's
-	// report; the input had this server's only.
-	WorkerReadPeers WorkerActionKind = "read-peers"
 	// WorkerStop: the update was stopped; cancel whatever runs.
 	WorkerStop WorkerActionKind = "stop"
 	// WorkerRun: write Report (the step starts), run Step, then report
@@ -77,9 +91,9 @@ type WorkerAction struct {
 	Done *model.WorkerStatus
 	// Wait is what a WorkerWait waits on; nil otherwise.
 	Wait *Wait
-	// PeersNext says the step after Step is a rolling turn: the next
-	// decision will need every server's report (see OwnReportOnly).
-	PeersNext bool
+	// Next is the read contract the next decision will likely have (a
+	// rolling wait, or a step before a rolling turn: every report).
+	Next WorkerReads
 	// Reason is one sentence for logs and the report's message.
 	Reason string
 }
@@ -88,65 +102,88 @@ type WorkerAction struct {
 // rules. Like NextAction it never fails: what it cannot make sense of ends
 // in an abort an operator sees.
 func NextOps(in WorkerInput) WorkerAction {
+	e := enter(in)
+	switch {
+	case e.final != nil:
+		return *e.final
+	case e.step == 0:
+		return run(in, 0, []Step{prepareStep(in.Snapshot.Current.Version)})
+	}
+	return decideStep(in, e.step, e.steps)
+}
+
+// entry is what NextOps finds before deciding a step: an action that
+// needs no step (final), or the step this server may enter now, with the
+// installed plan's steps (nil for step 0, before the plan is known).
+type entry struct {
+	final *WorkerAction
+	step  int
+	steps []Step
+}
+
+func decided(a WorkerAction) entry { return entry{final: &a} }
+
+// enter checks, in order, everything that keeps this server from
+// entering its next step: no update for it, an ended or stopped one, its
+// own report, the canary phase, the plan, the barrier and a pause.
+func enter(in WorkerInput) entry {
 	s := in.Snapshot
 	cur := s.Current
 	switch {
 	case cur == nil:
-		return idle("no update yet")
+		return decided(idle("no update yet"))
 	case !slices.Contains(cur.Servers, in.LRN):
-		return idle(fmt.Sprintf("update %d to %s does not include server %d; it takes part in the next one", cur.ID, cur.Version, in.LRN))
+		return decided(idle(fmt.Sprintf("update %d to %s does not include server %d; it takes part in the next one", cur.ID, cur.Version, in.LRN)))
 	case s.Finished != nil:
-		return idle(fmt.Sprintf("update %d to %s %s", cur.ID, cur.Version, resultWords(s.Finished.Result)))
+		return decided(idle(fmt.Sprintf("update %d to %s %s", cur.ID, cur.Version, resultWords(s.Finished.Result))))
 	case cur.Stop:
-		return WorkerAction{Kind: WorkerStop, Reason: fmt.Sprintf("update %d to %s was stopped", cur.ID, cur.Version)}
+		return decided(WorkerAction{Kind: WorkerStop, Reason: fmt.Sprintf("update %d to %s was stopped", cur.ID, cur.Version)})
 	}
 	mine, ok := s.Workers[in.LRN]
-	if !ok || mine.ID != cur.ID {
+	if !ok || mine.ID != cur.ID || mine.Validate() != nil {
+		// An invalid report is what storage leaves out of a snapshot.
 		mine = model.WorkerStatus{}
 	}
 	switch mine.Cond {
 	case model.CondCompleted:
-		return idle(fmt.Sprintf("completed update %d to %s", cur.ID, cur.Version))
+		return decided(idle(fmt.Sprintf("completed update %d to %s", cur.ID, cur.Version)))
 	case model.CondAborted, model.CondTimedOut:
-		return idle(fmt.Sprintf("reported %s in update %d; the updater ends it", mine.Cond, cur.ID))
+		return decided(idle(fmt.Sprintf("reported %s in update %d; the updater ends it", mine.Cond, cur.ID)))
 	}
 	canary := InCanaryPhase(s)
 	if canary && !cur.IsCanary(in.LRN) {
 		// Nothing of the update touches this server until the canaries
 		// are done: no download, no dpkg, no report.
-		return idle(fmt.Sprintf("waiting for canaries %s to finish update %d to %s", lrnList(cur.Canaries), cur.ID, cur.Version))
+		return decided(idle(fmt.Sprintf("waiting for canaries %s to finish update %d to %s", lrnList(cur.Canaries), cur.ID, cur.Version)))
 	}
 	next := mine.Step // steps finished = the step to enter
 	var steps []Step
 	if next > 0 {
 		// Past prepare the installed plan says what the steps are.
 		if in.Plan == nil || !in.Plan.Version.Equal(cur.Version) {
-			return abort(in, next, planMismatch(in.Plan, cur.Version))
+			return decided(abort(in, next, planMismatch(in.Plan, cur.Version)))
 		}
 		steps = Steps(*in.Plan)
 		if next >= len(steps) {
 			// The last step needs no barrier after it: completing is
 			// what the updater waits for.
-			return report(in, WorkerComplete, len(steps), model.CondCompleted, "", fmt.Sprintf("all %d steps done", len(steps)))
+			return decided(report(in, WorkerComplete, len(steps), model.CondCompleted, "", fmt.Sprintf("all %d steps done", len(steps))))
 		}
 		if canary && next >= firstOnce(steps) {
-			return canaried(in, mine, next)
+			return decided(canaried(in, mine, next))
 		}
 	}
 	if open := barrierStep(s); next > open {
 		if next == 0 {
-			return idle(fmt.Sprintf("waiting for the updater to open step 0 of update %d", cur.ID))
+			return decided(idle(fmt.Sprintf("waiting for the updater to open step 0 of update %d", cur.ID)))
 		}
-		return idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID))
+		return decided(idle(fmt.Sprintf("finished step %d of update %d; waiting for the barrier", next-1, cur.ID)))
 	}
 	if cur.Paused {
 		// The step this server was in has finished; it starts no other.
-		return idle(pausedReason(*cur))
+		return decided(idle(pausedReason(*cur)))
 	}
-	if next == 0 {
-		return run(in, 0, []Step{prepareStep(cur.Version)})
-	}
-	return decideStep(in, next, steps)
+	return entry{step: next, steps: steps}
 }
 
 // decideStep decides step i, past prepare, that this worker may enter.
@@ -157,7 +194,9 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 		return decideOnce(in, i, steps)
 	case isRolling(st):
 		if in.OwnReportOnly {
-			return WorkerAction{Kind: WorkerReadPeers, StepIndex: i, Reason: "reading every server's report for the turns of " + st.Name}
+			// The caller broke ReadsFor's contract: going without the
+			// others' reports would take a turn out of order.
+			return idle(fmt.Sprintf("%s needs every server's report; deciding again on them", st.Name))
 		}
 		if ahead := rollingAhead(in.Snapshot, in.LRN, i, st.Service.MaxUnavailable); len(ahead) > 0 {
 			// The last ahead is the likeliest to finish last: watching it
@@ -208,6 +247,7 @@ func (w Wait) Over(report *model.WorkerStatus) bool {
 func wait(in WorkerInput, i int, st Step, w Wait, msg string) WorkerAction {
 	a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
 	a.Report.Message, a.Wait = msg, &w
+	a.Next.Peers = true
 	return a
 }
 
@@ -304,7 +344,7 @@ func run(in WorkerInput, i int, steps []Step) WorkerAction {
 	st := steps[i]
 	a := report(in, WorkerRun, i, model.CondRunning, st.Name, st.Name)
 	a.Step = &st
-	a.PeersNext = i+1 < len(steps) && isRolling(steps[i+1])
+	a.Next.Peers = i+1 < len(steps) && isRolling(steps[i+1])
 	done := *a.Report
 	done.Step = i + 1
 	if done.Step == len(steps) && st.Kind != StepPrepare {

@@ -87,19 +87,21 @@ func completing(a WorkerAction) WorkerAction {
 
 // peersNext is a run whose next step is a rolling turn.
 func peersNext(a WorkerAction) WorkerAction {
-	a.PeersNext = true
+	a.Next.Peers = true
 	return a
 }
 
 // waitingOn is a rolling wait on server lrn's report at the action's step.
 func waitingOn(lrn int, a WorkerAction) WorkerAction {
 	a.Wait = &Wait{LRN: lrn, ID: curID, Step: a.StepIndex}
+	a.Next.Peers = true
 	return withMessage(a)
 }
 
 // soakingUntil is a rolling wait for a soak to end at until.
 func soakingUntil(until time.Time, a WorkerAction) WorkerAction {
 	a.Wait = &Wait{LRN: -1, Until: until, ID: curID, Step: a.StepIndex}
+	a.Next.Peers = true
 	return withMessage(a)
 }
 
@@ -184,8 +186,8 @@ func TestNextOps(t *testing.T) {
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "rolling, max-unavailable 2: third waits for the first only", in: workerIn(10, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
 			want: waitingOn(0, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
-		{name: "rolling, own report only: read the others'", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), ownReportOnly),
-			want: WorkerAction{Kind: WorkerReadPeers, StepIndex: 1, Reason: "reading every server's report for the turns of restart etcd.service (rolling)"}},
+		{name: "rolling, own report only (against ReadsFor): no turn taken", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), ownReportOnly),
+			want: idle("restart etcd.service (rolling) needs every server's report; deciding again on them")},
 		{name: "own report only is enough past the rolling step", in: workerIn(2, running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), ownReportOnly),
 			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
 		{name: "a run before a rolling step asks for the peers' reports next", in: workerIn(10, running(withBarrier(curID, 1), worker(10, 1, model.CondRunning)),
@@ -323,5 +325,33 @@ func TestLRNRanges(t *testing.T) {
 		if got := lrnRanges(tt.lrns, 4); got != tt.want {
 			t.Errorf("lrnRanges(%v) = %q, want %q", tt.lrns, got, tt.want)
 		}
+	}
+}
+
+// TestReadsFor: a worker's own report tells whether its decision needs
+// the others': only when it may enter a rolling turn now.
+func TestReadsFor(t *testing.T) {
+	running := func(opts ...snapOpt) model.Snapshot {
+		return snap(append([]snapOpt{registered(0, 2), withCurrent(v10, 0, 2)}, opts...)...)
+	}
+	for _, tt := range []struct {
+		name string
+		s    model.Snapshot
+		want bool
+	}{
+		{"no update", snap(registered(0)), false},
+		{"prepare", running(withBarrier(curID, 0)), false},
+		{"at the rolling step, its barrier open", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), true},
+		{"at the rolling step, its barrier not open yet", running(withBarrier(curID, 0), worker(2, 1, model.CondRunning)), false},
+		{"at the rolling step, paused", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), pausedBy("")), false},
+		{"past it", running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), false},
+		{"stopped", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), stopped()), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := ownReportOnly(workerIn(2, tt.s))
+			if got := ReadsFor(in).Peers; got != tt.want {
+				t.Errorf("ReadsFor().Peers = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package updater
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -124,30 +123,18 @@ func (l *Leader) logger() *zap.Logger {
 
 // logAction logs a state-changing action, always.
 func (l *Leader) logAction(act decide.Action, fields ...zap.Field) {
-	l.lastReason = act.Reason
-	l.logger().Info(act.Reason, append(fields, zap.String(keyAction, string(act.Kind)))...)
+	l.said.Always(l.logger(), act.Reason, append(fields, zap.String(keyAction, string(act.Kind)))...)
 }
 
 // logReason logs why nothing happens, once per distinct reason, so a
 // waiting updater does not write the same line every tick.
 func (l *Leader) logReason(act decide.Action) {
-	if act.Reason == l.lastReason {
-		return
-	}
-	l.lastReason = act.Reason
-	l.logger().Info(act.Reason, zap.String(keyAction, string(act.Kind)))
+	l.said.Reason(l.logger(), act.Reason, zap.String(keyAction, string(act.Kind)))
 }
-
-// errorRepeatEvery bounds how often one and the same error is logged.
-const errorRepeatEvery = time.Minute
 
 // logError logs a failed round; the same message at most once a minute.
 func (l *Leader) logError(err error) {
-	now := l.Now()
-	if msg := err.Error(); msg != l.lastErr || now.Sub(l.lastErrAt) >= errorRepeatEvery {
-		l.lastErr, l.lastErrAt = msg, now
-		l.logger().Error("updater round failed", zap.Error(err))
-	}
+	l.said.Error(l.logger(), l.Now(), "updater round failed", err)
 }
 
 // reportInvalid logs each garbage key once, naming it, for as long as it

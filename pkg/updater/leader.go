@@ -45,7 +45,7 @@ type Notifier interface {
 
 // Constant log field keys.
 const (
-	keyUpdateID = "update_id"
+	keyUpdateID = daemon.KeyUpdateID
 	keyVersion  = "version"
 	keyAction   = "action"
 	keyReason   = "reason"
@@ -82,12 +82,10 @@ type Leader struct {
 	Now  func() time.Time
 	Tick time.Duration
 
-	leading    atomic.Bool
-	log        *zap.Logger // Log, with the running update's update_id
-	lastReason string
-	lastErr    string
-	lastErrAt  time.Time
-	invalid    map[string]bool // keys already reported as invalid
+	leading atomic.Bool
+	log     *zap.Logger // Log, with the running update's update_id
+	said    daemon.Repeats
+	invalid map[string]bool // keys already reported as invalid
 	// seen is the revision of the last snapshot decided on: an event at
 	// or before it changes nothing.
 	seen int64

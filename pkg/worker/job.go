@@ -32,24 +32,28 @@ type job struct {
 	cancel  context.CancelCauseFunc
 	done    chan struct{}
 	err     error // set before done is closed
+	// log carries the update, step and step name: the job's lines, from
+	// start to result, are found by them whatever round reaps it.
+	log *zap.Logger
 }
 
 // startJob runs the op of act.Step under its own timeout.
 func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.Cluster, act decide.WorkerAction, rep model.WorkerStatus) error {
+	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
 	t := op.Target{Update: *snap.Current, LRN: w.LRN, LeaderKey: w.Leader.Key()}
 	o, timeout, err := op.ForStep(*act.Step, t, w.Infra(cfg), w.PrepareTimeout)
 	if err != nil {
-		return w.fail(ctx, rep, act.StepIndex, op.Permanent(err))
+		return w.fail(ctx, log, rep, act.StepIndex, op.Permanent(err))
 	}
 	jctx, cancel := context.WithCancelCause(ctx)
-	j := &job{report: rep, success: *act.Done, index: act.StepIndex, kind: act.Step.Kind, start: w.Now(), ctx: jctx, cancel: cancel, done: make(chan struct{})}
+	j := &job{report: rep, success: *act.Done, index: act.StepIndex, kind: act.Step.Kind, start: w.Now(), ctx: jctx, cancel: cancel,
+		done: make(chan struct{}), log: log}
 	w.job = j
-	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
 	log.Info("step started", zap.Duration(keyTimeout, timeout))
 	w.Supervisor.Status(fmt.Sprintf("update %d step %d (%s)", rep.ID, act.StepIndex, rep.StepName))
 	go func() {
 		defer close(j.done)
-		p := newProgress(w, rep)
+		p := newProgress(w, rep, log)
 		stopBeat := p.start(jctx)
 		octx, cancelOp := context.WithTimeout(jctx, timeout)
 		j.err = op.Run(octx, o, func(c op.Command) {
@@ -88,32 +92,32 @@ func (w *Worker) reap(ctx context.Context) (succeeded bool, err error) {
 		w.failures = failures{}
 		done := j.success
 		done.UpdatedAt = w.Now()
-		w.Log.Info("step finished", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.String(keyCond, string(done.Cond)))
+		j.log.Info("step finished", zap.String(keyCond, string(done.Cond)))
 		return true, w.report(ctx, done)
 	case errors.Is(j.err, op.ErrRestart):
-		w.Log.Info("exiting to finish the self-update; systemd starts the new neco-worker", zap.Int64(keyUpdateID, rep.ID))
+		j.log.Info("exiting to finish the self-update; systemd starts the new neco-worker")
 		return false, op.ErrRestart
 	case interrupted:
-		w.Log.Warn("step interrupted", zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
+		j.log.Warn("step interrupted", zap.NamedError(keyReason, cause))
 		return false, nil
 	}
-	return false, w.fail(ctx, rep, j.index, j.err)
+	return false, w.fail(ctx, j.log, rep, j.index, j.err)
 }
 
 // fail records a failed attempt: retried after a pause, unless the error
-// is permanent or the attempts are used up, when the worker aborts.
-func (w *Worker) fail(ctx context.Context, rep model.WorkerStatus, index int, err error) error {
+// is permanent or the attempts are used up, when the worker aborts. Its
+// log is the step's (see job.log).
+func (w *Worker) fail(ctx context.Context, log *zap.Logger, rep model.WorkerStatus, index int, err error) error {
 	now := w.Now()
 	n := w.failures.add(rep.ID, index, now.Add(w.RetryPause))
 	rep.UpdatedAt = now
-	fields := []zap.Field{zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, index), zap.Error(err)}
 	if op.IsPermanent(err) || n >= w.Attempts {
 		rep.Cond, rep.Message = model.CondAborted, err.Error()
-		w.Log.Error("step failed; aborting the update", fields...)
+		log.Error("step failed; aborting the update", zap.Error(err))
 		return w.report(ctx, rep)
 	}
 	rep.Message = fmt.Sprintf("attempt %d of %d failed, retrying in %s: %v", n, w.Attempts, w.RetryPause, err)
-	w.Log.Warn("step failed; retrying", append(fields, zap.Duration(keyWait, w.RetryPause))...)
+	log.Warn("step failed; retrying", zap.Error(err), zap.Duration(keyWait, w.RetryPause))
 	return w.report(ctx, rep)
 }
 
@@ -127,5 +131,5 @@ func (w *Worker) stopJob(cause error) {
 	j.cancel(cause)
 	<-j.done
 	w.job = nil
-	w.Log.Info("step interrupted", zap.Int64(keyUpdateID, j.report.ID), zap.Int(keyStep, j.index), zap.NamedError(keyReason, cause))
+	j.log.Info("step interrupted", zap.NamedError(keyReason, cause))
 }

@@ -16,13 +16,14 @@ import (
 // and a heartbeat so that a long pull is not mistaken for a hang.
 type progress struct {
 	w       *Worker
+	log     *zap.Logger   // the job's
 	changed chan struct{} // a new command; never blocks the op
 	mu      sync.Mutex
 	report  model.WorkerStatus
 }
 
-func newProgress(w *Worker, rep model.WorkerStatus) *progress {
-	return &progress{w: w, report: rep, changed: make(chan struct{}, 1)}
+func newProgress(w *Worker, rep model.WorkerStatus, log *zap.Logger) *progress {
+	return &progress{w: w, log: log, report: rep, changed: make(chan struct{}, 1)}
 }
 
 // say tells that the op runs command msg now: the watchdog's status at
@@ -71,6 +72,6 @@ func (p *progress) write(ctx context.Context) {
 	rep := p.report
 	p.mu.Unlock()
 	if err := p.w.Store.PutWorkerStatus(ctx, p.w.LRN, rep); err != nil && ctx.Err() == nil {
-		p.w.Log.Warn("progress report failed", zap.Error(err))
+		p.log.Warn("progress report failed", zap.Error(err))
 	}
 }

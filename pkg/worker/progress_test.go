@@ -25,7 +25,7 @@ func runningReport() model.WorkerStatus {
 
 func TestProgressReportsWhatHasRunForTheDelay(t *testing.T) {
 	w, st := progressWorker(t, 10*time.Millisecond)
-	p := newProgress(w, runningReport())
+	p := newProgress(w, runningReport(), w.Log)
 	stop := p.start(t.Context())
 	defer stop()
 	p.say("pull 2 images")
@@ -50,7 +50,7 @@ func TestProgressReportsWhatHasRunForTheDelay(t *testing.T) {
 
 func TestProgressWritesNothingForAStepThatEndsSooner(t *testing.T) {
 	w, st := progressWorker(t, time.Hour)
-	p := newProgress(w, runningReport())
+	p := newProgress(w, runningReport(), w.Log)
 	stop := p.start(context.Background())
 	p.say("restart a.service")
 	stop()

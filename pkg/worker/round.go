@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -30,12 +29,7 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 	}
 	snap, act := d.snap, d.act
 	w.watches.follow(ctx, snap.Revision, act)
-	w.until = time.Time{}
-	if act.Wait != nil {
-		w.until = act.Wait.Until
-	} else {
-		w.said.wait = waitKey{} // no waiting report is due
-	}
+	w.turn.follow(act)
 	if w.job != nil {
 		w.superviseJob(snap, act)
 		return nil
@@ -44,15 +38,15 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 		w.Supervisor.Status(act.Reason)
 	}
 	switch act.Kind {
-	case decide.WorkerIdle, decide.WorkerStop, decide.WorkerReadPeers:
-		w.said.reason(w.log, act)
+	case decide.WorkerIdle, decide.WorkerStop:
+		w.said.Reason(w.log, act.Reason, zap.String(keyAction, string(act.Kind)))
 		return nil
 	case decide.WorkerWait:
 		return w.waitTurn(ctx, act)
 	case decide.WorkerAbort:
-		w.Log.Error("aborting the update", zap.Int64(keyUpdateID, act.Report.ID), zap.String(keyReason, act.Report.Message))
+		w.log.Error("aborting the update", zap.String(keyReason, act.Report.Message))
 	case decide.WorkerSkip, decide.WorkerComplete, decide.WorkerReport:
-		w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
+		w.said.Always(w.log, act.Reason, zap.Int(keyStep, act.StepIndex))
 	case decide.WorkerRun:
 		return w.startStep(ctx, d)
 	}
@@ -68,46 +62,58 @@ type decision struct {
 	cfgErr error
 }
 
-// decide reads a snapshot and decides on it. The snapshot holds this
-// server's report only, unless the last decision was a rolling turn's or
-// came before one (PeersNext), or this one asks for the others'
-// (decide.WorkerReadPeers).
+// decide reads a snapshot and decides on it once. The snapshot holds what
+// the last decision expected this one to need (its Next); when this
+// server's report shows it needs more (decide.ReadsFor: a rolling turn
+// the last decision did not foresee, as after a restart), it is read
+// again with the others' reports. While a job runs the decision only
+// says whether to stop it, which this server's report is enough for.
 func (w *Worker) decide(ctx context.Context) (decision, error) {
-	// The plan and leadership serve both reads of a read-peers round.
 	pl, planErr := w.installedPlan(ctx)
 	leading := w.Leader.Key() != ""
 	w.Metrics.Leading(leading)
-	for {
-		snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: w.peers, UpdateID: w.updateID})
-		if err != nil {
-			return decision{}, fmt.Errorf("snapshot: %w", err)
-		}
-		w.seen = snap.Revision
-		w.log = w.Log
-		if cur := snap.Current; cur != nil {
-			w.updateID = cur.ID
-			if snap.Finished == nil {
-				w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
-			}
-		}
-		// A config that does not parse fails the step that needs it; here
-		// it only turns the alert gate off for the rolling turns.
-		cfg, _, cfgErr := config.ParseCluster(snap.Config)
-		act := decide.NextOps(decide.WorkerInput{
-			Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !w.peers,
-			Gate: cfg.GatePrometheusURL != "",
-		})
-		if act.Kind == decide.WorkerReadPeers && !w.peers && w.job == nil {
-			w.peers = true
-			continue
-		}
-		if act.Kind == decide.WorkerAbort && planErr != nil {
-			// decide only sees that there is no plan; say why.
-			act.Report.Message += ": " + planErr.Error()
-		}
-		w.peers = act.Kind == decide.WorkerWait || act.PeersNext
-		return decision{snap: snap, act: act, cfg: cfg, cfgErr: cfgErr}, nil
+	d, in, err := w.observe(ctx, w.reads, pl, leading)
+	if err != nil {
+		return decision{}, err
 	}
+	if need := decide.ReadsFor(in); need.Peers && !w.reads.Peers && w.job == nil {
+		if d, in, err = w.observe(ctx, need, pl, leading); err != nil {
+			return decision{}, err
+		}
+	}
+	d.act = decide.NextOps(in)
+	if d.act.Kind == decide.WorkerAbort && planErr != nil {
+		// decide only sees that there is no plan; say why.
+		d.act.Report.Message += ": " + planErr.Error()
+	}
+	w.reads = d.act.Next
+	return d, nil
+}
+
+// observe reads a snapshot holding what reads asks for, parses its cluster
+// config, and starts the round's logger: with the update id while an
+// update runs.
+func (w *Worker) observe(ctx context.Context, reads decide.WorkerReads, pl *plan.Plan, leading bool) (decision, decide.WorkerInput, error) {
+	snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: reads.Peers, UpdateID: w.updateID})
+	if err != nil {
+		return decision{}, decide.WorkerInput{}, fmt.Errorf("snapshot: %w", err)
+	}
+	w.seen = snap.Revision
+	w.log = w.Log
+	if cur := snap.Current; cur != nil {
+		w.updateID = cur.ID
+		if snap.Finished == nil {
+			w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
+		}
+	}
+	// A config that does not parse fails the step that needs it; here
+	// it only turns the alert gate off for the rolling turns.
+	cfg, _, cfgErr := config.ParseCluster(snap.Config)
+	in := decide.WorkerInput{
+		Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !reads.Peers,
+		Gate: cfg.GatePrometheusURL != "",
+	}
+	return decision{snap: snap, cfg: cfg, cfgErr: cfgErr}, in, nil
 }
 
 // installedPlan reads the plan of the installed site package. No plan is
@@ -137,20 +143,18 @@ func (w *Worker) superviseJob(snap model.Snapshot, act decide.WorkerAction) {
 }
 
 // waitTurn reports a server waiting for its rolling turn when it starts
-// waiting for a turn or a soak at a step, and every heartbeat, so that
-// waiting is not mistaken for a hang. The servers it names may finish in
-// between: reporting each of them would cost a write per server ahead.
+// waiting and every heartbeat (see turn), so that waiting is not mistaken
+// for a hang.
 func (w *Worker) waitTurn(ctx context.Context, act decide.WorkerAction) error {
 	now := w.Now()
-	key := waitKey{id: act.Wait.ID, step: act.Wait.Step, soak: act.Wait.LRN < 0}
-	if key == w.said.wait && now.Sub(w.said.waitAt) < w.Heartbeat {
+	if !w.turn.reportDue(now, w.Heartbeat) {
 		return nil
 	}
 	if err := w.report(ctx, *act.Report); err != nil {
 		return err
 	}
-	w.said.wait, w.said.waitAt = key, now
-	w.Log.Info(act.Reason, zap.Int64(keyUpdateID, act.Report.ID), zap.Int(keyStep, act.StepIndex))
+	w.turn.wasReported(now)
+	w.said.Always(w.log, act.Reason, zap.Int(keyStep, act.StepIndex))
 	return nil
 }
 

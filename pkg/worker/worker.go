@@ -9,6 +9,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/daemon"
+	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
@@ -75,7 +76,8 @@ type Worker struct {
 
 	job      *job
 	failures failures
-	said     said
+	turn     turn
+	said     daemon.Repeats
 	log      *zap.Logger // Log, with the update_id of the round's update
 	watches  watches
 	// seen is the revision of the last snapshot decided on: an event at
@@ -84,11 +86,9 @@ type Worker struct {
 	// updateID is the update of the last snapshot, whose history entry
 	// the next one reads in its transaction.
 	updateID int64
-	// peers: the next snapshot reads every server's report, as the last
-	// decision (a rolling turn) needed them.
-	peers bool
-	// until is when a soak being waited for ends; zero otherwise.
-	until time.Time
+	// reads is what the next snapshot reads: the contract the last
+	// decision expected of the next one (decide.WorkerAction.Next).
+	reads decide.WorkerReads
 }
 
 // Run works until ctx ends (nil) or an op asks for a restart
@@ -108,7 +108,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			if errors.Is(err, op.ErrRestart) || ctx.Err() != nil {
 				return w.end(ctx, err)
 			}
-			w.said.error(w.log, w.Now(), err)
+			w.said.Error(w.log, w.Now(), "worker round failed", err)
 		}
 		wk := w.wait(ctx)
 		if wk.done {
@@ -197,11 +197,8 @@ func (w *Worker) wait(ctx context.Context) wake {
 func (w *Worker) waitFor() time.Duration {
 	d := w.Supervisor.MaxWait(w.Tick)
 	now := w.Now()
-	var heartbeat time.Time
-	if w.said.wait != (waitKey{}) {
-		heartbeat = w.said.waitAt.Add(w.Heartbeat)
-	}
-	for _, t := range []time.Time{w.failures.until, w.until, heartbeat} {
+	turn := w.turn.wakeAt(w.Heartbeat)
+	for _, t := range append(turn[:], w.failures.until) {
 		if until := t.Sub(now); until > 0 && until < d {
 			d = until
 		}
