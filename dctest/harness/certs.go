@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -22,19 +23,20 @@ import (
 // certValidity covers any test run; the servers share the host's clock.
 const certValidity = 7 * 24 * time.Hour
 
-// authority is a throw-away CA for one run's etcd.
+// authority is a throw-away CA for one run: its etcd's, or a host
+// service's (NewServerCert).
 type authority struct {
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
 	pem  []byte
 }
 
-func newAuthority() (*authority, error) {
+func newAuthority(cn string) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	tmpl := certTemplate("dctest etcd CA")
+	tmpl := certTemplate(cn)
 	tmpl.IsCA, tmpl.BasicConstraintsValid = true, true
 	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
@@ -86,6 +88,34 @@ func (a *authority) issue(cn string, server bool, hosts []string, ips []net.IP) 
 		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), nil
 }
 
+// NewServerCert makes a throw-away CA, named cn, and a certificate it
+// signs for a TLS server on ips: for an https endpoint on HostIP that the
+// servers call (a notification receiver), once they trust caPEM. The CA is
+// not etcd's, so trusting it gives nothing of etcd away.
+func NewServerCert(cn string, ips ...string) (caPEM []byte, cert tls.Certificate, err error) {
+	ca, err := newAuthority(cn + " CA")
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("%s CA: %w", cn, err)
+	}
+	var addrs []net.IP
+	for _, ip := range ips {
+		a := net.ParseIP(ip)
+		if a == nil {
+			return nil, tls.Certificate{}, fmt.Errorf("%s certificate: %q is not an IP address", cn, ip)
+		}
+		addrs = append(addrs, a)
+	}
+	certPEM, keyPEM, err := ca.issue(cn, true, nil, addrs)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("%s certificate: %w", cn, err)
+	}
+	cert, err = tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, tls.Certificate{}, fmt.Errorf("%s certificate: %w", cn, err)
+	}
+	return ca.pem, cert, nil
+}
+
 // TLSFiles names a CA certificate, a certificate and its key.
 type TLSFiles struct {
 	CA, Cert, Key string
@@ -133,7 +163,7 @@ func serverUsers(lrn int) []string {
 }
 
 func newEtcdPKI(dir string, n int) (*etcdPKI, error) {
-	ca, err := newAuthority()
+	ca, err := newAuthority("dctest etcd CA")
 	if err != nil {
 		return nil, fmt.Errorf("etcd CA: %w", err)
 	}

@@ -17,7 +17,9 @@
 //     survives).
 //   - Cluster.Network cuts a server's link and restores it; its DialContext
 //     reaches the servers and the host services from the test process,
-//     which is not in those namespaces itself.
+//     which is not in those namespaces itself, and its Listen gives the
+//     test process a socket on 10.213.0.254 that the servers reach (with
+//     NewServerCert, an https endpoint of the test's own).
 //   - Cluster.Etcd is one member per server, run as the unit dct-etcd.service
 //     with Debian's etcd 3.4, with a client certificate per etcd user (its
 //     common name): root and the operator's in every server, neco-worker-N's

@@ -19,6 +19,9 @@
 // Publish builds the site package of a version: its plan has a rolling, a
 // stop-all and an anytime unit, an image (pushed to the registry first and
 // pinned by digest) and a once-step; each unit records, when it starts,
-// the site version it started with. The scenarios (package dctest) and the
-// demo (dctest/demo) are built on it.
+// the site version it started with; a release can ship a rolling unit
+// that is unhealthy on one server (Release.UnhealthyOn). A Receiver stands
+// in for Slack and a webhook endpoint: an https server of the test process
+// whose CA Install makes the servers trust (Options.TrustCA). The
+// scenarios (package dctest) and the demo (dctest/demo) are built on it.
 package site

@@ -52,6 +52,11 @@ type Release struct {
 	// default the registry; the slow one (StartSlowRegistry) to make the
 	// pull take a while. The image is pushed to the registry either way.
 	ImageRegistry string
+	// UnhealthyOn is the hostname of a server (boot-0) where the release's
+	// rolling unit runs but says it is unhealthy, as a daemon whose health
+	// endpoint fails does: its health check then fails there, and passes
+	// elsewhere (see unhealthyMarker).
+	UnhealthyOn string
 }
 
 // Tag is the release's tag.
@@ -75,11 +80,11 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 		return err
 	}
 	files := map[string]string{
-		"usr/share/neco/plan.yaml":              planYAML(r.Version, ref),
+		"usr/share/neco/plan.yaml":              planYAML(r, ref),
 		"usr/share/" + PackageName + "/version": r.Version + "\n",
-		"lib/systemd/system/" + RollingUnit:     unitFile(RollingUnit),
-		"lib/systemd/system/" + StopAllUnit:     unitFile(StopAllUnit),
-		"lib/systemd/system/" + AnytimeUnit:     unitFile(AnytimeUnit),
+		"lib/systemd/system/" + RollingUnit:     unitFile(RollingUnit, r.UnhealthyOn),
+		"lib/systemd/system/" + StopAllUnit:     unitFile(StopAllUnit, ""),
+		"lib/systemd/system/" + AnytimeUnit:     unitFile(AnytimeUnit, ""),
 	}
 	path, err := debtest.Write(dir, debtest.Spec{Name: PackageName, Version: r.Version, Files: files})
 	if err != nil {
@@ -99,7 +104,8 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 	if _, err := mirror.Publish(s.MirrorDir, req); err != nil {
 		return fmt.Errorf("site: publish %s: %w", r.Tag(), err)
 	}
-	s.logf("site: published %s (prerelease %v, corrupt checksums %v, image %s)", r.Tag(), r.Prerelease, r.CorruptChecksums, ref)
+	s.logf("site: published %s (prerelease %v, corrupt checksums %v, unhealthy on %q, image %s)",
+		r.Tag(), r.Prerelease, r.CorruptChecksums, r.UnhealthyOn, ref)
 	return nil
 }
 
@@ -119,33 +125,57 @@ func (s *Site) pushImage(ctx context.Context, r Release) (string, error) {
 	return r.ImageRegistry + "/" + repoTag + "@" + digest, nil
 }
 
+// unhealthyMarker is the file inside a server by which the rolling unit of
+// a release with UnhealthyOn says it is unhealthy.
+const unhealthyMarker = startedDir + "/" + RollingUnit + ".unhealthy"
+
+// unhealthyTimeout bounds the health check of a release with UnhealthyOn:
+// it never passes on that server, and the worker tries the step three
+// times (10 s apart), so the plan's usual 30 s would only slow the test.
+const unhealthyTimeout = "5s"
+
 // planYAML is the release's plan: every strategy, an image and a
-// once-step (design.md section 3).
-func planYAML(version, imageRef string) string {
+// once-step (design.md section 3). The rolling unit's health check is
+// systemctl is-active; with UnhealthyOn it also asks the unit, which is
+// active everywhere (its restart succeeds) but unhealthy on that server.
+func planYAML(r Release, imageRef string) string {
+	health := fmt.Sprintf("{exec: [/bin/systemctl, is-active, --quiet, %s], timeout: 30s}", RollingUnit)
+	if r.UnhealthyOn != "" {
+		health = fmt.Sprintf(`{exec: [/bin/sh, -c, "systemctl is-active --quiet %s && test ! -e %s"], timeout: %s}`,
+			RollingUnit, unhealthyMarker, unhealthyTimeout)
+	}
 	return fmt.Sprintf(`version: %s
 images:
   - {name: %s, ref: "%s"}
 services:
   - unit: %s
     strategy: rolling
-    health: {exec: [/bin/systemctl, is-active, --quiet, %s], timeout: 30s}
+    health: %s
   - {unit: %s, strategy: stop-all, images: [%s]}
   - {unit: %s, strategy: anytime}
 once:
   - name: %s
     exec: [/bin/sh, -c, "mkdir -p %s && echo {{.Version}} >> %s"]
-`, version, ImageName, imageRef, RollingUnit, RollingUnit, StopAllUnit, ImageName, AnytimeUnit,
+`, r.Version, ImageName, imageRef, RollingUnit, health, StopAllUnit, ImageName, AnytimeUnit,
 		OnceName, filepath.Dir(OnceLog), OnceLog)
 }
 
 // unitFile is a unit that records the site version it started with, then
-// sleeps: what runs is visible without any program of its own.
-func unitFile(unit string) string {
+// sleeps: what runs is visible without any program of its own. With
+// unhealthyOn, an ExecStartPre (done before the unit counts as started,
+// so no health check can run before it) marks the unit unhealthy on the
+// server of that hostname (%H) and healthy elsewhere.
+func unitFile(unit, unhealthyOn string) string {
 	name := strings.TrimSuffix(unit, ".service")
+	var pre string
+	if unhealthyOn != "" {
+		pre = fmt.Sprintf("ExecStartPre=/bin/sh -c 'mkdir -p %s && if [ %%H = %s ]; then touch %s; else rm -f %s; fi'\n",
+			startedDir, unhealthyOn, unhealthyMarker, unhealthyMarker)
+	}
 	return fmt.Sprintf(`[Unit]
 Description=dctest site program %s
 
 [Service]
-ExecStart=/bin/sh -c 'mkdir -p %s && cat /usr/share/%s/version > %s/%%n.version && exec sleep infinity'
-`, name, startedDir, PackageName, startedDir)
+%sExecStart=/bin/sh -c 'mkdir -p %s && cat /usr/share/%s/version > %s/%%n.version && exec sleep infinity'
+`, name, pre, startedDir, PackageName, startedDir)
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// WorkerTimeout is the cluster's worker-timeout; default 1m, the least
 	// neco accepts.
 	WorkerTimeout time.Duration
+	// TrustCA is the PEM of a CA every server trusts besides Debian's
+	// (a Receiver's), installed before the daemons start.
+	TrustCA []byte
 	// Logf reports progress.
 	Logf harness.Logf
 }
@@ -95,7 +98,12 @@ func Install(ctx context.Context, c *harness.Cluster, o Options) (*Site, error) 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, srv := range c.Servers {
-		g.Go(func() error { return s.installNeco(gctx, srv, o.NecoDeb) })
+		g.Go(func() error {
+			if err := trustCA(gctx, srv, o.TrustCA); err != nil {
+				return err
+			}
+			return s.installNeco(gctx, srv, o.NecoDeb)
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err

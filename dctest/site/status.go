@@ -28,6 +28,22 @@ type Status struct {
 		Env   string `json:"env"`
 		Error string `json:"error"`
 	} `json:"config"`
+	Policy struct {
+		Holds []Hold `json:"holds"`
+	} `json:"policy"`
+	// Next is what the updater decides on this state.
+	Next *struct {
+		Action string `json:"action"`
+		Reason string `json:"reason"`
+	} `json:"next"`
+}
+
+// Hold is a version the updater must not take (neco hold, or an automatic
+// rollback's).
+type Hold struct {
+	Version string `json:"version"`
+	Reason  string `json:"reason"`
+	By      string `json:"by"`
 }
 
 // Update is status/current with how it ended.
@@ -41,6 +57,16 @@ type Update struct {
 	State       string `json:"state"`
 	Message     string `json:"message"`
 	BarrierStep *int   `json:"barrier_step"`
+	// Canaries run the update first (config canary).
+	Canaries []int `json:"canaries"`
+}
+
+// Act is an operator's (or the updater's own) act on an update, as
+// history keeps it: a rollback, an abort, a recover.
+type Act struct {
+	Act    string `json:"act"`
+	By     string `json:"by"`
+	Detail string `json:"detail"`
 }
 
 // Server is one boot server's line.
@@ -97,6 +123,9 @@ func (st Status) Summary() string {
 	if c := st.ReleaseCheck; c != nil && !c.OK {
 		fmt.Fprintf(&b, "; release check failing: %s", c.Error)
 	}
+	if n := st.Next; n != nil {
+		fmt.Fprintf(&b, "; next: %s (%s)", n.Action, n.Reason)
+	}
 	return b.String()
 }
 
@@ -148,6 +177,7 @@ type HistoryEntry struct {
 	Result  string `json:"result"`
 	Servers []int  `json:"servers"`
 	Message string `json:"message"`
+	Acts    []Act  `json:"acts"`
 }
 
 // History runs `neco history --json --limit 0` in srv, newest first.
