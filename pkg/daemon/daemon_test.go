@@ -8,11 +8,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 	"golang.org/x/sys/unix"
 
 	"github.com/necoship/neco/pkg/config"
@@ -166,5 +169,34 @@ func TestServe(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve after cancel = %v, want nil", err)
+	}
+}
+
+// TestEtcdClientLogger: the etcd client's info and debug lines (a retry
+// of each call) stay out of the journal unless the daemon logs at debug;
+// its warnings always get through.
+func TestEtcdClientLogger(t *testing.T) {
+	for _, tt := range []struct {
+		level zapcore.Level
+		want  []string
+	}{
+		{zapcore.InfoLevel, []string{"warn"}},
+		{zapcore.DebugLevel, []string{"debug", "info", "warn"}},
+	} {
+		core, logs := observer.New(tt.level)
+		l := etcdClientLogger(zap.New(core))
+		l.Debug("debug")
+		l.Info("info")
+		l.Warn("warn")
+		var got []string
+		for _, e := range logs.All() {
+			got = append(got, e.Message)
+			if e.LoggerName != "etcd-client" {
+				t.Errorf("logger name %q, want etcd-client", e.LoggerName)
+			}
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("at %s: lines %q, want %q", tt.level, got, tt.want)
+		}
 	}
 }

@@ -22,7 +22,7 @@ var dialBackoff = backoff.Exponential{Base: time.Second, Max: 30 * time.Second}
 // the log says once per attempt why it is still waiting.
 func DialCluster(ctx context.Context, l config.Local, log *zap.Logger) (*clientv3.Client, error) {
 	for attempt := 0; ; attempt++ {
-		c, err := etcdconn.Dial(ctx, l, etcdconn.DialOptions{Logger: log.Named("etcd-client")})
+		c, err := etcdconn.Dial(ctx, l, etcdconn.DialOptions{Logger: etcdClientLogger(log)})
 		if err == nil {
 			if attempt > 0 {
 				log.Info("connected to etcd", zap.Strings(keyEndpoints, l.Etcd.ClientEndpoints()))
@@ -38,4 +38,17 @@ func DialCluster(ctx context.Context, l config.Local, log *zap.Logger) (*clientv
 			return nil, err
 		}
 	}
+}
+
+// etcdClientLogger is what the etcd client logs through: warnings and
+// errors only, unless the daemon logs at debug. At info the client's own
+// lines (each retry of a call, each balancer change) would fill a boot
+// server's journal without telling an operator anything the daemon does
+// not say itself.
+func etcdClientLogger(log *zap.Logger) *zap.Logger {
+	l := log.Named("etcd-client")
+	if log.Core().Enabled(zap.DebugLevel) {
+		return l
+	}
+	return l.WithOptions(zap.IncreaseLevel(zap.WarnLevel))
 }
