@@ -137,7 +137,8 @@ func operatorWrites(st *storage.Storage) []Perm {
 }
 
 // updaterWrites are what only the updater leader writes (each write is
-// fenced on its election key), and its election.
+// fenced on its election key), its election, and the check requests of
+// webhook deliveries, which every updater writes.
 func updaterWrites(st *storage.Storage) []Perm {
 	return []Perm{
 		prefix(st.LeaderUpdaterKey(), Write),
@@ -147,6 +148,9 @@ func updaterWrites(st *storage.Storage) []Perm {
 		prefix(st.HistoryPrefix(), Write),
 		// Starting a requested rollback deletes the request.
 		{Key: st.RollbackRequestKey(), Type: Write},
+		// Any updater passes a webhook delivery on as a check request;
+		// the leader deletes it once answered.
+		{Key: st.CheckRequestKey(), Type: Write},
 	}
 }
 

@@ -35,6 +35,7 @@ func TestRoles(t *testing.T) {
 				{"/n/history/", "/n/history0", Write},
 				{"/n/info/", "/n/info0", Write},
 				{"/n/leader/updater/", "/n/leader/updater0", Write},
+				{"/n/request/check", "", Write},
 				{"/n/request/rollback", "", Write},
 				{"/n/status/barrier", "", Write},
 				{"/n/status/current", "", Write},

@@ -36,6 +36,8 @@ type Snapshot struct {
 	Pin *Hold
 	// Rollback is the operator's pending rollback request; nil if none.
 	Rollback *RollbackRequest
+	// CheckRequest asks for a release check now; nil if none is pending.
+	CheckRequest *CheckRequest
 	// Gate is the alert gate's last state (info/gate); nil before the
 	// first answer, or when no gate was ever configured.
 	Gate *GateState

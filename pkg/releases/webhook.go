@@ -1,6 +1,7 @@
 package releases
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -31,15 +32,28 @@ func (t *Trigger) Fire() {
 // C delivers one value per pending request.
 func (t *Trigger) C() <-chan struct{} { return t.c }
 
+// RequestCheck fires t: a check in this process.
+func (t *Trigger) RequestCheck(context.Context) error {
+	t.Fire()
+	return nil
+}
+
+// CheckRequester is what an accepted delivery asks for a release check
+// now. An error answers the delivery 503, so that GitHub shows it failed
+// and it can be redelivered.
+type CheckRequester interface {
+	RequestCheck(ctx context.Context) error
+}
+
 // WebhookHandler receives GitHub webhook deliveries, checks their
-// HMAC-SHA256 signature (X-Hub-Signature-256) and fires the trigger on
-// `release` events of the configured repository. It never reads release
+// HMAC-SHA256 signature (X-Hub-Signature-256) and asks for a release
+// check on `release` events of the configured repository. It never reads release
 // data from the payload: the check that follows asks the API, so a forged
 // or stale event can at most cause one cheap conditional request.
 type WebhookHandler struct {
 	secret  []byte
 	repo    string
-	trigger *Trigger
+	trigger CheckRequester
 	log     *zap.Logger
 	// OnRejected, when set, is told of each delivery refused before its
 	// signature was verified (bad signature, too large, unreadable); the
@@ -53,7 +67,7 @@ var ErrWebhookTooLarge = fmt.Errorf("releases: webhook payload over %d bytes", m
 
 // NewWebhookHandler requires a secret: an unsigned endpoint would let
 // anyone on the network drive the poller.
-func NewWebhookHandler(secret []byte, repo string, trigger *Trigger, log *zap.Logger) (*WebhookHandler, error) {
+func NewWebhookHandler(secret []byte, repo string, trigger CheckRequester, log *zap.Logger) (*WebhookHandler, error) {
 	if len(secret) == 0 {
 		return nil, errors.New("webhook: empty secret")
 	}
@@ -102,7 +116,11 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("release event; checking now",
 		zap.String(keyAction, ev.GetAction()), zap.String(keyTag, ev.GetRelease().GetTagName()))
-	h.trigger.Fire()
+	if err := h.trigger.RequestCheck(r.Context()); err != nil {
+		h.log.Error("release event not passed on", zap.Error(err))
+		http.Error(w, "cannot request a release check now", http.StatusServiceUnavailable)
+		return
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -1,9 +1,11 @@
 package releases
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -97,5 +99,30 @@ func TestTriggerCoalesces(t *testing.T) {
 	case <-trig.C():
 		t.Error("ten fires delivered more than one pending check")
 	default:
+	}
+}
+
+// failingRequester cannot pass a delivery on (etcd unreachable).
+type failingRequester struct{}
+
+func (failingRequester) RequestCheck(context.Context) error { return errors.New("etcd unreachable") }
+
+// TestWebhookRequestFails: a delivery that could not be passed on is
+// answered 503, so that GitHub shows it failed and it can be redelivered.
+func TestWebhookRequestFails(t *testing.T) {
+	const secret = "s3cret"
+	h, err := NewWebhookHandler([]byte(secret), "example/site", failingRequester{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := releaseEventJSON("example/site", "published", "release-1.0")
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "release")
+	req.Header.Set("X-Hub-Signature-256", signBody(secret, body))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("code = %d, want 503 (%s)", rec.Code, rec.Body.String())
 	}
 }

@@ -23,6 +23,7 @@ import (
 //	info/release                   updater leader         model.SeenRelease
 //	info/check                     updater leader         model.ReleaseCheck
 //	info/gate                      updater leader         model.GateState
+//	info/check-answer              updater leader         model.CheckAnswer
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
 //	status/current                 updater leader; CLI    model.Update (neco recover clears stop)
 //	status/barrier                 updater leader         model.Barrier
@@ -31,6 +32,8 @@ import (
 //	policy/holds/<version>         neco hold / rollback   model.Hold
 //	policy/pin                     neco pin               model.Hold
 //	request/rollback               neco rollback          model.RollbackRequest (the updater deletes it)
+//	request/check                  neco update check; any updater for a webhook delivery
+//	                                                      model.CheckRequest (the updater deletes it)
 //	irreversible/<version>/<name>  worker leader          model.IrreversibleRun
 //	install/<lrn>/debs/<name>      worker <lrn>           model.Version as a JSON string
 //	install/<lrn>/images/<name>    worker <lrn>           image digest as a JSON string
@@ -50,6 +53,7 @@ const (
 	infoCandName     = "info/candidate"
 	infoCheckName    = "info/check"
 	infoGateName     = "info/gate"
+	infoAnswerName   = "info/check-answer"
 	infoDir          = "info/"
 	statusCurName    = "status/current"
 	statusBarName    = "status/barrier"
@@ -61,6 +65,7 @@ const (
 	pinName          = "policy/pin"
 	requestDir       = "request/"
 	rollbackName     = "request/rollback"
+	checkReqName     = "request/check"
 	irreversibleDir  = "irreversible/"
 	installDir       = "install/"
 	installDebsDir   = "debs/"
@@ -150,6 +155,12 @@ func (s *Storage) RollbackRequestKey() string { return s.prefix + rollbackName }
 // RequestPrefix holds the operators' requests (the rollback request).
 func (s *Storage) RequestPrefix() string { return s.prefix + requestDir }
 
+// CheckRequestKey is request/check: a release check asked for now.
+func (s *Storage) CheckRequestKey() string { return s.prefix + checkReqName }
+
+// CheckAnswerKey is info/check-answer: how the last requested check went.
+func (s *Storage) CheckAnswerKey() string { return s.prefix + infoAnswerName }
+
 // IrreversibleKey records that irreversible once-step name began for v.
 func (s *Storage) IrreversibleKey(v model.Version, name string) string {
 	return s.IrreversiblePrefix() + v.String() + "/" + name
@@ -215,6 +226,7 @@ const (
 	kindHold
 	kindPin
 	kindRollback
+	kindCheckRequest
 )
 
 // parsedKey is a key the snapshot reads, split into its kind and the
@@ -251,6 +263,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindPin}, nil
 	case rollbackName:
 		return parsedKey{kind: kindRollback}, nil
+	case checkReqName:
+		return parsedKey{kind: kindCheckRequest}, nil
 	}
 	families := []struct {
 		dir  string

@@ -103,6 +103,9 @@ func (b *snapshotBuilder) add(kv *mvccpb.KeyValue) {
 	if err == nil {
 		err = b.decode(pk, kv.Value)
 	}
+	if err == nil && pk.kind == kindCheckRequest {
+		b.snap.CheckRequest.Revision = kv.ModRevision
+	}
 	if err != nil {
 		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: string(kv.Key), Err: err})
 	}
@@ -138,6 +141,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Pin)
 	case kindRollback:
 		return decodePtr(raw, &b.snap.Rollback)
+	case kindCheckRequest:
+		return decodePtr(raw, &b.snap.CheckRequest)
 	case kindHold:
 		h, err := decode[model.Hold](raw)
 		if err != nil {

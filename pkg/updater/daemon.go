@@ -80,7 +80,8 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		g.Go(func() error { return daemon.Serve(gctx, addr, reg.Handler(), log.Named("metrics")) })
 	}
 	if addr := o.Local.WebhookListen; addr != "" {
-		hook := &WebhookEndpoint{Config: st, Trigger: trigger, Log: log.Named("webhook"), Rejected: m.WebhookRejected}
+		checks := CheckForwarder{Requests: st, By: "webhook@" + o.Name, Now: time.Now}
+		hook := &WebhookEndpoint{Config: st, Checks: checks, Log: log.Named("webhook"), Rejected: m.WebhookRejected}
 		g.Go(func() error { return daemon.Serve(gctx, addr, hook, log.Named("webhook")) })
 	}
 	return daemonEnd(ctx, g.Wait())

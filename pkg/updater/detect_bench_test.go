@@ -25,6 +25,9 @@ const detectPollInterval = 10 * time.Second
 //
 //   - webhook: a signed `release` event is delivered right after
 //     publishing; polling stays at the default 1m.
+//   - webhook-follower: the same delivered to a second neco-updater that
+//     does not lead, which passes it on through request/check (goal: at
+//     most 1s).
 //   - poll: no webhook, check-update-interval 10s. Each release is
 //     published at a point of the poll cycle spread over the iterations
 //     (0.5, 0.12, 0.74, ... of an interval after the last check), so the
@@ -42,6 +45,7 @@ const detectPollInterval = 10 * time.Second
 //     own so that -benchtime sets the window: -benchtime=20x is 20 polls.
 func BenchmarkDetection(b *testing.B) {
 	b.Run("webhook", benchDetectWebhook)
+	b.Run("webhook-follower", benchDetectWebhookFollower)
 	b.Run("poll", benchDetectPoll)
 	b.Run("steady", benchSteadyPolling)
 }
@@ -53,7 +57,25 @@ func benchDetectWebhook(b *testing.B) {
 		rev := s.revision()
 		tag := s.publishNext()
 		b.StartTimer()
-		s.deliverRelease(tag)
+		s.deliverRelease(s.hookAddr, tag)
+		u := s.awaitCurrent(rev, tag)
+		b.StopTimer()
+		s.complete(u)
+		b.StartTimer()
+	}
+}
+
+// benchDetectWebhookFollower is webhook with the delivery sent to the
+// updater that does not lead: it passes it on through request/check.
+func benchDetectWebhookFollower(b *testing.B) {
+	s := newDetectSite(b, map[string]string{"github-webhook-secret": detectWebhookSecret}, true)
+	s.runFollower()
+	for b.Loop() {
+		b.StopTimer()
+		rev := s.revision()
+		tag := s.publishNext()
+		b.StartTimer()
+		s.deliverRelease(s.followerAddr, tag)
 		u := s.awaitCurrent(rev, tag)
 		b.StopTimer()
 		s.complete(u)

@@ -30,12 +30,14 @@ const detectTimeout = 2 * time.Minute
 
 const detectWebhookSecret = "detect-bench-webhook-secret"
 
-// detectSite is a single-server site for BenchmarkDetection: a mirror on
-// loopback whose API requests are logged, cluster config in a namespaced
-// etcd, one joined boot server, and the real neco-updater (RunDaemon, as
-// the unit runs it) with its webhook endpoint when asked for.
+// detectSite is a single-server site for BenchmarkDetection and the
+// webhook tests: a mirror on loopback whose API requests are logged,
+// cluster config in a namespaced etcd, one joined boot server, and the
+// real neco-updater (RunDaemon, as the unit runs it) with its webhook
+// endpoint when asked for; runFollower adds a second one that does not
+// lead.
 type detectSite struct {
-	b      *testing.B
+	b      testing.TB
 	dir    string // the mirror's directory
 	api    *apiLog
 	client *clientv3.Client
@@ -44,6 +46,9 @@ type detectSite struct {
 
 	hookAddr string // the updater's webhook-listen; "" when it only polls
 	hooks    *http.Client
+	// followerAddr is the webhook-listen of the updater started second,
+	// which campaigns while the first leads; "" until runFollower.
+	followerAddr string
 
 	exited  chan struct{} // closed when RunDaemon returned
 	exitErr error         // what it returned; read after exited
@@ -52,7 +57,7 @@ type detectSite struct {
 // newDetectSite starts a site whose cluster config adds kv to a channel
 // that takes release-1.<n>, publishes release-1.0 and lets the updater
 // roll it out, so every measurement starts from a site that is up to date.
-func newDetectSite(b *testing.B, kv map[string]string, webhook bool) *detectSite {
+func newDetectSite(b testing.TB, kv map[string]string, webhook bool) *detectSite {
 	b.Helper()
 	s := &detectSite{b: b, dir: b.TempDir(), hooks: &http.Client{Transport: &http.Transport{}}}
 	b.Cleanup(s.hooks.CloseIdleConnections)
@@ -79,38 +84,57 @@ func newDetectSite(b *testing.B, kv map[string]string, webhook bool) *detectSite
 		s.hookAddr = etcdtest.FreeAddr(b)
 	}
 	rev := s.revision()
-	s.runUpdater()
+	s.runUpdater("boot-0", s.hookAddr)
 	s.complete(s.awaitCurrent(rev, "release-1.0"))
 	if webhook {
-		s.awaitWebhook()
+		s.awaitWebhook(s.hookAddr)
 	}
 	return s
 }
 
-// runUpdater runs neco-updater until the benchmark ends: production
-// timing (the 5s leader tick, time.Now), no metrics endpoint.
-func (s *detectSite) runUpdater() {
+// runFollower starts a second neco-updater with its own webhook endpoint.
+// The first one leads (it has rolled out release-1.0), so this one only
+// campaigns: a delivery to it must reach the leader through etcd.
+func (s *detectSite) runFollower() {
+	s.followerAddr = etcdtest.FreeAddr(s.b)
+	s.runUpdater("boot-1", s.followerAddr)
+	s.awaitWebhook(s.followerAddr)
+}
+
+// runUpdater runs neco-updater named name until the benchmark ends:
+// production timing (the 5s leader tick, time.Now), no metrics endpoint.
+func (s *detectSite) runUpdater(name, hookAddr string) {
 	local := config.DefaultLocal()
 	local.Etcd.Endpoints = []string{srv.Endpoint}
 	local.Etcd.Prefix = s.st.Prefix()
 	local.MetricsListen = ""
-	local.WebhookListen = s.hookAddr
+	local.WebhookListen = hookAddr
 	// Warnings while it runs explain a failure; at shutdown they are only
 	// the noise of cancelled etcd calls.
 	level := zap.NewAtomicLevelAt(zap.WarnLevel)
 	log := zaptest.NewLogger(s.b, zaptest.Level(level))
 	ctx, cancel := context.WithCancel(context.Background())
-	s.exited = make(chan struct{})
+	// The first updater's end fails the waits; a follower's only the
+	// cleanup.
+	first := s.exited == nil
+	exited := make(chan struct{})
+	var exitErr error
 	go func() {
-		defer close(s.exited)
-		s.exitErr = RunDaemon(ctx, DaemonOptions{Local: local, Name: "boot-0", Log: log})
+		defer close(exited)
+		exitErr = RunDaemon(ctx, DaemonOptions{Local: local, Name: name, Log: log})
+		if first {
+			s.exitErr = exitErr
+		}
 	}()
+	if first {
+		s.exited = exited
+	}
 	s.b.Cleanup(func() {
 		level.SetLevel(zap.FatalLevel)
 		cancel()
-		<-s.exited
-		if s.exitErr != nil {
-			s.b.Errorf("neco-updater: %v", s.exitErr)
+		<-exited
+		if exitErr != nil {
+			s.b.Errorf("neco-updater %s: %v", name, exitErr)
 		}
 	})
 }
@@ -204,20 +228,21 @@ func (s *detectSite) report(u model.Update, step int, cond model.Cond) {
 }
 
 // deliverRelease sends the release event GitHub sends when tag is
-// published, and fails unless the updater accepted it.
-func (s *detectSite) deliverRelease(tag string) {
+// published to the updater at addr, and fails unless it accepted it.
+func (s *detectSite) deliverRelease(addr, tag string) {
 	s.b.Helper()
 	body := fmt.Appendf(nil, `{"action":"published","release":{"tag_name":%q,"draft":false,"prerelease":false},`+
 		`"repository":{"full_name":"example/site"}}`, tag)
-	code, err := s.deliver("release", body)
+	code, err := s.deliver(addr, "release", body)
 	if err != nil || code != http.StatusAccepted {
 		s.b.Fatalf("release event for %s: status %d, %v; want 202", tag, code, err)
 	}
 }
 
-// deliver posts one webhook delivery signed with detectWebhookSecret.
-func (s *detectSite) deliver(event string, body []byte) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, "http://"+s.hookAddr+"/", bytes.NewReader(body))
+// deliver posts one webhook delivery signed with detectWebhookSecret to
+// the updater at addr.
+func (s *detectSite) deliver(addr, event string, body []byte) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/", bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -237,16 +262,16 @@ func (s *detectSite) deliver(event string, body []byte) (int, error) {
 // awaitWebhook pings the endpoint, as GitHub does when a hook is created,
 // until it answers 200. RunDaemon starts it beside the loop and signals
 // nothing when it listens, so this is the one wait that retries.
-func (s *detectSite) awaitWebhook() {
+func (s *detectSite) awaitWebhook(addr string) {
 	s.b.Helper()
 	var code int
 	var err error
 	for deadline := time.Now().Add(detectTimeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if code, err = s.deliver("ping", []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)); code == http.StatusOK {
+		if code, err = s.deliver(addr, "ping", []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)); code == http.StatusOK {
 			return
 		}
 	}
-	s.b.Fatalf("webhook endpoint %s never answered a ping: status %d, %v", s.hookAddr, code, err)
+	s.b.Fatalf("webhook endpoint %s never answered a ping: status %d, %v", addr, code, err)
 }
 
 // awaitRequests waits until the mirror has answered n API requests.

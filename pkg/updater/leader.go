@@ -33,6 +33,7 @@ type Store interface {
 	RequestAutoRollback(ctx context.Context, leaderKey string, atRev int64, req model.RollbackRequest, hold model.Hold) error
 	SetWindowPause(ctx context.Context, leaderKey string, atRev int64, u model.Update) error
 	PutGateState(ctx context.Context, leaderKey string, g model.GateState) error
+	AnswerCheck(ctx context.Context, leaderKey string, a model.CheckAnswer) error
 }
 
 var _ Store = (*storage.Storage)(nil)
@@ -53,6 +54,7 @@ const (
 	keyCount    = "count"
 	keyAlerts   = "alerts"
 	keyEvery    = "every"
+	keyBy       = "by"
 )
 
 // statusFollowing is the STATUS= line of an updater that does not lead.
@@ -89,6 +91,8 @@ type Leader struct {
 	// seen is the revision of the last snapshot decided on: an event at
 	// or before it changes nothing.
 	seen int64
+	// asked is the check request this term answers next.
+	asked checkAsked
 }
 
 // Lead runs the loop for one term of leadership. It returns when ctx ends
@@ -109,7 +113,7 @@ func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	defer cancel()
 	var events <-chan storage.WatchEvent
 	force := true
-	l.seen = 0
+	l.seen, l.asked = 0, checkAsked{}
 	for {
 		l.Supervisor.Beat()
 		err := l.step(ctx, term.Key, force)
@@ -206,6 +210,9 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		return fmt.Errorf("cluster config: %w", err)
 	}
 	now := l.Now()
+	if l.takeCheckRequest(snap.CheckRequest, now) {
+		force = true
+	}
 	if l.Checker.Due(cfg, now, force) {
 		l.Checker.Start(ctx, cfg, now)
 	}
@@ -216,6 +223,9 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		return err
 	}
 	latest := l.Checker.Latest(cfg)
+	if err := l.answerCheck(ctx, leaderKey, snap.Seen, latest); err != nil {
+		return err
+	}
 	if err := l.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/releases"
 	"github.com/necoship/neco/pkg/storage"
 )
@@ -26,9 +27,12 @@ type ConfigReader interface {
 // delivery is refused: an unauthenticated endpoint would let anyone on the
 // network drive the release checks.
 type WebhookEndpoint struct {
-	Config  ConfigReader
-	Trigger *releases.Trigger
-	Log     *zap.Logger
+	Config ConfigReader
+	// Checks is asked for a check by each accepted delivery: request/check
+	// (CheckForwarder) in neco-updater, so that a delivery to any updater
+	// reaches the leader.
+	Checks releases.CheckRequester
+	Log    *zap.Logger
 	// Rejected counts deliveries refused before authentication, by reason
 	// (signature, too_large, secret_unset); nil counts nothing.
 	Rejected func(reason string)
@@ -68,7 +72,7 @@ func (e *WebhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.unavailable(w, "read github-repo", err)
 		return
 	}
-	h, err := releases.NewWebhookHandler([]byte(secret), repo, e.Trigger, e.Log)
+	h, err := releases.NewWebhookHandler([]byte(secret), repo, e.Checks, e.Log)
 	if err != nil {
 		e.unavailable(w, "webhook handler", err)
 		return
@@ -99,4 +103,27 @@ func (e *WebhookEndpoint) unavailable(w http.ResponseWriter, what string, err er
 	}
 	e.Log.Error("webhook delivery refused", zap.String(keyAction, what), zap.Error(err))
 	http.Error(w, "updater cannot check deliveries now", http.StatusServiceUnavailable)
+}
+
+// CheckRequests is where a release check is asked for; *storage.Storage
+// is one.
+type CheckRequests interface {
+	RequestCheck(ctx context.Context, r model.CheckRequest) (int64, error)
+}
+
+// CheckForwarder passes each accepted delivery on as request/check, which
+// the updater leader watches: GitHub reaches one address, not whichever
+// neco-updater leads now, and a delivery to the leader itself takes the
+// same path, so that a change of leader cannot lose it.
+type CheckForwarder struct {
+	Requests CheckRequests
+	// By names the requester: "webhook@<host>".
+	By  string
+	Now func() time.Time
+}
+
+// RequestCheck writes request/check.
+func (f CheckForwarder) RequestCheck(ctx context.Context) error {
+	_, err := f.Requests.RequestCheck(ctx, model.CheckRequest{By: f.By, At: f.Now()})
+	return err
 }

@@ -67,7 +67,7 @@ func TestWebhookEndpointCountsRejections(t *testing.T) {
 			}
 			return "", storage.ErrNotFound
 		}},
-		Trigger: releases.NewTrigger(), Log: zap.NewNop(),
+		Checks: releases.NewTrigger(), Log: zap.NewNop(),
 		Rejected: func(reason string) { counted = append(counted, reason) },
 	}
 	post := func(body string) int {
