@@ -94,7 +94,7 @@ bench:
 	@mkdir -p bench
 	{ $(BENCH_RUN) -bench='^BenchmarkListReleases$$' -benchmem -count=5 ./pkg/releases/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkReleaseCheckRSS$$' -benchtime=3x -count=3 ./pkg/releases/ && \
-	  $(BENCH_RUN) -bench='^BenchmarkDetection$$/^(webhook|poll)$$' -benchtime=5x -count=1 ./pkg/updater/ && \
+	  $(BENCH_RUN) -bench='^BenchmarkDetection$$/^(webhook|webhook-follower|poll)$$' -benchtime=5x -count=1 ./pkg/updater/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkDetection$$/^steady$$' -benchtime=12x -count=1 ./pkg/updater/ && \
 	  NECO_BENCH_MAX_WORKERS=$(BENCH_MAX_WORKERS) $(BENCH_RUN) -bench='^BenchmarkBarrierScale$$' -benchtime=1x -count=1 ./pkg/worker/ && \
 	  $(BENCH_RUN) -bench='^BenchmarkOverhead$$' -benchtime=3x -count=3 ./bench/ && \
