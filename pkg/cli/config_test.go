@@ -55,7 +55,7 @@ var configSetCases = []configSetCase{
 	{name: "invalid value names the key", args: []string{"env", "prod"}, key: "env",
 		wantErr: "neco: env: unknown env \"prod\"; want production, staging, dev or test\n"},
 	{name: "unknown key lists the valid ones", args: []string{"nope", "x"}, key: "nope",
-		wantErr: "neco: config: unknown key \"nope\"; valid keys: env, github-repo, "},
+		wantErr: "neco: config: unknown key \"nope\"; valid keys: env, site, github-repo, "},
 	{name: "secret as argument", args: []string{"github-token", "ghp_secret1"}, key: "github-token",
 		wantErr: "neco: github-token is secret: pass it on standard input (or NECO_GITHUB_TOKEN), not as an argument\n"},
 	{name: "other secret as argument", args: []string{"slack", "https://hooks.slack.com/services/T/B/X"}, key: "slack",

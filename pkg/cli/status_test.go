@@ -241,6 +241,7 @@ var statusCases = []statusCase{
 		setup: func(s *seeder) {
 			s.leader("boot-0")
 			s.raw("config/env", "production")
+			s.raw("config/site", "tokyo0")
 			s.raw("config/approval", "manual")
 			s.raw("config/release-time", "0 3 * * 1-5")
 			s.raw("config/release-timezone", "Asia/Tokyo")
@@ -250,6 +251,7 @@ var statusCases = []statusCase{
 		wantLines: []string{
 			"candidate:       2026.11.24-1 (release-2026.11.24-1): waiting for: neco update approve 2026.11.24-1",
 			"env:             production",
+			"site:            tokyo0",
 			"approval:        manual",
 			`release window:  "0 3 * * 1-5" in Asia/Tokyo; a running update pauses outside it (release-window-scope whole)`,
 		},
@@ -257,7 +259,7 @@ var statusCases = []statusCase{
 			st.Next = &statusNextJSON{Action: "none", Reason: "no release qualifies"}
 			st.UpdaterLeader = ptr("boot-0")
 			st.Candidate = &statusCandidateJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1"}
-			st.Config = statusConfigJSON{Env: "production", Approval: "manual", ReleaseTime: "0 3 * * 1-5",
+			st.Config = statusConfigJSON{Env: "production", Site: "tokyo0", Approval: "manual", ReleaseTime: "0 3 * * 1-5",
 				ReleaseTimezone: "Asia/Tokyo", ReleaseWindowScope: "whole"}
 		},
 	},

@@ -243,6 +243,9 @@ func writeConfigText(b *strings.Builder, c statusConfigJSON) {
 		env += " (never updates automatically)"
 	}
 	field(b, "env", env)
+	if c.Site != "" {
+		field(b, "site", valueCell(c.Site))
+	}
 	if c.Error != "" {
 		field(b, "config", "INVALID (the updater does nothing until it is fixed): "+c.Error)
 		return

@@ -118,7 +118,9 @@ type statusGateJSON struct {
 }
 
 type statusConfigJSON struct {
-	Env      string `json:"env"`
+	Env string `json:"env"`
+	// Site is the site's short name (config site); "" when unnamed.
+	Site     string `json:"site"`
 	Approval string `json:"approval"`
 	// ReleaseTime is "" when updates may start at any time.
 	ReleaseTime     string `json:"release_time"`
@@ -295,7 +297,7 @@ func statusConfig(values map[string]string) statusConfigJSON {
 	}
 	if err != nil {
 		return statusConfigJSON{
-			Env: rawOrDefault(values, "env"), Approval: rawOrDefault(values, "approval"),
+			Env: rawOrDefault(values, "env"), Site: values["site"], Approval: rawOrDefault(values, "approval"),
 			ReleaseTime: rawOrDefault(values, "release-time"), ReleaseTimezone: rawOrDefault(values, "release-timezone"),
 			ReleaseWindowScope: rawOrDefault(values, "release-window-scope"),
 			Error:              oneLine(err.Error()),
@@ -305,7 +307,7 @@ func statusConfig(values map[string]string) statusConfigJSON {
 	for i, s := range c.ReleaseTime {
 		exprs[i] = s.String()
 	}
-	return statusConfigJSON{Env: string(c.Env), Approval: string(c.Approval),
+	return statusConfigJSON{Env: string(c.Env), Site: c.Site, Approval: string(c.Approval),
 		ReleaseTime: strings.Join(exprs, "; "), ReleaseTimezone: c.ReleaseTimezone.String(),
 		ReleaseWindowScope: string(c.ReleaseWindowScope)}
 }

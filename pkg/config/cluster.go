@@ -51,6 +51,8 @@ const versionPlaceholder = "{{version}}"
 // config/<name>. Keys describes each key's name, default and rule.
 type Cluster struct {
 	Env model.Env
+	// Site is the site's short name; "" when unnamed.
+	Site string
 	// GitHubRepo is "owner/name".
 	GitHubRepo string
 	// GitHubAPIURL always ends with "/": API paths are joined onto it.

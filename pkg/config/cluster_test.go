@@ -71,6 +71,7 @@ func TestDefaultCluster(t *testing.T) {
 func TestParseCluster(t *testing.T) {
 	all := map[string]string{
 		"env":                   "production",
+		"site":                  "tokyo0",
 		"github-repo":           "cybozu-go/neco-apps",
 		"github-api-url":        "https://ghe.example/api/v3",
 		"github-token":          "ghp_0123456789",
@@ -103,6 +104,7 @@ func TestParseCluster(t *testing.T) {
 			want: DefaultCluster()},
 		{name: "every key", values: all, want: Cluster{
 			Env:                 model.EnvProduction,
+			Site:                "tokyo0",
 			GitHubRepo:          "cybozu-go/neco-apps",
 			GitHubAPIURL:        "https://ghe.example/api/v3/",
 			GitHubToken:         "ghp_0123456789",

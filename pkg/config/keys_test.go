@@ -10,7 +10,7 @@ import (
 
 func TestKeys(t *testing.T) {
 	wantNames := []string{
-		"env", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
+		"env", "site", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
 		"release-window-scope", "release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
@@ -137,6 +137,12 @@ func TestValidateValue(t *testing.T) {
 		{"release-prefixes", "a,a", `release-prefixes: prefix "a" listed twice`},
 		{"dev-prefixes", "test,dev", ""},
 		{"dev-prefixes", "te st", `dev-prefixes: prefix "te st": prefix character ' ' not allowed (want [A-Za-z0-9_.]; a tag's prefix ends at its first '-')`},
+		{"site", "tokyo0", ""},
+		{"site", "a", ""},
+		{"site", "Tokyo", `site: "Tokyo": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
+		{"site", "tokyo-", `site: "tokyo-": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
+		{"site", "a/b", `site: "a/b": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
+		{"site", strings.Repeat("a", 33), `site: "` + strings.Repeat("a", 33) + `": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
 		{"release-window-scope", "whole", ""},
 		{"release-window-scope", "all", `release-window-scope: "all": want start or whole`},
 		{"approval", "auto", ""},

@@ -129,6 +129,17 @@ func parseDurationIn(v string, lo, hi time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+// siteName is a site's short name: it ends up in a GitHub environment name
+// and in Slack text, so it is kept to what needs no quoting anywhere.
+var siteName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+
+func parseSiteName(v string) (string, error) {
+	if !siteName.MatchString(v) {
+		return "", fmt.Errorf("%q: want 1 to 32 lowercase letters, digits and -, not starting or ending with -", v)
+	}
+	return v, nil
+}
+
 func parseWindowScope(v string) (WindowScope, error) {
 	switch w := WindowScope(v); w {
 	case WindowScopeStart, WindowScopeWhole:

@@ -17,12 +17,12 @@ import (
 // HTTPStatus() int (releases reports every rate limit as 429); a 4xx other
 // than 429 is then not retried. Any other error is retried.
 type DeploymentAPI interface {
-	// StartDeployment creates a deployment of tag to environment and marks
-	// it in progress.
-	StartDeployment(ctx context.Context, tag, environment, description string) (id int64, err error)
-	// FinishDeployment sets the newest deployment of tag to environment
-	// to state: "success", "failure" or "error".
-	FinishDeployment(ctx context.Context, tag, environment, state, description string) error
+	// StartDeployment creates a deployment of d and marks it in progress.
+	StartDeployment(ctx context.Context, d model.Deployment) (id int64, err error)
+	// FinishDeployment sets the newest deployment of d (its tag, its
+	// environment, its update and site) to state: "success", "failure" or
+	// "error".
+	FinishDeployment(ctx context.Context, d model.Deployment, state string) error
 }
 
 // httpStatuser is an error that knows the HTTP status behind it.
@@ -31,8 +31,8 @@ type httpStatuser interface{ HTTPStatus() int }
 type deployments struct{ api DeploymentAPI }
 
 // NewDeployments returns a Sender that reports updates as GitHub
-// deployments of the release tag to the environment named by the event's
-// Env: a started event creates a deployment in progress; a completed one
+// deployments of the release tag to the environment of the event's Env
+// and Site (model.DeploymentEnvironment): a started event creates a deployment in progress; a completed one
 // sets it to success; aborted and timed-out ones to failure, with the
 // failure message in the description; an unknown kind to error. Events
 // without a tag or an env are skipped (ErrSkipped): GitHub would deploy
@@ -50,11 +50,13 @@ func (d deployments) Send(ctx context.Context, e Event) error {
 	if e.Tag == "" || e.Env == "" {
 		return ErrSkipped
 	}
+	dep := model.Deployment{Tag: e.Tag, Environment: model.DeploymentEnvironment(e.Env, e.Site),
+		Description: deploymentDescription(e), UpdateID: e.UpdateID, Site: e.Site}
 	var err error
 	if e.Kind == KindStarted {
-		_, err = d.api.StartDeployment(ctx, e.Tag, e.Env, deploymentDescription(e))
+		_, err = d.api.StartDeployment(ctx, dep)
 	} else {
-		err = d.api.FinishDeployment(ctx, e.Tag, e.Env, deploymentState(e.Kind), deploymentDescription(e))
+		err = d.api.FinishDeployment(ctx, dep, deploymentState(e.Kind))
 	}
 	if err == nil {
 		return nil

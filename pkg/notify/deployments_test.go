@@ -16,14 +16,23 @@ type fakeDeploymentAPI struct {
 	err   error
 }
 
-func (f *fakeDeploymentAPI) StartDeployment(_ context.Context, tag, env, desc string) (int64, error) {
-	f.calls = append(f.calls, fmt.Sprintf("start %s %s %q", tag, env, desc))
+func (f *fakeDeploymentAPI) StartDeployment(_ context.Context, d model.Deployment) (int64, error) {
+	f.calls = append(f.calls, fmt.Sprintf("start %s %s %q", d.Tag, d.Environment, d.Description)+payloadOf(d))
 	return 7, f.err
 }
 
-func (f *fakeDeploymentAPI) FinishDeployment(_ context.Context, tag, env, state, desc string) error {
-	f.calls = append(f.calls, fmt.Sprintf("finish %s %s %s %q", tag, env, state, desc))
+func (f *fakeDeploymentAPI) FinishDeployment(_ context.Context, d model.Deployment, state string) error {
+	f.calls = append(f.calls, fmt.Sprintf("finish %s %s %s %q", d.Tag, d.Environment, state, d.Description)+payloadOf(d))
 	return f.err
+}
+
+// payloadOf shows the update and site a call names, unless it is the
+// test update of an unnamed site.
+func payloadOf(d model.Deployment) string {
+	if d.UpdateID == 42 && d.Site == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (update %d, site %q)", d.UpdateID, d.Site)
 }
 
 // apiError is an error with an HTTP status, like the releases client's.
@@ -39,6 +48,10 @@ func TestDeploymentsSend(t *testing.T) {
 	vanished := Finished(testUpdate(), testHistory("vanished", "lost"), "staging", "")
 	noTag := Started(testUpdate(), "staging", "")
 	noTag.Tag = ""
+	bySite := func(e Event) Event {
+		e.Site = "tokyo0"
+		return e
+	}
 	tests := []struct {
 		name      string
 		e         Event
@@ -62,6 +75,10 @@ func TestDeploymentsSend(t *testing.T) {
 			wantCalls: []string{`finish ` + tag + ` staging failure "neco update 42 aborted: no message recorded"`}},
 		{name: "unknown result is an error", e: vanished,
 			wantCalls: []string{`finish ` + tag + ` staging error "neco update 42 ended: vanished: lost"`}},
+		{name: "a named site has an environment of its own", e: bySite(Started(testUpdate(), "staging", "")),
+			wantCalls: []string{`start ` + tag + ` staging-tokyo0 "neco update 42: 2026.11.23-1 on servers 0, 1, 2" (update 42, site "tokyo0")`}},
+		{name: "and finishes only its own", e: bySite(Finished(testUpdate(), testHistory(model.ResultCompleted, ""), "production", "")),
+			wantCalls: []string{`finish ` + tag + ` production-tokyo0 success "neco update 42 completed: 2026.11.23-1 on servers 0, 1, 2 in 12m30s" (update 42, site "tokyo0")`}},
 		{name: "no tag is skipped", e: noTag, wantErr: ErrSkipped},
 		{name: "no env is skipped", e: Started(testUpdate(), "", ""), wantErr: ErrSkipped},
 		{name: "422 is permanent", e: Started(testUpdate(), "staging", ""), err: apiError{422}, wantErr: ErrPermanent, wantCode: 422,

@@ -40,6 +40,8 @@ type Event struct {
 	Version  string
 	Tag      string
 	Env      string
+	// Site is the site's short name (config site); "" when unnamed.
+	Site string
 	// Reason is why the update started: update, reconfigure or rollback.
 	Reason string
 	// Servers are the LRNs taking part, sorted numerically.

@@ -85,9 +85,14 @@ func slackFields(e Event) []slackText {
 	fields := []slackText{
 		field("Version", slackEscape(e.Version)),
 		field("Env", slackEscape(e.Env)),
+	}
+	if e.Site != "" {
+		fields = append(fields, field("Site", slackEscape(e.Site)))
+	}
+	fields = append(fields,
 		field("Reason", slackEscape(e.Reason)),
 		field("Servers", serverList(e.Servers)),
-	}
+	)
 	if d, ok := e.duration(); ok {
 		fields = append(fields, field("Duration", d.Round(time.Second).String()))
 	}
@@ -97,9 +102,14 @@ func slackFields(e Event) []slackText {
 	return fields
 }
 
-// headline is the header text: which update, and what happened to it.
+// headline is the header text: which update, and what happened to it;
+// of which site first, when it is named: sites of one channel share it.
 func headline(e Event) string {
-	return fmt.Sprintf("neco update %d %s: %s", e.UpdateID, e.Kind.phrase(), e.Version)
+	h := fmt.Sprintf("neco update %d %s: %s", e.UpdateID, e.Kind.phrase(), e.Version)
+	if e.Site != "" {
+		h = e.Site + ": " + h
+	}
+	return h
 }
 
 // fallback is the one-line summary for notifications and old clients.

@@ -39,6 +39,23 @@ func TestSlackMessage(t *testing.T) {
 				]},
 				{"type": "section", "text": {"type": "mrkdwn", "text": "rolled back automatically: update 41 to 2026.11.23-2 was aborted"}}
 			]}`},
+		{"a named site", func() Event {
+			e := Finished(testUpdate(), testHistory(model.ResultCompleted, ""), "staging", "")
+			e.Site = "tokyo0"
+			return e
+		}(), `{
+			"text": "tokyo0: neco update 42 completed: 2026.11.23-1 on staging (reason update, servers 0, 1, 2, duration 12m30s)",
+			"blocks": [
+				{"type": "header", "text": {"type": "plain_text", "text": "tokyo0: neco update 42 completed: 2026.11.23-1"}},
+				{"type": "section", "fields": [
+					{"type": "mrkdwn", "text": "*Version*\n2026.11.23-1"},
+					{"type": "mrkdwn", "text": "*Env*\nstaging"},
+					{"type": "mrkdwn", "text": "*Site*\ntokyo0"},
+					{"type": "mrkdwn", "text": "*Reason*\nupdate"},
+					{"type": "mrkdwn", "text": "*Servers*\n0, 1, 2"},
+					{"type": "mrkdwn", "text": "*Duration*\n12m30s"}
+				]}
+			]}`},
 		{"aborted", Finished(testUpdate(), testHistory(model.ResultAborted, "<!channel> worker 2: dpkg & friends failed"), "staging", ""), `{
 			"text": "neco update 42 aborted: 2026.11.23-1 on staging (reason update, servers 0, 1, 2, duration 12m30s): &lt;!channel&gt; worker 2: dpkg &amp; friends failed",
 			"blocks": [

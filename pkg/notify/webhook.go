@@ -16,7 +16,9 @@ type webhookPayload struct {
 	Version  string `json:"version"`
 	Tag      string `json:"tag"`
 	Env      string `json:"env"`
-	Reason   string `json:"reason"`
+	// Site is the site's short name (config site); "" when unnamed.
+	Site   string `json:"site"`
+	Reason string `json:"reason"`
 	// Servers is [] rather than null when empty, so consumers can iterate.
 	Servers   []int  `json:"servers"`
 	StartedAt string `json:"started_at"`
@@ -73,6 +75,7 @@ func newWebhookPayload(e Event) webhookPayload {
 		Version:    e.Version,
 		Tag:        e.Tag,
 		Env:        e.Env,
+		Site:       e.Site,
 		Reason:     e.Reason,
 		Servers:    e.Servers,
 		StartedAt:  formatTime(e.StartedAt),

@@ -17,30 +17,38 @@ func TestWebhookPayload(t *testing.T) {
 	}{
 		{"started", Started(testUpdate(), "production", url), `{
 			"kind": "started", "update_id": 42, "version": "2026.11.23-1",
-			"tag": "release-2026.11.23-1", "env": "production", "reason": "update",
+			"tag": "release-2026.11.23-1", "env": "production", "site": "", "reason": "update",
 			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z",
 			"release_url": "https://github.com/o/r/releases/tag/release-2026.11.23-1"}`},
 		{"completed", Finished(testUpdate(), testHistory(model.ResultCompleted, ""), "production", url), `{
 			"kind": "completed", "update_id": 42, "version": "2026.11.23-1",
-			"tag": "release-2026.11.23-1", "env": "production", "reason": "update",
+			"tag": "release-2026.11.23-1", "env": "production", "site": "", "reason": "update",
 			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z",
 			"finished_at": "2026-11-23T10:12:30Z", "duration_seconds": 750,
 			"release_url": "https://github.com/o/r/releases/tag/release-2026.11.23-1"}`},
 		{"aborted", Finished(testUpdate(), testHistory(model.ResultAborted, "worker 2: dpkg failed"), "staging", ""), `{
 			"kind": "aborted", "update_id": 42, "version": "2026.11.23-1",
-			"tag": "release-2026.11.23-1", "env": "staging", "reason": "update",
+			"tag": "release-2026.11.23-1", "env": "staging", "site": "", "reason": "update",
 			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z",
 			"finished_at": "2026-11-23T10:12:30Z", "duration_seconds": 750,
 			"message": "worker 2: dpkg failed"}`},
 		{"timedout", Finished(testUpdate(), testHistory(model.ResultTimedOut, "worker 1: no report"), "staging", ""), `{
 			"kind": "timedout", "update_id": 42, "version": "2026.11.23-1",
-			"tag": "release-2026.11.23-1", "env": "staging", "reason": "update",
+			"tag": "release-2026.11.23-1", "env": "staging", "site": "", "reason": "update",
 			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z",
 			"finished_at": "2026-11-23T10:12:30Z", "duration_seconds": 750,
 			"message": "worker 1: no report"}`},
+		{"a named site", func() Event {
+			e := Started(testUpdate(), "production", "")
+			e.Site = "tokyo0"
+			return e
+		}(), `{
+			"kind": "started", "update_id": 42, "version": "2026.11.23-1",
+			"tag": "release-2026.11.23-1", "env": "production", "site": "tokyo0", "reason": "update",
+			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z"}`},
 		{"zero-second update, no servers", Event{Kind: KindCompleted, UpdateID: 1, Version: "1",
 			Reason: "rollback", StartedAt: testStart, FinishedAt: testStart}, `{
-			"kind": "completed", "update_id": 1, "version": "1", "tag": "", "env": "",
+			"kind": "completed", "update_id": 1, "version": "1", "tag": "", "env": "", "site": "",
 			"reason": "rollback", "servers": [], "started_at": "2026-11-23T10:00:00Z",
 			"finished_at": "2026-11-23T10:00:00Z", "duration_seconds": 0}`},
 	}

@@ -2,11 +2,14 @@ package releases
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/google/go-github/v66/github"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // ErrNoDeployment is returned by FinishDeployment when GitHub lists no
@@ -22,23 +25,25 @@ const maxDescription = 140
 // happened (error).
 var finalStates = map[string]bool{"success": true, "failure": true, "error": true}
 
-// StartDeployment records on GitHub that the release tag is being rolled
-// out to environment: it creates a deployment of the tag and gives it the
-// status in_progress. It returns the deployment's ID, also when only the
-// status failed (the deployment exists then, left pending).
+// StartDeployment records on GitHub that the release d.Tag is being
+// rolled out to d.Environment: it creates a deployment of the tag, whose
+// payload names d's update and site, and gives it the status in_progress.
+// It returns the deployment's ID, also when only the status failed (the
+// deployment exists then, left pending).
 //
 // Creating is not idempotent: a retried call after a lost answer may leave
-// a second deployment of the same tag, which FinishDeployment tolerates by
-// finishing the newest.
-func (c *Client) StartDeployment(ctx context.Context, tag, environment, description string) (int64, error) {
-	if err := checkDeployment(tag, environment); err != nil {
+// a second deployment of the same update, which FinishDeployment tolerates
+// by finishing the newest.
+func (c *Client) StartDeployment(ctx context.Context, d model.Deployment) (int64, error) {
+	if err := checkDeployment(d.Tag, d.Environment); err != nil {
 		return 0, fmt.Errorf("start deployment: %w", err)
 	}
-	desc := truncateDescription(description)
+	desc := truncateDescription(d.Description)
 	req := &github.DeploymentRequest{
-		Ref:         github.String(tag),
-		Environment: github.String(environment),
+		Ref:         github.String(d.Tag),
+		Environment: github.String(d.Environment),
 		Description: github.String(desc),
+		Payload:     deploymentPayload{Neco: payloadNeco{UpdateID: d.UpdateID, Site: d.Site}},
 		// A release tag is what was tested and chosen; GitHub must not
 		// merge the default branch into it (its default is to try).
 		AutoMerge: github.Bool(false),
@@ -48,13 +53,13 @@ func (c *Client) StartDeployment(ctx context.Context, tag, environment, descript
 		// deployment only records it.
 		RequiredContexts:      &[]string{},
 		TransientEnvironment:  github.Bool(false),
-		ProductionEnvironment: github.Bool(environment == "production"),
+		ProductionEnvironment: github.Bool(model.IsProductionEnvironment(d.Environment)),
 	}
-	what := fmt.Sprintf("create deployment of %s to %s", tag, environment)
-	var d *github.Deployment
+	what := fmt.Sprintf("create deployment of %s to %s", d.Tag, d.Environment)
+	var gd *github.Deployment
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		var err error
-		d, _, err = c.gh.Repositories.CreateDeployment(ctx, c.owner, c.name, req)
+		gd, _, err = c.gh.Repositories.CreateDeployment(ctx, c.owner, c.name, req)
 		return err
 	})
 	if err != nil {
@@ -62,40 +67,54 @@ func (c *Client) StartDeployment(ctx context.Context, tag, environment, descript
 	}
 	// A 202 "merged branch" answer carries a message and no deployment;
 	// auto_merge is off, but an ID of 0 must never be used.
-	id := d.GetID()
+	id := gd.GetID()
 	if id == 0 {
 		return 0, fmt.Errorf("%s: %w: no deployment id in the answer", what, ErrMalformed)
 	}
-	return id, c.setDeploymentStatus(ctx, id, environment, "in_progress", desc)
+	return id, c.setDeploymentStatus(ctx, id, d.Environment, "in_progress", desc)
 }
 
-// FinishDeployment sets the final status of the newest deployment of tag
-// to environment: state is "success", "failure" or "error". It keeps no
-// memory of StartDeployment, so a leader elected after a failover can
-// finish what the previous one started. No such deployment is
-// ErrNoDeployment.
-func (c *Client) FinishDeployment(ctx context.Context, tag, environment, state, description string) error {
-	if err := checkDeployment(tag, environment); err != nil {
+// deploymentPayload is what neco puts in a deployment's payload: which
+// update of which site it records.
+type deploymentPayload struct {
+	Neco payloadNeco `json:"neco"`
+}
+
+type payloadNeco struct {
+	UpdateID int64  `json:"update_id"`
+	Site     string `json:"site,omitempty"`
+}
+
+// FinishDeployment sets the final status of the newest deployment of
+// d.Tag to d.Environment whose payload names d's update and site: state is
+// "success", "failure" or "error". It keeps no memory of StartDeployment,
+// so a leader elected after a failover can finish what the previous one
+// started, and another site's deployment of the same tag is never taken
+// for its own. No such deployment is ErrNoDeployment.
+func (c *Client) FinishDeployment(ctx context.Context, d model.Deployment, state string) error {
+	if err := checkDeployment(d.Tag, d.Environment); err != nil {
 		return fmt.Errorf("finish deployment: %w", err)
 	}
 	if !finalStates[state] {
-		return fmt.Errorf("finish deployment of %s to %s: state %q: want success, failure or error", tag, environment, state)
+		return fmt.Errorf("finish deployment of %s to %s: state %q: want success, failure or error", d.Tag, d.Environment, state)
 	}
-	id, err := c.newestDeployment(ctx, tag, environment)
+	id, err := c.newestDeployment(ctx, d)
 	if err != nil {
 		return err
 	}
-	return c.setDeploymentStatus(ctx, id, environment, state, truncateDescription(description))
+	return c.setDeploymentStatus(ctx, id, d.Environment, state, truncateDescription(d.Description))
 }
 
-// newestDeployment finds the ID of the latest deployment of tag to
-// environment. GitHub lists newest first, so the first page holds it; the
-// highest ID is taken rather than the first entry, and entries for another
-// ref or environment (a server that ignored the filter) are skipped, so
-// that an old deployment is never finished by mistake.
-func (c *Client) newestDeployment(ctx context.Context, tag, environment string) (int64, error) {
-	opts := &github.DeploymentsListOptions{Ref: tag, Environment: environment, ListOptions: github.ListOptions{PerPage: perPage}}
-	what := fmt.Sprintf("list deployments of %s to %s", tag, environment)
+// newestDeployment finds the ID of the latest deployment of d's tag to
+// d's environment that records d's update of d's site. GitHub lists newest
+// first, so the first page holds it; the highest ID is taken rather than
+// the first entry, and entries for another ref, environment, update or
+// site (a server that ignored the filter, another site that shares the
+// environment) are skipped, so that a deployment not ours is never
+// finished by mistake.
+func (c *Client) newestDeployment(ctx context.Context, d model.Deployment) (int64, error) {
+	opts := &github.DeploymentsListOptions{Ref: d.Tag, Environment: d.Environment, ListOptions: github.ListOptions{PerPage: perPage}}
+	what := fmt.Sprintf("list deployments of %s to %s", d.Tag, d.Environment)
 	var ds []*github.Deployment
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		var err error
@@ -105,14 +124,18 @@ func (c *Client) newestDeployment(ctx context.Context, tag, environment string) 
 	if err != nil {
 		return 0, err
 	}
+	want := payloadNeco{UpdateID: d.UpdateID, Site: d.Site}
 	var newest int64
-	for _, d := range ds {
-		if d.GetRef() == tag && strings.EqualFold(d.GetEnvironment(), environment) {
-			newest = max(newest, d.GetID())
+	for _, gd := range ds {
+		var p deploymentPayload
+		if gd.GetRef() != d.Tag || !strings.EqualFold(gd.GetEnvironment(), d.Environment) ||
+			json.Unmarshal(gd.Payload, &p) != nil || p.Neco != want {
+			continue
 		}
+		newest = max(newest, gd.GetID())
 	}
 	if newest == 0 {
-		return 0, fmt.Errorf("%s: %w", what, ErrNoDeployment)
+		return 0, fmt.Errorf("%s: %w (update %d of site %q)", what, ErrNoDeployment, d.UpdateID, d.Site)
 	}
 	return newest, nil
 }

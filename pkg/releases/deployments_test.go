@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 const deploymentsPath = "/repos/" + fakeOwner + "/" + fakeRepo + "/deployments"
@@ -34,7 +36,8 @@ func TestStartDeployment(t *testing.T) {
 			// Failing checks: GitHub deploys it only with required_contexts [].
 			f.add(&fakeRelease{tag: "release-2026.11.23-1", failingChecks: true})
 			c, _, _ := newTestClient(t, f, nil)
-			id, err := c.StartDeployment(context.Background(), "release-2026.11.23-1", env, "neco update 42: 2026.11.23-1 on servers 0, 1, 2")
+			id, err := c.StartDeployment(context.Background(), model.Deployment{Tag: "release-2026.11.23-1", Environment: env,
+				Description: "neco update 42: 2026.11.23-1 on servers 0, 1, 2", UpdateID: 42})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,6 +45,7 @@ func TestStartDeployment(t *testing.T) {
 				{Method: "POST", Path: deploymentsPath, Auth: "Bearer test-token", Body: decodeJSON(t, fmt.Sprintf(`{
 					"ref": "release-2026.11.23-1", "environment": %q,
 					"description": "neco update 42: 2026.11.23-1 on servers 0, 1, 2",
+					"payload": {"neco": {"update_id": 42}},
 					"auto_merge": false, "required_contexts": [],
 					"transient_environment": false, "production_environment": %t}`, env, env == "production"))},
 				{Method: "POST", Path: fmt.Sprintf("%s/%d/statuses", deploymentsPath, id), Auth: "Bearer test-token", Body: decodeJSON(t, fmt.Sprintf(`{
@@ -67,7 +71,7 @@ func TestFinishDeploymentTakesNewest(t *testing.T) {
 	ctx := context.Background()
 	var ids []int64
 	for _, d := range []struct{ tag, env string }{{tag, "staging"}, {tag, "staging"}, {tag, "production"}, {"release-2026.11.20-1", "staging"}} {
-		id, err := c.StartDeployment(ctx, d.tag, d.env, "start")
+		id, err := c.StartDeployment(ctx, model.Deployment{Tag: d.tag, Environment: d.env, Description: "start", UpdateID: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +81,7 @@ func TestFinishDeploymentTakesNewest(t *testing.T) {
 
 	// A new client: nothing remembered from the starts (a new leader).
 	c2, _, _ := newTestClient(t, f, nil)
-	if err := c2.FinishDeployment(ctx, tag, "staging", "success", "neco update 42 completed"); err != nil {
+	if err := c2.FinishDeployment(ctx, model.Deployment{Tag: tag, Environment: "staging", Description: "neco update 42 completed", UpdateID: 42}, "success"); err != nil {
 		t.Fatal(err)
 	}
 	calls := f.deployCallsSoFar()[before:]
@@ -109,10 +113,10 @@ func TestFinishDeploymentNotFound(t *testing.T) {
 	f.add(&fakeRelease{tag: "release-2026.11.23-1"})
 	c, _, _ := newTestClient(t, f, nil)
 	ctx := context.Background()
-	if _, err := c.StartDeployment(ctx, "release-2026.11.23-1", "production", "start"); err != nil {
+	if _, err := c.StartDeployment(ctx, model.Deployment{Tag: "release-2026.11.23-1", Environment: "production", Description: "start", UpdateID: 1}); err != nil {
 		t.Fatal(err)
 	}
-	err := c.FinishDeployment(ctx, "release-2026.11.23-1", "staging", "failure", "aborted")
+	err := c.FinishDeployment(ctx, model.Deployment{Tag: "release-2026.11.23-1", Environment: "staging", Description: "aborted", UpdateID: 1}, "failure")
 	if !errors.Is(err, ErrNoDeployment) {
 		t.Fatalf("err = %v, want ErrNoDeployment", err)
 	}
@@ -128,10 +132,11 @@ func TestDeploymentDescriptionTruncated(t *testing.T) {
 	c, _, _ := newTestClient(t, f, nil)
 	long := "neco update 7 aborted: " + strings.Repeat("é", 100) + strings.Repeat("日本", 50)
 	ctx := context.Background()
-	if _, err := c.StartDeployment(ctx, "release-2026.11.23-1", "staging", long); err != nil {
+	d := model.Deployment{Tag: "release-2026.11.23-1", Environment: "staging", Description: long, UpdateID: 7}
+	if _, err := c.StartDeployment(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.FinishDeployment(ctx, "release-2026.11.23-1", "staging", "failure", long); err != nil {
+	if err := c.FinishDeployment(ctx, d, "failure"); err != nil {
 		t.Fatalf("GitHub refused the description: %v", err)
 	}
 	want := string([]rune(long)[:137]) + "..."
@@ -194,7 +199,7 @@ func TestDeploymentErrors(t *testing.T) {
 			f.add(&fakeRelease{tag: "release-2026.11.23-1"})
 			f.intercept = tt.intercept
 			c, _, _ := newTestClient(t, f, nil)
-			_, err := c.StartDeployment(context.Background(), tt.tag, tt.env, "start")
+			_, err := c.StartDeployment(context.Background(), model.Deployment{Tag: tt.tag, Environment: tt.env, Description: "start", UpdateID: 1})
 			if err == nil {
 				t.Fatal("StartDeployment succeeded")
 			}
@@ -221,7 +226,7 @@ func TestFinishDeploymentRefusesState(t *testing.T) {
 	f := newFakeGitHub(t)
 	c, _, _ := newTestClient(t, f, nil)
 	for _, state := range []string{"", "in_progress", "inactive", "SUCCESS"} {
-		if err := c.FinishDeployment(context.Background(), "release-2026.11.23-1", "staging", state, "x"); err == nil {
+		if err := c.FinishDeployment(context.Background(), model.Deployment{Tag: "release-2026.11.23-1", Environment: "staging", Description: "x", UpdateID: 1}, state); err == nil {
 			t.Errorf("state %q accepted", state)
 		}
 	}

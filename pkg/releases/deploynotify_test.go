@@ -68,6 +68,7 @@ func TestDeploymentsThroughDispatcher(t *testing.T) {
 	want := []deployCall{
 		{Method: "POST", Path: deploymentsPath, Auth: "Bearer test-token", Body: decodeJSON(t, `{
 			"ref": "`+tag+`", "environment": "staging", "description": "`+startDesc+`",
+			"payload": {"neco": {"update_id": 42}},
 			"auto_merge": false, "required_contexts": [],
 			"transient_environment": false, "production_environment": false}`)},
 		{Method: "POST", Path: statusPath, Auth: "Bearer test-token",
@@ -79,5 +80,67 @@ func TestDeploymentsThroughDispatcher(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, f.deployCallsSoFar()); diff != "" {
 		t.Errorf("requests mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestTwoSitesFinishTheirOwnDeployments: two sites of one env record the
+// same release against one API server, each through its own client and
+// dispatcher; whichever finishes first, each finishes only the deployment
+// it started. Named sites get environments of their own; two sites that
+// share the environment (neither named) are told apart by the payload.
+func TestTwoSitesFinishTheirOwnDeployments(t *testing.T) {
+	const tag = "release-2026.11.23-1"
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	update := func(id int64) model.Update {
+		return model.Update{ID: id, Version: model.MustParseVersion("2026.11.23-1"), Tag: tag, Servers: []int{0},
+			Reason: model.ReasonUpdate, StartedAt: start}
+	}
+	ended := func(u model.Update, r model.Result) model.HistoryEntry {
+		return model.HistoryEntry{ID: u.ID, Version: u.Version, Tag: tag, Reason: u.Reason, Result: r,
+			Servers: u.Servers, StartedAt: start, FinishedAt: start.Add(time.Minute)}
+	}
+	for _, sites := range [][2]string{{"tokyo0", "osaka0"}, {"", ""}} {
+		t.Run(fmt.Sprintf("%q and %q", sites[0], sites[1]), func(t *testing.T) {
+			f := newFakeGitHub(t)
+			f.add(&fakeRelease{tag: tag})
+			ca, _, _ := newTestClient(t, f, nil)
+			cb, _, _ := newTestClient(t, f, nil)
+			a, b := update(5), update(9) // each site numbers its own updates
+			send := func(c *Client, e notify.Event, site string) {
+				e.Site = site
+				if err := notify.NewDeployments(c).Send(context.Background(), e); err != nil {
+					t.Fatalf("site %q: %v", site, err)
+				}
+			}
+			send(ca, notify.Started(a, "staging", ""), sites[0])
+			send(cb, notify.Started(b, "staging", ""), sites[1])
+			// B started last; A finishes first and must not take B's.
+			send(ca, notify.Finished(a, ended(a, model.ResultAborted), "staging", ""), sites[0])
+			send(cb, notify.Finished(b, ended(b, model.ResultCompleted), "staging", ""), sites[1])
+
+			f.mu.Lock()
+			got := map[string][]string{}
+			for _, d := range f.deployments {
+				var states []string
+				for _, st := range d.statuses {
+					states = append(states, st.state)
+				}
+				got[fmt.Sprintf("%s %v", d.env, d.payload)] = states
+			}
+			f.mu.Unlock()
+			want := map[string][]string{
+				fmt.Sprintf("%s map[neco:map[site:%s update_id:5]]", model.DeploymentEnvironment("staging", sites[0]), sites[0]): {"in_progress", "failure"},
+				fmt.Sprintf("%s map[neco:map[site:%s update_id:9]]", model.DeploymentEnvironment("staging", sites[1]), sites[1]): {"in_progress", "success"},
+			}
+			if sites[0] == "" {
+				want = map[string][]string{
+					"staging map[neco:map[update_id:5]]": {"in_progress", "failure"},
+					"staging map[neco:map[update_id:9]]": {"in_progress", "success"},
+				}
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("deployments and their statuses (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

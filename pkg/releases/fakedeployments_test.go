@@ -19,6 +19,7 @@ import (
 type fakeDeployment struct {
 	id                    int64
 	ref, env, task, desc  string
+	payload               any
 	production, transient bool
 	createdAt             time.Time
 	statuses              []fakeDeploymentStatus
@@ -87,6 +88,10 @@ func (f *fakeGitHub) createDeployment(w http.ResponseWriter, body map[string]any
 		d.task = v
 	}
 	d.desc, _ = body["description"].(string)
+	d.payload = body["payload"]
+	if d.payload == nil {
+		d.payload = map[string]any{} // GitHub's default
+	}
 	d.transient, _ = body["transient_environment"].(bool)
 	d.production = d.env == "production"
 	if v, ok := body["production_environment"].(bool); ok {
@@ -179,7 +184,7 @@ func (f *fakeGitHub) deploymentJSON(d *fakeDeployment) map[string]any {
 	base := fmt.Sprintf("%s/repos/%s/%s/deployments/%d", f.srv.URL, fakeOwner, fakeRepo, d.id)
 	return map[string]any{
 		"url": base, "id": d.id, "node_id": "DE_" + strconv.FormatInt(d.id, 10),
-		"sha": "0123456789abcdef0123456789abcdef01234567", "ref": d.ref, "task": d.task, "payload": map[string]any{},
+		"sha": "0123456789abcdef0123456789abcdef01234567", "ref": d.ref, "task": d.task, "payload": d.payload,
 		"original_environment": d.env, "environment": d.env, "description": d.desc, "creator": fakeCreator,
 		"created_at": d.createdAt.Format(time.RFC3339), "updated_at": d.createdAt.Format(time.RFC3339),
 		"statuses_url":          base + "/statuses",

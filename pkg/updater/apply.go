@@ -28,6 +28,7 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		if why := decide.AutomaticRollback(*act.Update); why != "" {
 			ev.Message = "rolled back automatically: " + why
 		}
+		ev.Site = cfg.Site
 		l.Notifier.Notify(cfg, ev)
 	case decide.ActionAdvanceBarrier:
 		if err := l.Store.AdvanceBarrier(ctx, leaderKey, *act.Barrier); err != nil {
@@ -40,7 +41,9 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 		}
 		l.logAction(act, zap.Stringer(keyVersion, act.Update.Version))
 		l.Metrics.UpdateFinished(string(act.History.Result), act.History.FinishedAt.Sub(act.History.StartedAt))
-		l.Notifier.Notify(cfg, notify.Finished(*act.Update, *act.History, env, l.releaseURL(cfg, act.Update.Tag)))
+		ev := notify.Finished(*act.Update, *act.History, env, l.releaseURL(cfg, act.Update.Tag))
+		ev.Site = cfg.Site
+		l.Notifier.Notify(cfg, ev)
 	case decide.ActionRequestRollback:
 		// Decided on the snapshot of this round (l.seen): if status/current
 		// changed since, the request is not written and the next round

@@ -16,7 +16,7 @@ import (
 )
 
 func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
-	h := newHarness(t, map[string]string{"env": "staging"}, []int{10, 2, 0}, "release-1.0", "release-1.1!")
+	h := newHarness(t, map[string]string{"env": "staging", "site": "tokyo0"}, []int{10, 2, 0}, "release-1.0", "release-1.1!")
 	h.runUpdater("a")
 	snap := h.waitFor("update started", inProgress)
 	if got := snap.Current; got.ID != 1 || got.Version.String() != "1.1" || got.Tag != "release-1.1" || got.Reason != model.ReasonUpdate {
@@ -50,6 +50,11 @@ func TestUpdateRunsThroughBarriersToHistory(t *testing.T) {
 	h.stays("no second update for the same release", 200*time.Millisecond, func(s model.Snapshot) bool { return s.Current.ID == 1 })
 	if diff := cmp.Diff([]notify.Kind{notify.KindStarted, notify.KindCompleted}, h.notes.kinds(2)); diff != "" {
 		t.Errorf("notifications (-want +got):\n%s", diff)
+	}
+	for _, e := range h.notes.await(2) {
+		if e.Site != "tokyo0" {
+			t.Errorf("%s notification of site %q, want tokyo0 (config site)", e.Kind, e.Site)
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ func (f *fakeDeployments) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprint(w, `{"id": 1, "ref": "release-2026.11.23-1", "environment": "staging"}`)
 	case r.Method == http.MethodGet && r.URL.Path == "/repos/o/r/deployments":
-		fmt.Fprint(w, `[{"id": 1, "ref": "release-2026.11.23-1", "environment": "staging"}]`)
+		fmt.Fprint(w, `[{"id": 1, "ref": "release-2026.11.23-1", "environment": "staging", "payload": {"neco": {"update_id": 7}}}]`)
 	case r.Method == http.MethodPost && r.URL.Path == "/repos/o/r/deployments/1/statuses":
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprint(w, `{"id": 10, "state": "in_progress"}`)
