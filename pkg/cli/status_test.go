@@ -246,10 +246,10 @@ var statusCases = []statusCase{
 			s.raw("config/release-time", "0 3 * * 1-5")
 			s.raw("config/release-timezone", "Asia/Tokyo")
 			s.raw("config/release-window-scope", "whole")
-			s.json("info/candidate", model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1"})
+			s.json("info/candidate", model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1", Since: testNow.Add(-time.Hour)})
 		},
 		wantLines: []string{
-			"candidate:       2026.11.24-1 (release-2026.11.24-1): waiting for: neco update approve 2026.11.24-1",
+			"candidate:       2026.11.24-1 (release-2026.11.24-1): waiting for: neco update approve 2026.11.24-1 (since " + formatTime(testNow.Add(-time.Hour)) + ")",
 			"env:             production",
 			"site:            tokyo0",
 			"approval:        manual",
@@ -258,7 +258,7 @@ var statusCases = []statusCase{
 		want: func(st *statusJSON, _ string) {
 			st.Next = &statusNextJSON{Action: "none", Reason: "no release qualifies"}
 			st.UpdaterLeader = ptr("boot-0")
-			st.Candidate = &statusCandidateJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1"}
+			st.Candidate = &statusCandidateJSON{Version: "2026.11.24-1", Tag: "release-2026.11.24-1", Since: utcOrNil(testNow.Add(-time.Hour))}
 			st.Config = statusConfigJSON{Env: "production", Site: "tokyo0", Approval: "manual", ReleaseTime: "0 3 * * 1-5",
 				ReleaseTimezone: "Asia/Tokyo", ReleaseWindowScope: "whole"}
 		},

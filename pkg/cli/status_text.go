@@ -210,10 +210,16 @@ func candidateText(c *statusCandidateJSON) string {
 	switch {
 	case c == nil:
 		return "none"
+	case c.Approved && c.ApprovedBy != "":
+		return fmt.Sprintf("%s (%s): approved by %s; starts when the release window allows", c.Version, c.Tag, valueCell(c.ApprovedBy))
 	case c.Approved:
 		return fmt.Sprintf("%s (%s): approved; starts when the release window allows", c.Version, c.Tag)
 	}
-	return fmt.Sprintf("%s (%s): waiting for: neco update approve %s", c.Version, c.Tag, c.Version)
+	since := ""
+	if c.Since != nil {
+		since = " (since " + formatTime(*c.Since) + ")"
+	}
+	return fmt.Sprintf("%s (%s): waiting for: neco update approve %s%s", c.Version, c.Tag, c.Version, since)
 }
 
 func checkText(c *statusCheckJSON, now time.Time) string {

@@ -102,6 +102,11 @@ type statusCandidateJSON struct {
 	Version  string `json:"version"`
 	Tag      string `json:"tag"`
 	Approved bool   `json:"approved"`
+	// Since is when it began to wait; ApprovedBy and ApprovedAt who
+	// approved it and when. Absent when not recorded.
+	Since      *time.Time `json:"since,omitempty"`
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
 }
 
 type statusCheckJSON struct {
@@ -188,7 +193,8 @@ func buildStatus(in statusInput) statusJSON {
 			PublishedAt: r.PublishedAt.UTC()}
 	}
 	if c := snap.Candidate; c != nil {
-		out.Candidate = &statusCandidateJSON{Version: c.Version.String(), Tag: c.Tag, Approved: c.Approved}
+		out.Candidate = &statusCandidateJSON{Version: c.Version.String(), Tag: c.Tag, Approved: c.Approved,
+			Since: utcOrNil(c.Since), ApprovedBy: c.ApprovedBy, ApprovedAt: utcOrNil(c.ApprovedAt)}
 	}
 	if c := snap.Check; c != nil {
 		out.ReleaseCheck = &statusCheckJSON{OK: c.Error == "", Error: c.Error, Since: c.Since.UTC()}
@@ -325,4 +331,13 @@ func nonNil(lrns []int) []int {
 		return []int{}
 	}
 	return lrns
+}
+
+// utcOrNil is t in UTC, nil when zero (not recorded).
+func utcOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }

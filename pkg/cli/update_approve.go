@@ -42,7 +42,8 @@ func runUpdateApprove(cmd *cobra.Command, env Env, cf *clusterFlags, arg string)
 		return err
 	}
 	defer done()
-	c, err := store.ApproveCandidate(ctx, v)
+	act := operatorAct(env, model.ActApprove)
+	c, err := store.ApproveCandidate(ctx, v, act.By, act.At)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return errors.New("no release is waiting for approval")

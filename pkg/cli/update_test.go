@@ -110,7 +110,11 @@ func TestRecover(t *testing.T) {
 
 func TestUpdateApprove(t *testing.T) {
 	candidate := func(approved bool) model.Candidate {
-		return model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1", Approved: approved}
+		c := model.Candidate{Version: fixNewer, Tag: "release-2026.11.24-1", Since: testNow.Add(-time.Hour)}
+		if approved {
+			c.Approved, c.ApprovedBy, c.ApprovedAt = true, "alice@boot-test", testNow
+		}
+		return c
 	}
 	wantCandidate := func(approved bool) func(t *testing.T, s *seeder) {
 		return func(t *testing.T, s *seeder) {
@@ -122,7 +126,7 @@ func TestUpdateApprove(t *testing.T) {
 		}
 	}
 	for _, tt := range []commandCase{
-		{name: "waiting", args: []string{"2026.11.24-1"},
+		{name: "waiting", args: []string{"2026.11.24-1"}, env: alice,
 			setup:   func(s *seeder) { s.json("info/candidate", candidate(false)) },
 			wantOut: "approved 2026.11.24-1 (release-2026.11.24-1); the update starts when the release window allows\n",
 			check:   wantCandidate(true)},

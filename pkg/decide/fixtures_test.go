@@ -100,11 +100,21 @@ func openedAt(t time.Time) snapOpt {
 	return func(s *model.Snapshot) { s.Barrier.OpenedAt = t }
 }
 
+// withCandidate records version as waiting since t0; approved by alice at
+// t0+5m when approved.
 func withCandidate(version string, approved bool) snapOpt {
 	return func(s *model.Snapshot) {
-		s.Candidate = &model.Candidate{Version: model.MustParseVersion(version), Tag: "release-" + version, Approved: approved}
+		c := &model.Candidate{Version: model.MustParseVersion(version), Tag: "release-" + version, Since: t0}
+		if approved {
+			c.Approved, c.ApprovedBy, c.ApprovedAt = true, "alice@boot-0", t0.Add(5*time.Minute)
+		}
+		s.Candidate = c
 	}
 }
+
+// approvedAct is the approve act of withCandidate's approval.
+var approvedAct = model.OperatorAct{Act: model.ActApprove, By: "alice@boot-0", At: t0.Add(5 * time.Minute),
+	Detail: "waiting since 2026-11-24 02:00 UTC"}
 
 // held holds version (neco hold, or a rollback) with reason.
 func held(version, reason string) snapOpt {

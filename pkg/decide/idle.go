@@ -182,7 +182,29 @@ func approveThenStart(in UpdaterInput, what string) Action {
 	if a, wait := awaitApproval(in); wait {
 		return a
 	}
-	return gateWindow(in, startUpdate(in, in.Latest.Version, in.Latest.Tag, model.ReasonUpdate, what))
+	start := startUpdate(in, in.Latest.Version, in.Latest.Tag, model.ReasonUpdate, what)
+	if act, ok := approvalAct(in); ok && start.Update != nil {
+		start.Update.Acts = append(start.Update.Acts, act)
+	}
+	return gateWindow(in, start)
+}
+
+// approvalAct is the approve act an update started from an approved
+// candidate records (approval manual): who approved it, when, and since
+// when it had waited, so that history says it.
+func approvalAct(in UpdaterInput) (model.OperatorAct, bool) {
+	c := in.Snapshot.Candidate
+	if in.Config.Approval != config.ApprovalManual || c == nil || !c.Approved || !c.Version.Equal(in.Latest.Version) {
+		return model.OperatorAct{}, false
+	}
+	act := model.OperatorAct{Act: model.ActApprove, By: c.ApprovedBy, At: c.ApprovedAt}
+	if act.By == "" {
+		act.By = "unknown (approved by an older neco)"
+	}
+	if !c.Since.IsZero() {
+		act.Detail = "waiting since " + c.Since.UTC().Format("2006-01-02 15:04 MST")
+	}
+	return act, true
 }
 
 // awaitAge reports whether Latest was published too recently to be a
@@ -218,7 +240,7 @@ func awaitApproval(in UpdaterInput) (Action, bool) {
 	wait := Action{Kind: ActionWaitApproval, Reason: fmt.Sprintf("waiting for approval of %s", l.Version)}
 	switch {
 	case c == nil || !c.Version.Equal(l.Version):
-		wait.Candidate = &model.Candidate{Version: l.Version, Tag: l.Tag}
+		wait.Candidate = &model.Candidate{Version: l.Version, Tag: l.Tag, Since: in.Now}
 		return wait, true
 	case !c.Approved:
 		return wait, true

@@ -20,6 +20,9 @@ const (
 	// neco-updater records both too, By ByReleaseWindow.
 	ActPause  ActKind = "pause"
 	ActResume ActKind = "resume"
+	// ActApprove: `neco update approve` let the update start (approval
+	// manual); Detail says since when the release had waited.
+	ActApprove ActKind = "approve"
 )
 
 // ByReleaseWindow is who paused or resumed an update when neco-updater did

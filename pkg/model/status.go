@@ -68,11 +68,18 @@ type ReleaseCheck struct {
 }
 
 // Candidate is a release waiting for manual approval (key info/candidate).
-// `neco update approve VERSION` sets Approved.
+// `neco update approve VERSION` sets Approved, ApprovedBy and ApprovedAt.
 type Candidate struct {
 	Version  Version `json:"version"`
 	Tag      string  `json:"tag"`
 	Approved bool    `json:"approved"`
+	// Since is when the updater recorded it: the wait began (and was
+	// announced) then. Zero in candidates written before it was recorded.
+	Since time.Time `json:"since,omitzero"`
+	// ApprovedBy (user@host) and ApprovedAt say who approved it, and when;
+	// the update it starts records them as an approve act.
+	ApprovedBy string    `json:"approved_by,omitempty"`
+	ApprovedAt time.Time `json:"approved_at,omitzero"`
 }
 
 // Update is the running or last update (key status/current).

@@ -47,7 +47,8 @@ func NewDeployments(api DeploymentAPI) Sender {
 func (deployments) Name() string { return "github-deployments" }
 
 func (d deployments) Send(ctx context.Context, e Event) error {
-	if e.Tag == "" || e.Env == "" {
+	if e.Tag == "" || e.Env == "" || e.Kind == KindAwaitingApproval {
+		// Nothing is deployed while a release waits for approval.
 		return ErrSkipped
 	}
 	dep := model.Deployment{Tag: e.Tag, Environment: model.DeploymentEnvironment(e.Env, e.Site),

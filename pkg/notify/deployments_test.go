@@ -80,6 +80,8 @@ func TestDeploymentsSend(t *testing.T) {
 		{name: "and finishes only its own", e: bySite(Finished(testUpdate(), testHistory(model.ResultCompleted, ""), "production", "")),
 			wantCalls: []string{`finish ` + tag + ` production-tokyo0 success "neco update 42 completed: 2026.11.23-1 on servers 0, 1, 2 in 12m30s" (update 42, site "tokyo0")`}},
 		{name: "no tag is skipped", e: noTag, wantErr: ErrSkipped},
+		{name: "awaiting approval deploys nothing", wantErr: ErrSkipped,
+			e: AwaitingApproval(model.Candidate{Version: model.MustParseVersion("2026.11.23-1"), Tag: tag}, "staging", "")},
 		{name: "no env is skipped", e: Started(testUpdate(), "", ""), wantErr: ErrSkipped},
 		{name: "422 is permanent", e: Started(testUpdate(), "staging", ""), err: apiError{422}, wantErr: ErrPermanent, wantCode: 422,
 			wantCalls: []string{`start ` + tag + ` staging "neco update 42: 2026.11.23-1 on servers 0, 1, 2"`}},

@@ -17,6 +17,10 @@ const (
 	KindCompleted Kind = Kind(model.ResultCompleted)
 	KindAborted   Kind = Kind(model.ResultAborted)
 	KindTimedOut  Kind = Kind(model.ResultTimedOut)
+	// KindAwaitingApproval: a release waits for `neco update approve`
+	// (approval manual). It is about no update yet: UpdateID is 0,
+	// StartedAt is when the wait began, Message the command to run.
+	KindAwaitingApproval Kind = "awaiting-approval"
 )
 
 // phrase is the kind as words for people: "timed out", not "timedout".
@@ -27,6 +31,8 @@ func (k Kind) phrase() string {
 		return string(k)
 	case KindTimedOut:
 		return "timed out"
+	case KindAwaitingApproval:
+		return "awaiting approval"
 	}
 	return "ended: " + string(k)
 }
@@ -100,9 +106,23 @@ func Finished(u model.Update, h model.HistoryEntry, env, releaseURL string) Even
 	return e
 }
 
+// AwaitingApproval announces that release c waits for approval, once,
+// when the updater records it as the candidate.
+func AwaitingApproval(c model.Candidate, env, releaseURL string) Event {
+	return Event{
+		Kind:       KindAwaitingApproval,
+		Version:    c.Version.String(),
+		Tag:        c.Tag,
+		Env:        env,
+		StartedAt:  c.Since,
+		Message:    "approve with: neco update approve " + c.Version.String(),
+		ReleaseURL: releaseURL,
+	}
+}
+
 // failed reports whether the event is an update that did not complete.
 func (e Event) failed() bool {
-	return e.Kind != KindStarted && e.Kind != KindCompleted
+	return e.Kind != KindStarted && e.Kind != KindCompleted && e.Kind != KindAwaitingApproval
 }
 
 // duration is how long a finished update ran; false when unknown (a

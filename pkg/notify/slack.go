@@ -89,10 +89,12 @@ func slackFields(e Event) []slackText {
 	if e.Site != "" {
 		fields = append(fields, field("Site", slackEscape(e.Site)))
 	}
-	fields = append(fields,
-		field("Reason", slackEscape(e.Reason)),
-		field("Servers", serverList(e.Servers)),
-	)
+	if e.Kind != KindAwaitingApproval { // no update yet: no reason, no servers
+		fields = append(fields,
+			field("Reason", slackEscape(e.Reason)),
+			field("Servers", serverList(e.Servers)),
+		)
+	}
 	if d, ok := e.duration(); ok {
 		fields = append(fields, field("Duration", d.Round(time.Second).String()))
 	}
@@ -106,6 +108,9 @@ func slackFields(e Event) []slackText {
 // of which site first, when it is named: sites of one channel share it.
 func headline(e Event) string {
 	h := fmt.Sprintf("neco update %d %s: %s", e.UpdateID, e.Kind.phrase(), e.Version)
+	if e.Kind == KindAwaitingApproval {
+		h = fmt.Sprintf("neco: release %s is awaiting approval", e.Version)
+	}
 	if e.Site != "" {
 		h = e.Site + ": " + h
 	}
@@ -114,6 +119,9 @@ func headline(e Event) string {
 
 // fallback is the one-line summary for notifications and old clients.
 func fallback(e Event) string {
+	if e.Kind == KindAwaitingApproval {
+		return fmt.Sprintf("%s on %s: %s", headline(e), e.Env, e.Message)
+	}
 	s := fmt.Sprintf("%s on %s (reason %s, servers %s", headline(e), e.Env, e.Reason, serverList(e.Servers))
 	if d, ok := e.duration(); ok {
 		s += ", duration " + d.Round(time.Second).String()

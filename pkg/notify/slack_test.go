@@ -138,3 +138,30 @@ func rolledBack(e Event) Event {
 	e.Message = "rolled back automatically: update 41 to 2026.11.23-2 was aborted"
 	return e
 }
+
+// TestSlackAwaitingApproval: the announcement of a release waiting for
+// approval names it, links it and gives the command to run.
+func TestSlackAwaitingApproval(t *testing.T) {
+	c := model.Candidate{Version: model.MustParseVersion("2026.11.24-1"), Tag: "release-2026.11.24-1", Since: testStart}
+	e := AwaitingApproval(c, "production", "https://github.com/o/r/releases/tag/release-2026.11.24-1")
+	e.Site = "tokyo0"
+	srv := newHookServer(t, reply{code: 200, body: "ok"})
+	if err := NewSlack(srv.URL+"/services/T/B/X", nil).Send(context.Background(), e); err != nil {
+		t.Fatalf("Send() = %v", err)
+	}
+	want := `{
+		"text": "tokyo0: neco: release 2026.11.24-1 is awaiting approval on production: approve with: neco update approve 2026.11.24-1",
+		"blocks": [
+			{"type": "header", "text": {"type": "plain_text", "text": "tokyo0: neco: release 2026.11.24-1 is awaiting approval"}},
+			{"type": "section", "fields": [
+				{"type": "mrkdwn", "text": "*Version*\n2026.11.24-1"},
+				{"type": "mrkdwn", "text": "*Env*\nproduction"},
+				{"type": "mrkdwn", "text": "*Site*\ntokyo0"},
+				{"type": "mrkdwn", "text": "*Release*\n<https://github.com/o/r/releases/tag/release-2026.11.24-1|release-2026.11.24-1>"}
+			]},
+			{"type": "section", "text": {"type": "mrkdwn", "text": "approve with: neco update approve 2026.11.24-1"}}
+		]}`
+	if diff := diffJSON(t, want, srv.lastBody(t)); diff != "" {
+		t.Errorf("message mismatch (-want +got):\n%s", diff)
+	}
+}

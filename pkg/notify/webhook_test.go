@@ -46,6 +46,12 @@ func TestWebhookPayload(t *testing.T) {
 			"kind": "started", "update_id": 42, "version": "2026.11.23-1",
 			"tag": "release-2026.11.23-1", "env": "production", "site": "tokyo0", "reason": "update",
 			"servers": [0, 1, 2], "started_at": "2026-11-23T10:00:00Z"}`},
+		{"awaiting approval", AwaitingApproval(model.Candidate{Version: model.MustParseVersion("2026.11.24-1"),
+			Tag: "release-2026.11.24-1", Since: testStart}, "production", ""), `{
+			"kind": "awaiting-approval", "update_id": 0, "version": "2026.11.24-1",
+			"tag": "release-2026.11.24-1", "env": "production", "site": "", "reason": "",
+			"servers": [], "started_at": "2026-11-23T10:00:00Z",
+			"message": "approve with: neco update approve 2026.11.24-1"}`},
 		{"zero-second update, no servers", Event{Kind: KindCompleted, UpdateID: 1, Version: "1",
 			Reason: "rollback", StartedAt: testStart, FinishedAt: testStart}, `{
 			"kind": "completed", "update_id": 1, "version": "1", "tag": "", "env": "", "site": "",

@@ -323,7 +323,7 @@ func TestPutCandidateKeepsApproval(t *testing.T) {
 	if err := s.PutCandidate(ctx, key, model.Candidate{Version: v1, Tag: "release-1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ApproveCandidate(ctx, v1); err != nil {
+	if _, err := s.ApproveCandidate(ctx, v1, "alice@boot-0", t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.PutCandidate(ctx, key, model.Candidate{Version: v1, Tag: "release-1"}); !errors.Is(err, ErrConflict) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -150,10 +151,11 @@ func (s *Storage) exists(ctx context.Context, key string) (bool, error) {
 }
 
 // ApproveCandidate approves the candidate of version v (neco update
-// approve) and returns it. ErrNotFound when there is no candidate,
+// approve), recording who (user@host) and when, and returns it.
+// ErrNotFound when there is no candidate,
 // ErrConflict when the candidate is another version: the operator approved
 // something they did not see.
-func (s *Storage) ApproveCandidate(ctx context.Context, v model.Version) (model.Candidate, error) {
+func (s *Storage) ApproveCandidate(ctx context.Context, v model.Version, by string, at time.Time) (model.Candidate, error) {
 	key := s.InfoCandidateKey()
 	c, rev, err := load[model.Candidate](ctx, s, key)
 	if err != nil {
@@ -162,7 +164,7 @@ func (s *Storage) ApproveCandidate(ctx context.Context, v model.Version) (model.
 	if !c.Version.Equal(v) {
 		return model.Candidate{}, fmt.Errorf("approve %s: the candidate is %s: %w", v, c.Version, ErrConflict)
 	}
-	c.Approved = true
+	c.Approved, c.ApprovedBy, c.ApprovedAt = true, by, at
 	val, err := encode(c)
 	if err != nil {
 		return model.Candidate{}, fmt.Errorf("approve %s: %w", v, err)

@@ -209,18 +209,18 @@ func TestAbortUpdate(t *testing.T) {
 func TestApproveCandidate(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
-	if _, err := s.ApproveCandidate(ctx, v1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ApproveCandidate(ctx, v1, "alice@boot-0", t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("no candidate: err = %v, want ErrNotFound", err)
 	}
 	putRaw(t, s, c, map[string]string{"info/candidate": mustJSON(model.Candidate{Version: v2, Tag: "release-2"})})
-	if _, err := s.ApproveCandidate(ctx, v1); !errors.Is(err, ErrConflict) {
+	if _, err := s.ApproveCandidate(ctx, v1, "alice@boot-0", t0); !errors.Is(err, ErrConflict) {
 		t.Errorf("wrong version: err = %v, want ErrConflict", err)
 	}
 	if snap, err := s.Snapshot(ctx); err != nil || snap.Candidate == nil || snap.Candidate.Approved {
 		t.Fatalf("wrong version approved anyway: %+v, %v", snap.Candidate, err)
 	}
-	got, err := s.ApproveCandidate(ctx, v2)
-	want := model.Candidate{Version: v2, Tag: "release-2", Approved: true}
+	got, err := s.ApproveCandidate(ctx, v2, "alice@boot-0", t0)
+	want := model.Candidate{Version: v2, Tag: "release-2", Approved: true, ApprovedBy: "alice@boot-0", ApprovedAt: t0}
 	if err != nil || !cmp.Equal(want, got) {
 		t.Fatalf("approve: %+v, %v", got, err)
 	}

@@ -63,6 +63,11 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 			if err := l.Store.PutCandidate(ctx, leaderKey, *act.Candidate); err != nil {
 				return fmt.Errorf("record candidate %s: %w", act.Candidate.Version, err)
 			}
+			// Once per candidate: a candidate already recorded (by this
+			// leader or the last) is not written, nor announced, again.
+			ev := notify.AwaitingApproval(*act.Candidate, env, l.releaseURL(cfg, act.Candidate.Tag))
+			ev.Site = cfg.Site
+			l.Notifier.Notify(cfg, ev)
 		}
 		l.logReason(act)
 	default:

@@ -207,17 +207,31 @@ func TestSilentWorkerTimesOut(t *testing.T) {
 }
 
 func TestManualApproval(t *testing.T) {
-	h := newHarness(t, map[string]string{"env": "production", "approval": "manual"}, []int{0}, "release-1.0")
+	h := newHarness(t, map[string]string{"env": "production", "approval": "manual", "site": "tokyo0"}, []int{0}, "release-1.0")
 	h.runUpdater("a")
 	snap := h.waitFor("candidate recorded", func(s model.Snapshot) bool { return s.Candidate != nil })
 	if snap.Candidate.Version.String() != "1.0" || snap.Candidate.Approved {
 		t.Fatalf("candidate = %+v", snap.Candidate)
 	}
 	h.stays("waiting for approval", 200*time.Millisecond, func(s model.Snapshot) bool { return s.Current == nil })
-	if _, err := h.st.ApproveCandidate(context.Background(), model.MustParseVersion("1.0")); err != nil {
+	events := h.notes.await(1)
+	if len(events) != 1 || events[0].Kind != notify.KindAwaitingApproval || events[0].Version != "1.0" ||
+		events[0].Message != "approve with: neco update approve 1.0" || events[0].Site != "tokyo0" {
+		t.Errorf("notifications %+v, want one announcing that 1.0 of site tokyo0 awaits neco update approve 1.0", events)
+	}
+	approvedAt := time.Now().UTC().Truncate(time.Second)
+	if _, err := h.st.ApproveCandidate(context.Background(), model.MustParseVersion("1.0"), "alice@boot-0", approvedAt); err != nil {
 		t.Fatal(err)
 	}
-	h.waitFor("approved update started", inProgress)
+	snap = h.waitFor("approved update started", inProgress)
+	acts := snap.Current.Acts
+	if len(acts) != 1 || acts[0].Act != model.ActApprove || acts[0].By != "alice@boot-0" || !acts[0].At.Equal(approvedAt) ||
+		!strings.HasPrefix(acts[0].Detail, "waiting since ") {
+		t.Errorf("acts of the started update %+v, want alice's approval at %s", acts, approvedAt)
+	}
+	if kinds := h.notes.kinds(2); len(kinds) != 2 || kinds[1] != notify.KindStarted {
+		t.Errorf("notifications %v, want awaiting-approval once, then started", kinds)
+	}
 }
 
 func TestReleaseWindowInTimeZone(t *testing.T) {
