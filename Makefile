@@ -1,5 +1,5 @@
-# neco — see README.md. Targets: build test lint fuzz demo demo-publish demo-down bench clean
-# deb lintian verify-units dctest.
+# neco — see README.md. Targets: build test test-rules lint fuzz demo demo-publish demo-down
+# bench clean deb lintian verify-units dctest.
 
 GO          ?= go
 VERSION     ?= 0.1.0+git$(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -8,7 +8,7 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BIN         := bin
 FUZZTIME    ?= 20s
 
-.PHONY: all build test lint flake fuzz demo demo-publish demo-down bench clean deb lintian verify-units dctest
+.PHONY: all build test test-rules lint flake fuzz demo demo-publish demo-down bench clean deb lintian verify-units dctest
 
 all: build
 
@@ -18,8 +18,23 @@ build:
 # The whole suite, with the race detector. Tests that need a system binary
 # (dpkg, etcd, containerd) skip with a message only where it is missing;
 # .ci/run installs them so CI never skips.
-test:
+test: test-rules
 	$(GO) test -race -count=1 ./...
+
+# The Prometheus alert rules the package ships (debian/monitoring,
+# docs/operations.md): promtool checks them and runs their unit tests,
+# which say when each alert fires and when it must not. Unlike a Go test
+# this does not skip without its binary: shipping untested rules is what
+# it is there to prevent. promtool is in Debian's prometheus package,
+# which .ci/run installs.
+PROMTOOL   ?= promtool
+MONITORING := debian/monitoring
+
+test-rules:
+	@command -v $(PROMTOOL) >/dev/null 2>&1 || { \
+	  echo "test-rules: $(PROMTOOL) not found; install Debian's prometheus package (apt-get install prometheus), which ships it"; exit 1; }
+	$(PROMTOOL) check rules $(MONITORING)/neco.rules.yml
+	$(PROMTOOL) test rules $(MONITORING)/neco.rules.test.yml
 
 lint:
 	$(GO) vet ./...
