@@ -86,6 +86,9 @@ type Cluster struct {
 	// GateAlerts the alert names that hold (nil: every firing alert).
 	GatePrometheusURL string
 	GateAlerts        *regexp.Regexp
+	// RequireDeployed is the environment a release must have been
+	// deployed to with success before it is taken; "" for no gate.
+	RequireDeployed string
 	// MinReleaseAge is how long a release must have been published before
 	// it is a candidate; 0 takes releases at once.
 	MinReleaseAge time.Duration

@@ -105,6 +105,9 @@ var registry = [...]keyDef{
 	{Key{Name: "gate-alerts", Default: "",
 		Description: "regexp over alert names: the firing alerts that hold a rollout (anchored; empty: every firing alert)"},
 		func(c *Cluster, v string) (err error) { c.GateAlerts, err = parseGateAlerts(v); return }},
+	{Key{Name: "require-deployed", Default: "",
+		Description: "promotion gate: a release is taken only after a GitHub deployment of its tag succeeded in this environment (env, or env-site of a named site, e.g. staging or staging-tokyo0), as the other site's neco records it with github-deployments; empty: no gate"},
+		func(c *Cluster, v string) (err error) { c.RequireDeployed, err = parseEnvironmentName(v); return }},
 	{Key{Name: "min-release-age", Default: "0s",
 		Description: "how long a release must have been published before it is taken (e.g. 24h for production), 0s to 720h"},
 		func(c *Cluster, v string) (err error) {

@@ -12,7 +12,7 @@ func TestKeys(t *testing.T) {
 	wantNames := []string{
 		"env", "site", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
-		"release-window-scope", "release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
+		"release-window-scope", "release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "require-deployed", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
 	}
 	keys := Keys()
@@ -143,6 +143,9 @@ func TestValidateValue(t *testing.T) {
 		{"site", "tokyo-", `site: "tokyo-": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
 		{"site", "a/b", `site: "a/b": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
 		{"site", strings.Repeat("a", 33), `site: "` + strings.Repeat("a", 33) + `": want 1 to 32 lowercase letters, digits and -, not starting or ending with -`},
+		{"require-deployed", "staging", ""},
+		{"require-deployed", "staging-tokyo0", ""},
+		{"require-deployed", "Staging", `require-deployed: "Staging": want an environment such as staging or staging-tokyo0 (lowercase letters, digits and -)`},
 		{"release-window-scope", "whole", ""},
 		{"release-window-scope", "all", `release-window-scope: "all": want start or whole`},
 		{"approval", "auto", ""},

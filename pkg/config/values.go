@@ -140,6 +140,17 @@ func parseSiteName(v string) (string, error) {
 	return v, nil
 }
 
+// environmentName is a GitHub deployment environment as neco names them
+// (model.DeploymentEnvironment): an env, or env-site.
+var environmentName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`)
+
+func parseEnvironmentName(v string) (string, error) {
+	if !environmentName.MatchString(v) {
+		return "", fmt.Errorf("%q: want an environment such as staging or staging-tokyo0 (lowercase letters, digits and -)", v)
+	}
+	return v, nil
+}
+
 func parseWindowScope(v string) (WindowScope, error) {
 	switch w := WindowScope(v); w {
 	case WindowScopeStart, WindowScopeWhole:

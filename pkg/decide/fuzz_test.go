@@ -18,7 +18,7 @@ func FuzzNextAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []ActionKind{ActionNone, ActionStartUpdate, ActionAdvanceBarrier, ActionFinish, ActionAbort,
 		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge, ActionWaitGate,
-		ActionWindowPause, ActionWindowResume}
+		ActionWindowPause, ActionWindowResume, ActionWaitPromotion}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzzInput(data, configs)
 		pristine := fuzzInput(data, configs)
@@ -143,6 +143,7 @@ func fuzzConfigs(f *testing.F) []config.Cluster {
 		{"env", "staging", "canary", "3"},
 		{"env", "production", "on-failure", "rollback"},
 		{"env", "production", "release-time", "* 2 * * *", "release-window-scope", "whole"},
+		{"env", "production", "require-deployed", "staging", "approval", "manual"},
 	}
 	out := []config.Cluster{{}}
 	for _, kv := range kvs {
@@ -288,6 +289,11 @@ func fuzzInput(data []byte, configs []config.Cluster) UpdaterInput {
 	if phase&16 != 0 {
 		cur.Paused = true
 		cur.Acts = append(cur.Acts, model.OperatorAct{Act: model.ActPause, By: "bob@boot-1", At: cur.StartedAt})
+	}
+	// Then what the updater learned of the latest release's deployment to
+	// staging (require-deployed).
+	if pv := version(); phase&32 != 0 {
+		s.Promotion = &model.Promotion{Tag: "release-" + pv.String(), Environment: "staging", Deployed: phase&64 != 0}
 	}
 	for l, w := range s.Workers {
 		if canaried&(1<<(l%8)) != 0 {

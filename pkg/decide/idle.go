@@ -179,6 +179,9 @@ func approveThenStart(in UpdaterInput, what string) Action {
 	if a, wait := awaitAge(in); wait {
 		return a
 	}
+	if a, wait := awaitPromotion(in); wait {
+		return a
+	}
 	if a, wait := awaitApproval(in); wait {
 		return a
 	}

@@ -62,6 +62,9 @@ const (
 	// only if status/current did not change since the snapshot.
 	ActionWindowPause  ActionKind = "window-pause"
 	ActionWindowResume ActionKind = "window-resume"
+	// ActionWaitPromotion: nothing to write; Latest has no successful
+	// deployment to config require-deployed yet (info/promotion).
+	ActionWaitPromotion ActionKind = "wait-promotion"
 )
 
 // Action is the updater's next step. Every pointer is a fresh value the

@@ -38,6 +38,9 @@ type Snapshot struct {
 	Rollback *RollbackRequest
 	// CheckRequest asks for a release check now; nil if none is pending.
 	CheckRequest *CheckRequest
+	// Promotion is what the updater learned of the pick's deployment to
+	// config require-deployed (info/promotion); nil if nothing yet.
+	Promotion *Promotion
 	// Gate is the alert gate's last state (info/gate); nil before the
 	// first answer, or when no gate was ever configured.
 	Gate *GateState

@@ -69,6 +69,8 @@ func (f *fakeGitHub) serveDeployments(w http.ResponseWriter, r *http.Request) {
 		f.listDeployments(w, r)
 	case statuses && r.Method == http.MethodPost:
 		f.createDeploymentStatus(w, id, body)
+	case statuses && r.Method == http.MethodGet:
+		f.listDeploymentStatuses(w, r, id)
 	default:
 		writeGitHubError(w, http.StatusNotFound, "Not Found")
 	}
@@ -176,6 +178,28 @@ func (f *fakeGitHub) createDeploymentStatus(w http.ResponseWriter, id string, bo
 	}
 }
 
+// listDeploymentStatuses lists a deployment's statuses newest first, as
+// GitHub does, with the fields of its "List deployment statuses" answer.
+func (f *fakeGitHub) listDeploymentStatuses(w http.ResponseWriter, r *http.Request, id string) {
+	f.mu.Lock()
+	i := slices.IndexFunc(f.deployments, func(d *fakeDeployment) bool { return strconv.FormatInt(d.id, 10) == id })
+	if i < 0 {
+		f.mu.Unlock()
+		writeGitHubError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	d := f.deployments[i]
+	items := []any{}
+	for j := len(d.statuses) - 1; j >= 0; j-- {
+		st := d.statuses[j]
+		items = append(items, map[string]any{"id": st.id, "node_id": "DES_" + strconv.FormatInt(st.id, 10),
+			"state": st.state, "description": st.desc, "environment": st.environment, "creator": fakeCreator,
+			"created_at": d.createdAt.Format(time.RFC3339), "updated_at": d.createdAt.Format(time.RFC3339)})
+	}
+	f.mu.Unlock()
+	writeJSONWithETag(w, r, items)
+}
+
 var fakeCreator = map[string]any{"login": "neco-bot", "id": 1, "type": "User"}
 
 // deploymentJSON renders a deployment with the field names of GitHub's
@@ -214,4 +238,16 @@ func writeJSONStatus(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("X-RateLimit-Remaining", "4998")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// setInactive adds the inactive status GitHub gives a deployment of tag
+// to env that succeeded, when a later one succeeds there.
+func (f *fakeGitHub) setInactive(tag, env string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, d := range f.deployments {
+		if d.ref == tag && d.env == env && slices.ContainsFunc(d.statuses, func(s fakeDeploymentStatus) bool { return s.state == "success" }) {
+			d.statuses = append(d.statuses, fakeDeploymentStatus{id: d.id*10 + int64(len(d.statuses)), state: "inactive", environment: env})
+		}
+	}
 }

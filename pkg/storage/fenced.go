@@ -170,6 +170,19 @@ func (s *Storage) PutReleaseCheck(ctx context.Context, leaderKey string, c model
 	return nil
 }
 
+// PutPromotion records what the updater leader learned of the pick's
+// deployment to require-deployed (info/promotion), when it changes.
+func (s *Storage) PutPromotion(ctx context.Context, leaderKey string, p model.Promotion) error {
+	val, err := encode(p)
+	if err != nil {
+		return fmt.Errorf("put promotion: %w", err)
+	}
+	if err := s.fenced(ctx, leaderKey, nil, clientv3.OpPut(s.PromotionKey(), val)); err != nil {
+		return fmt.Errorf("put promotion of %s: %w", p.Tag, err)
+	}
+	return nil
+}
+
 // PutGateState records the alert gate's state (info/gate); the updater
 // leader writes it when the state changes.
 func (s *Storage) PutGateState(ctx context.Context, leaderKey string, g model.GateState) error {

@@ -24,6 +24,7 @@ import (
 //	info/check                     updater leader         model.ReleaseCheck
 //	info/gate                      updater leader         model.GateState
 //	info/check-answer              updater leader         model.CheckAnswer
+//	info/promotion                 updater leader         model.Promotion
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
 //	status/current                 updater leader; CLI    model.Update (neco recover clears stop)
 //	status/barrier                 updater leader         model.Barrier
@@ -54,6 +55,7 @@ const (
 	infoCheckName    = "info/check"
 	infoGateName     = "info/gate"
 	infoAnswerName   = "info/check-answer"
+	infoPromoName    = "info/promotion"
 	infoDir          = "info/"
 	statusCurName    = "status/current"
 	statusBarName    = "status/barrier"
@@ -161,6 +163,9 @@ func (s *Storage) CheckRequestKey() string { return s.prefix + checkReqName }
 // CheckAnswerKey is info/check-answer: how the last requested check went.
 func (s *Storage) CheckAnswerKey() string { return s.prefix + infoAnswerName }
 
+// PromotionKey is info/promotion: the pick's deployment to require-deployed.
+func (s *Storage) PromotionKey() string { return s.prefix + infoPromoName }
+
 // IrreversibleKey records that irreversible once-step name began for v.
 func (s *Storage) IrreversibleKey(v model.Version, name string) string {
 	return s.IrreversiblePrefix() + v.String() + "/" + name
@@ -227,6 +232,7 @@ const (
 	kindPin
 	kindRollback
 	kindCheckRequest
+	kindPromotion
 )
 
 // parsedKey is a key the snapshot reads, split into its kind and the
@@ -265,6 +271,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindRollback}, nil
 	case checkReqName:
 		return parsedKey{kind: kindCheckRequest}, nil
+	case infoPromoName:
+		return parsedKey{kind: kindPromotion}, nil
 	}
 	families := []struct {
 		dir  string

@@ -143,6 +143,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Rollback)
 	case kindCheckRequest:
 		return decodePtr(raw, &b.snap.CheckRequest)
+	case kindPromotion:
+		return decodePtr(raw, &b.snap.Promotion)
 	case kindHold:
 		h, err := decode[model.Hold](raw)
 		if err != nil {

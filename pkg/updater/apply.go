@@ -107,6 +107,24 @@ func (l *Leader) recordCheck(ctx context.Context, leaderKey string, stored *mode
 	return nil
 }
 
+// recordPromotion keeps info/promotion at what the release checks learned
+// of the pick's deployment to require-deployed, writing only when that
+// changes, and returns what this round decides on.
+func (l *Leader) recordPromotion(ctx context.Context, leaderKey string, stored, learned *model.Promotion) (*model.Promotion, error) {
+	if learned == nil || (stored.For(learned.Tag, learned.Environment) &&
+		stored.Deployed == learned.Deployed && stored.Error == learned.Error) {
+		return stored, nil
+	}
+	if err := l.Store.PutPromotion(ctx, leaderKey, *learned); err != nil {
+		return stored, fmt.Errorf("record promotion of %s: %w", learned.Tag, err)
+	}
+	if learned.Deployed {
+		l.logger().Info("release deployed where require-deployed asks; it may be taken",
+			zap.String(keyKey, learned.Tag), zap.String(keyEnvironment, learned.Environment))
+	}
+	return learned, nil
+}
+
 // recordSeen keeps info/release at the channel's pick, writing only when
 // it changed.
 func (l *Leader) recordSeen(ctx context.Context, leaderKey string, seen *model.SeenRelease, latest *model.Release) error {

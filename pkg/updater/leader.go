@@ -34,6 +34,7 @@ type Store interface {
 	SetWindowPause(ctx context.Context, leaderKey string, atRev int64, u model.Update) error
 	PutGateState(ctx context.Context, leaderKey string, g model.GateState) error
 	AnswerCheck(ctx context.Context, leaderKey string, a model.CheckAnswer) error
+	PutPromotion(ctx context.Context, leaderKey string, p model.Promotion) error
 }
 
 var _ Store = (*storage.Storage)(nil)
@@ -46,15 +47,16 @@ type Notifier interface {
 
 // Constant log field keys.
 const (
-	keyUpdateID = daemon.KeyUpdateID
-	keyVersion  = "version"
-	keyAction   = "action"
-	keyReason   = "reason"
-	keyKey      = "key"
-	keyCount    = "count"
-	keyAlerts   = "alerts"
-	keyEvery    = "every"
-	keyBy       = "by"
+	keyUpdateID    = daemon.KeyUpdateID
+	keyVersion     = "version"
+	keyAction      = "action"
+	keyReason      = "reason"
+	keyKey         = "key"
+	keyCount       = "count"
+	keyAlerts      = "alerts"
+	keyEvery       = "every"
+	keyBy          = "by"
+	keyEnvironment = "environment"
 )
 
 // statusFollowing is the STATUS= line of an updater that does not lead.
@@ -223,6 +225,9 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		return err
 	}
 	latest := l.Checker.Latest(cfg)
+	if snap.Promotion, err = l.recordPromotion(ctx, leaderKey, snap.Promotion, l.Checker.Promotion(cfg)); err != nil {
+		return err
+	}
 	if err := l.answerCheck(ctx, leaderKey, snap.Seen, latest); err != nil {
 		return err
 	}

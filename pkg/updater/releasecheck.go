@@ -16,9 +16,12 @@ import (
 	"github.com/necoship/neco/pkg/releases"
 )
 
-// ReleaseLister lists a repository's releases; *releases.Client is one.
+// ReleaseLister lists a repository's releases, and tells whether a tag
+// was deployed with success to an environment (require-deployed);
+// *releases.Client is one.
 type ReleaseLister interface {
 	ListReleases(ctx context.Context) ([]model.Release, error)
+	DeploymentSucceeded(ctx context.Context, tag, environment string) (bool, error)
 }
 
 var _ ReleaseLister = (*releases.Client)(nil)
@@ -43,9 +46,10 @@ type ReleaseChecker struct {
 	mu        sync.Mutex
 	listerKey [32]byte // clientKey of lister
 	lister    ReleaseLister
-	listing   []model.Release // last good listing
-	checkedAt time.Time       // when the last check started
-	err       error           // the last check's error; nil on success
+	listing   []model.Release  // last good listing
+	promotion *model.Promotion // of the listing's pick, when require-deployed is set
+	checkedAt time.Time        // when the last check started
+	err       error            // the last check's error; nil on success
 	checked   bool
 	clientKey [32]byte // clientKey of the last check's config
 	forced    bool     // a check was asked for while one ran
@@ -138,6 +142,10 @@ func (c *ReleaseChecker) check(ctx context.Context, cfg config.Cluster, now time
 	if err == nil {
 		rs, err = lister.ListReleases(ctx)
 	}
+	var promo *model.Promotion
+	if err == nil && cfg.RequireDeployed != "" {
+		promo = c.checkPromotion(ctx, lister, cfg, rs, now)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -148,7 +156,7 @@ func (c *ReleaseChecker) check(ctx context.Context, cfg config.Cluster, now time
 		return err // stopped, not failed: nothing learned
 	}
 	if err == nil {
-		c.listing = rs
+		c.listing, c.promotion = rs, promo
 	}
 	c.metrics.ReleaseCheck(err)
 	c.logChange(c.err, err)
@@ -219,4 +227,42 @@ func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) rele
 // part of it only as a hash.
 func clientKey(cfg config.Cluster) [32]byte {
 	return sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.GitHubToken))
+}
+
+// checkPromotion asks whether the pick of rs was deployed with success to
+// require-deployed. A pick known deployed is not asked about again: a
+// success stays one. nil when nothing qualifies.
+func (c *ReleaseChecker) checkPromotion(ctx context.Context, l ReleaseLister, cfg config.Cluster, rs []model.Release, now time.Time) *model.Promotion {
+	ch := releases.Channel{Env: cfg.Env, Prefixes: cfg.ReleasePrefixes, DevPrefixes: cfg.DevPrefixes}
+	pick, ok := ch.Pick(rs)
+	if !ok {
+		return nil
+	}
+	env := cfg.RequireDeployed
+	c.mu.Lock()
+	known := c.promotion
+	c.mu.Unlock()
+	if known.For(pick.Tag, env) && known.Deployed {
+		return known
+	}
+	p := &model.Promotion{Tag: pick.Tag, Environment: env, CheckedAt: now}
+	deployed, err := l.DeploymentSucceeded(ctx, pick.Tag, env)
+	if err != nil {
+		p.Error = err.Error()
+	}
+	p.Deployed = deployed
+	return p
+}
+
+// Promotion is what the last check learned of the pick's deployment to
+// cfg's require-deployed; nil when it is not set, nothing qualifies or no
+// check asked yet.
+func (c *ReleaseChecker) Promotion(cfg config.Cluster) *model.Promotion {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cfg.RequireDeployed == "" || c.promotion == nil || c.promotion.Environment != cfg.RequireDeployed {
+		return nil
+	}
+	p := *c.promotion
+	return &p
 }

@@ -1,0 +1,62 @@
+package releases
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// maxPromotionDeployments bounds how many deployments of one tag to one
+// environment DeploymentSucceeded looks at: each costs a request for its
+// statuses, and a tag is deployed to an environment a few times at most.
+const maxPromotionDeployments = 10
+
+// DeploymentSucceeded reports whether a deployment of tag to environment
+// ever reported success (config require-deployed: another site rolled the
+// release out). Any status counts, not only the latest: a later success
+// in the environment marks earlier deployments inactive, and a release
+// that once succeeded on staging stays promoted. The deployments are
+// looked at newest first, at most maxPromotionDeployments of them.
+func (c *Client) DeploymentSucceeded(ctx context.Context, tag, environment string) (bool, error) {
+	if err := checkDeployment(tag, environment); err != nil {
+		return false, fmt.Errorf("deployment of %s to %s: %w", tag, environment, err)
+	}
+	opts := &github.DeploymentsListOptions{Ref: tag, Environment: environment, ListOptions: github.ListOptions{PerPage: maxPromotionDeployments}}
+	what := fmt.Sprintf("list deployments of %s to %s", tag, environment)
+	var ds []*github.Deployment
+	err := c.retry(ctx, what, func(ctx context.Context) error {
+		var err error
+		ds, _, err = c.gh.Repositories.ListDeployments(ctx, c.owner, c.name, opts)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	// A server that ignored the filter must not promote another ref.
+	ds = slices.DeleteFunc(ds, func(d *github.Deployment) bool { return d.GetRef() != tag || d.GetEnvironment() != environment })
+	slices.SortFunc(ds, func(a, b *github.Deployment) int { return cmp.Compare(b.GetID(), a.GetID()) })
+	for _, d := range ds[:min(len(ds), maxPromotionDeployments)] {
+		ok, err := c.everSucceeded(ctx, d.GetID())
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// everSucceeded reports whether deployment id has a success status.
+func (c *Client) everSucceeded(ctx context.Context, id int64) (bool, error) {
+	var sts []*github.DeploymentStatus
+	err := c.retry(ctx, fmt.Sprintf("list statuses of deployment %d", id), func(ctx context.Context) error {
+		var err error
+		sts, _, err = c.gh.Repositories.ListDeploymentStatuses(ctx, c.owner, c.name, id, &github.ListOptions{PerPage: perPage})
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(sts, func(s *github.DeploymentStatus) bool { return s.GetState() == "success" }), nil
+}
