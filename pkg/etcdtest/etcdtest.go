@@ -46,6 +46,11 @@ func Start() (*Server, error) {
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	// etcd logs expected errors when it shuts down; tests want quiet.
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	// bcrypt's minimum cost (bcrypt.MinCost): the tests' users have test
+	// passwords, and at the default cost each user added and each password
+	// login costs a tenth of a second, many times that under -race on a
+	// busy machine, enough to run a test's setup past its deadline.
+	cfg.BcryptCost = 4
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		os.RemoveAll(dir)
