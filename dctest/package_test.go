@@ -104,7 +104,7 @@ func TestPackage(t *testing.T) {
 	})
 
 	t.Run("version", func(t *testing.T) {
-		for _, argv := range [][]string{{"neco", "version"}, {"neco-updater", "--version"}, {"neco-worker", "--version"}} {
+		for _, argv := range [][]string{{"neco", "version"}, {"neco", "--version"}, {"neco-updater", "--version"}, {"neco-worker", "--version"}} {
 			if got := output(t, filepath.Join(root, "usr/bin", argv[0]), argv[1:]...); got != version {
 				t.Errorf("%s: %q, want %q (debian/changelog)", strings.Join(argv, " "), got, version)
 			}

@@ -27,7 +27,7 @@ func main() {
 	version := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *version {
-		fmt.Println(buildinfo.Version)
+		fmt.Println(buildinfo.String())
 		return
 	}
 	os.Exit(run(*configPath, *name))

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/necoship/neco/pkg/buildinfo"
 	"github.com/necoship/neco/pkg/releases"
 )
 
@@ -48,7 +49,11 @@ out to the data center's boot servers through etcd: neco-updater decides,
 neco-worker installs and restarts, and this command shows and steers it.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// neco --version prints what neco version does, and what
+		// neco-updater --version and neco-worker --version print.
+		Version: buildinfo.String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
