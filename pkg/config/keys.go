@@ -54,6 +54,15 @@ var registry = [...]keyDef{
 	{Key{Name: "proxy", Default: "",
 		Description: "HTTP(S) proxy URL for outgoing requests"},
 		func(c *Cluster, v string) (err error) { c.Proxy, err = parseProxy(v); return }},
+	{Key{Name: "no-proxy", Default: "",
+		Description: "comma-separated hosts, .domains, IPs and CIDRs that image pulls reach without proxy (NO_PROXY syntax)"},
+		func(c *Cluster, v string) (err error) { c.NoProxy, err = parseNoProxy(v); return }},
+	{Key{Name: "registry-credentials", Default: "", Secret: true, MultiLine: true,
+		Description: "YAML map of registry host[:port] to {username, password} for image pulls; each goes only to its own host, never in clear; every boot server's etcd role may read it"},
+		func(c *Cluster, v string) (err error) {
+			c.RegistryCredentials, err = parseRegistryCredentials(v)
+			return
+		}},
 	{Key{Name: "check-update-interval", Default: "1m",
 		Description: "how often to poll for releases, 10s to 24h"},
 		func(c *Cluster, v string) (err error) {
