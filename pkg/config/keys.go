@@ -193,11 +193,13 @@ func UpdaterSecrets() []string {
 	return []string{"github-token", "slack", "webhook", "github-webhook-secret"}
 }
 
-// WorkerSecrets are the secret keys neco-worker reads to download release
-// assets. A server's etcd role grants github-asset-token only; github-token
-// reaches a worker only on a site without etcd auth (see DownloadToken).
+// WorkerSecrets are the secret keys neco-worker reads: the tokens it
+// downloads release assets with and the credentials it pulls images with.
+// A server's etcd role grants github-asset-token and registry-credentials;
+// github-token reaches a worker only on a site without etcd auth (see
+// DownloadToken).
 func WorkerSecrets() []string {
-	return []string{"github-asset-token", "github-token"}
+	return []string{"github-asset-token", "github-token", "registry-credentials"}
 }
 
 // IsSecret says whether name is a secret key: never printed, stored apart
