@@ -13,8 +13,9 @@
 //	root                etcd's root: runs the set-up    role root
 //
 // Every role reads every key except secret/, which only the roles that use
-// a secret read: the updaters all of it, a server its download token. Each
-// role writes only what its principal writes (see Roles and docs/etcd.md).
-// A server cannot write another server's report, status/current, config
-// or policy; an operator cannot read a secret it set.
+// a secret read: the updaters all of it, a server its download token and
+// the registry credentials. Each role writes only what its principal
+// writes (see Roles and docs/etcd.md). A server cannot write another
+// server's report, status/current, config or policy; an operator cannot
+// read a secret it set.
 package access

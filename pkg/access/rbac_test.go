@@ -49,12 +49,13 @@ func newAuthSite(t *testing.T, lrns []int, p Principals) *authSite {
 		}
 	}
 	for k, v := range map[string]string{
-		s.st.ConfigKey("env"):                 "staging",
-		s.st.SecretKey("github-token"):        "ghp_updater",
-		s.st.SecretKey("github-asset-token"):  "ghp_assets",
-		s.st.SecretKey("slack"):               "https://hooks.invalid/slack",
-		s.st.WorkerStatusKey(2):               "{}",
-		s.st.LeaderUpdaterKey() + "leaseless": "x",
+		s.st.ConfigKey("env"):                  "staging",
+		s.st.SecretKey("github-token"):         "ghp_updater",
+		s.st.SecretKey("github-asset-token"):   "ghp_assets",
+		s.st.SecretKey("registry-credentials"): "r.example: {username: u, password: p}",
+		s.st.SecretKey("slack"):                "https://hooks.invalid/slack",
+		s.st.WorkerStatusKey(2):                "{}",
+		s.st.LeaderUpdaterKey() + "leaseless":  "x",
 	} {
 		if _, err := root.Put(ctx, k, v); err != nil {
 			t.Fatal(err)
@@ -149,6 +150,9 @@ func TestRolesOnRealEtcd(t *testing.T) {
 		getPrefix(st.LeaderUpdaterKey()), getPrefix(st.ConfigAuditPrefix())}
 	noSecrets := []request{get(st.SecretKey("github-token")), get(st.SecretKey("slack")),
 		getPrefix(st.SecretPrefix()), getPrefix(st.Prefix())}
+	// What only the workers and the updaters read: a boot server pulls
+	// images with it, an operator sets it without reading it back.
+	registryCredentials := get(st.SecretKey("registry-credentials"))
 	v := model.MustParseVersion("2026.11.23-1")
 	tests := []struct {
 		user            string
@@ -157,7 +161,7 @@ func TestRolesOnRealEtcd(t *testing.T) {
 		{WorkerUser(1),
 			append(everyoneReads, put(st.WorkerStatusKey(1)), put(st.InstallDebKey(1, "neco")),
 				put(st.InstallImageKey(1, "etcd")), put(st.LeaderWorkerKey()+"abc"), put(st.ContentKey("upload")),
-				put(st.IrreversibleKey(v, "migrate")), get(st.SecretKey("github-asset-token"))),
+				put(st.IrreversibleKey(v, "migrate")), get(st.SecretKey("github-asset-token")), registryCredentials),
 			append(noSecrets, put(st.WorkerStatusKey(2)), del(st.WorkerStatusKey(2)), put(st.InstallDebKey(2, "neco")),
 				put(st.StatusCurrentKey()), put(st.StatusBarrierKey()), put(st.ConfigKey("env")),
 				put(st.ConfigKey("github-api-url")), del(st.ConfigKey("env")), put(st.SecretKey("github-token")),
@@ -168,7 +172,7 @@ func TestRolesOnRealEtcd(t *testing.T) {
 		{UpdaterUser(2),
 			append(everyoneReads, get(st.SecretKey("github-token")), get(st.SecretKey("slack")),
 				getPrefix(st.SecretPrefix()), getPrefix(st.Prefix()), put(st.StatusCurrentKey()),
-				put(st.StatusBarrierKey()), put(st.HistoryKey(9)), put(st.InfoCandidateKey()),
+				put(st.StatusBarrierKey()), put(st.HistoryKey(9)), put(st.InfoCandidateKey()), registryCredentials,
 				put(st.InfoCheckKey()), put(st.LeaderUpdaterKey()+"abc"), del(st.RollbackRequestKey()),
 				put(st.CheckRequestKey()), del(st.CheckRequestKey()), put(st.CheckAnswerKey())),
 			[]request{put(st.ConfigKey("env")), put(st.SecretKey("github-token")), put(st.WorkerStatusKey(2)),
@@ -177,16 +181,17 @@ func TestRolesOnRealEtcd(t *testing.T) {
 		},
 		{"alice",
 			append(everyoneReads, put(st.ConfigKey("env")), del(st.ConfigKey("proxy")),
-				put(st.SecretKey("github-token")), put(st.ConfigAuditKey(1)), put(st.PinKey()), put(st.HoldKey(v)),
+				put(st.SecretKey("github-token")), put(st.SecretKey("registry-credentials")), put(st.ConfigAuditKey(1)),
+				put(st.PinKey()), put(st.HoldKey(v)),
 				put(st.RollbackRequestKey()), put(st.StatusCurrentKey()), put(st.InfoCandidateKey()),
 				put(st.BootserverKey(3)), del(st.BootserverKey(3)), put(st.HistoryKey(9)), put(st.CheckRequestKey())),
-			append(noSecrets, put(st.StatusBarrierKey()), put(st.WorkerStatusKey(1)),
+			append(noSecrets, registryCredentials, put(st.StatusBarrierKey()), put(st.WorkerStatusKey(1)),
 				put(st.LeaderUpdaterKey()+"abc"), put(st.InfoCheckKey()), put(st.ContentKey("upload")),
 				put(st.CheckAnswerKey())),
 		},
 		{"viewer",
 			everyoneReads,
-			append(noSecrets, put(st.ConfigKey("env")), put(st.StatusCurrentKey()), put(st.WorkerStatusKey(1)),
+			append(noSecrets, registryCredentials, put(st.ConfigKey("env")), put(st.StatusCurrentKey()), put(st.WorkerStatusKey(1)),
 				put(st.PinKey()), put(st.ConfigAuditKey(1)), put(st.CheckRequestKey())),
 		},
 	}
@@ -229,7 +234,9 @@ func TestSnapshotsUnderAuth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(map[string]string{"env": "staging", "github-asset-token": "ghp_assets"}, ws.Config); diff != "" {
+		want := map[string]string{"env": "staging", "github-asset-token": "ghp_assets",
+			"registry-credentials": "r.example: {username: u, password: p}"}
+		if diff := cmp.Diff(want, ws.Config); diff != "" {
 			t.Errorf("worker snapshot %d config (-want +got):\n%s", round, diff)
 		}
 		// The refused github-token is asked for once, not on every round.

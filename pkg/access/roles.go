@@ -156,8 +156,8 @@ func updaterWrites(st *storage.Storage) []Perm {
 
 // serverPerms are what the worker of server lrn writes: its own report
 // and install records, the worker election, and what the worker leader
-// records of once-steps (any server may become it); and the one secret it
-// reads, its download token.
+// records of once-steps (any server may become it); and the secrets it
+// reads: its download token and the credentials it pulls images with.
 func serverPerms(st *storage.Storage, lrn int) []Perm {
 	return []Perm{
 		{Key: st.WorkerStatusKey(lrn), Type: Write},
@@ -166,6 +166,7 @@ func serverPerms(st *storage.Storage, lrn int) []Perm {
 		prefix(st.ContentPrefix(), Write),
 		prefix(st.IrreversiblePrefix(), Write),
 		{Key: st.SecretKey("github-asset-token"), Type: Read},
+		{Key: st.SecretKey("registry-credentials"), Type: Read},
 	}
 }
 

@@ -67,6 +67,7 @@ func serverWant(lrn string) []Perm {
 		{"/n/irreversible/", "/n/irreversible0", Write},
 		{"/n/leader/worker/", "/n/leader/worker0", Write},
 		{"/n/secret/github-asset-token", "", Read},
+		{"/n/secret/registry-credentials", "", Read},
 		{"/n/secret0", "/n0", Read},
 		{"/n/status/bootservers/" + lrn, "", Write},
 	}

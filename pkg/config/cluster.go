@@ -96,6 +96,12 @@ type Cluster struct {
 	PackageAsset string
 	// MaxAssetSize bounds each download of a worker, in bytes.
 	MaxAssetSize int64
+	// NoProxy lists what image pulls reach without Proxy, as NO_PROXY
+	// does ("" when none).
+	NoProxy string
+	// RegistryCredentials is secret: registry host[:port] -> what
+	// neco-worker pulls from it with (nil when none).
+	RegistryCredentials map[string]RegistryCredential
 	// SigningKeys empty means releases need not be signed.
 	SigningKeys string
 	// Slack and Webhook are secret (their URLs carry the credential).

@@ -57,6 +57,15 @@ var registry = [...]keyDef{
 	{Key{Name: "proxy", Default: "",
 		Description: "HTTP(S) proxy URL for outgoing requests"},
 		func(c *Cluster, v string) (err error) { c.Proxy, err = parseProxy(v); return }},
+	{Key{Name: "no-proxy", Default: "",
+		Description: "comma-separated hosts, .domains, IPs and CIDRs that image pulls reach without proxy (NO_PROXY syntax)"},
+		func(c *Cluster, v string) (err error) { c.NoProxy, err = parseNoProxy(v); return }},
+	{Key{Name: "registry-credentials", Default: "", Secret: true, MultiLine: true,
+		Description: "YAML map of registry host[:port] to {username, password} for image pulls; each goes only to its own host, never in clear; every boot server's etcd role may read it"},
+		func(c *Cluster, v string) (err error) {
+			c.RegistryCredentials, err = parseRegistryCredentials(v)
+			return
+		}},
 	{Key{Name: "check-update-interval", Default: "1m",
 		Description: "how often to poll for releases, 10s to 24h"},
 		func(c *Cluster, v string) (err error) {
@@ -190,11 +199,13 @@ func UpdaterSecrets() []string {
 	return []string{"github-token", "slack", "webhook", "github-webhook-secret"}
 }
 
-// WorkerSecrets are the secret keys neco-worker reads to download release
-// assets. A server's etcd role grants github-asset-token only; github-token
-// reaches a worker only on a site without etcd auth (see DownloadToken).
+// WorkerSecrets are the secret keys neco-worker reads: the tokens it
+// downloads release assets with and the credentials it pulls images with.
+// A server's etcd role grants github-asset-token and registry-credentials;
+// github-token reaches a worker only on a site without etcd auth (see
+// DownloadToken).
 func WorkerSecrets() []string {
-	return []string{"github-asset-token", "github-token"}
+	return []string{"github-asset-token", "github-token", "registry-credentials"}
 }
 
 // IsSecret says whether name is a secret key: never printed, stored apart

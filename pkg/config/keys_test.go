@@ -10,7 +10,7 @@ import (
 
 func TestKeys(t *testing.T) {
 	wantNames := []string{
-		"env", "site", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy",
+		"env", "site", "github-repo", "github-api-url", "github-token", "github-asset-token", "proxy", "no-proxy", "registry-credentials",
 		"check-update-interval", "worker-timeout", "release-time", "release-timezone",
 		"release-window-scope", "release-prefixes", "dev-prefixes", "approval", "canary", "canary-soak", "on-failure", "gate-prometheus-url", "gate-alerts", "require-deployed", "min-release-age", "package-asset", "max-asset-size", "signing-keys",
 		"slack", "webhook", "github-webhook-secret", "github-deployments",
@@ -32,7 +32,7 @@ func TestKeys(t *testing.T) {
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("Keys() names mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"github-token", "github-asset-token", "slack", "webhook", "github-webhook-secret"}, secrets); diff != "" {
+	if diff := cmp.Diff([]string{"github-token", "github-asset-token", "registry-credentials", "slack", "webhook", "github-webhook-secret"}, secrets); diff != "" {
 		t.Errorf("secret keys mismatch (-want +got):\n%s", diff)
 	}
 	keys[0].Name = "changed"

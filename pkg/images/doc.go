@@ -22,6 +22,15 @@
 // containerd's own check, reported as ErrDigestMismatch too, and its
 // ingest is discarded so that the next Pull can succeed.
 //
+// Registries are reached with an Access: per-host credentials and the
+// proxy, which the caller may replace between pulls (SetAccess). A host's
+// credentials go to that host alone, or to its token service on the
+// same host and port, and never in clear to a host that is not loopback;
+// a registry that asks otherwise fails the pull with
+// ErrCredentialsWithheld, and one that refuses access with
+// ErrUnauthorized, each naming the registry and neither holding a
+// password.
+//
 // Pull is idempotent: an image already stored under its ref with the
 // pinned digest and unpacked for the snapshotter is not pulled again and
 // costs no request to the registry, so a worker that crashed mid-pull

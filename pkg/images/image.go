@@ -8,12 +8,13 @@ import (
 
 	"github.com/containerd/containerd"
 	"github.com/containerd/containerd/errdefs"
+	"github.com/containerd/containerd/remotes"
 	"go.uber.org/zap"
 )
 
 // ensure makes one ref present and unpacked. It returns the image's
 // digest and whether it had to pull.
-func (p *Puller) ensure(ctx context.Context, ref string) (string, bool, error) {
+func (p *Puller) ensure(ctx context.Context, res remotes.Resolver, ref string) (string, bool, error) {
 	pin, err := parsePinned(ref)
 	if err != nil {
 		return "", false, err
@@ -27,7 +28,7 @@ func (p *Puller) ensure(ctx context.Context, ref string) (string, bool, error) {
 		return pin.digest.String(), false, nil
 	}
 	start := time.Now()
-	if err := p.pull(ctx, pin); err != nil {
+	if err := p.pull(ctx, res, pin); err != nil {
 		return "", false, err
 	}
 	p.log.Info("image pulled", zap.String(keyRef, pin.ref), zap.Stringer(keyDigest, pin.digest),
@@ -66,14 +67,14 @@ func (p *Puller) present(ctx context.Context, pin pinnedRef) (bool, error) {
 	return unpacked, nil
 }
 
-// pull fetches and unpacks one image through the pinned resolver.
+// pull fetches and unpacks one image through res, pinned.
 //
 // It holds its own lease over the pull's content until it returns.
 // containerd's Pull would otherwise take one that ends with the call, and
 // the garbage collector, which runs when it will, could remove a refused
 // ingest before discardBad looks for it: whether a bad layer reads as
 // ErrDigestMismatch would then depend on timing.
-func (p *Puller) pull(ctx context.Context, pin pinnedRef) (err error) {
+func (p *Puller) pull(ctx context.Context, res remotes.Resolver, pin pinnedRef) (err error) {
 	ctx, release, err := p.client.WithLease(ctx)
 	if err != nil {
 		return fmt.Errorf("lease for %s: %w", pin.ref, err)
@@ -87,15 +88,19 @@ func (p *Puller) pull(ctx context.Context, pin pinnedRef) (err error) {
 	}()
 	var handled handledBlobs
 	img, err := p.client.Pull(ctx, pin.ref,
-		containerd.WithResolver(pinnedResolver{Resolver: p.resolver, pin: pin.digest}),
+		containerd.WithResolver(pinnedResolver{Resolver: res, pin: pin.digest}),
 		containerd.WithImageHandler(handled.handler()),
 		containerd.WithPullUnpack,
 		containerd.WithPullSnapshotter(p.snapshotter),
 	)
 	switch {
 	case err == nil:
-	case errors.Is(err, ErrDigestMismatch):
+	case errors.Is(err, ErrDigestMismatch), errors.Is(err, ErrUnauthorized), errors.Is(err, ErrCredentialsWithheld):
 		return err
+	case refusedStatus(err):
+		// Refused without a challenge hostAuthorizer could read, or an
+		// anonymous token refused: the URL in err names the registry.
+		return fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	case errdefs.IsNotFound(err):
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	// containerd's commit refused a blob whose size or digest is not the

@@ -7,4 +7,8 @@ const (
 	keyStored  = "stored_digest"
 	keyElapsed = "elapsed"
 	keyReason  = "reason"
+
+	keyCredentialHosts = "credential_hosts"
+	keyProxy           = "proxy"
+	keyNoProxy         = "no_proxy"
 )

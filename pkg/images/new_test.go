@@ -23,6 +23,15 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{"empty port", Options{PlainHTTP: []string{"mirror:"}}, `images: plain-http[0]: "mirror:" has an empty port`},
 		{"url mirror", Options{Mirrors: map[string]string{"registry.example": "https://mirror"}}, `images: mirrors[registry.example]: "https://mirror" is not host`},
 		{"url mirror key", Options{Mirrors: map[string]string{"https://registry.example": "mirror"}}, `images: mirrors: key "https://registry.example": `},
+		{"credentials in clear", Options{PlainHTTP: []string{"127.0.0.1:5000", "mirror.example:5000"}, Access: Access{
+			Credentials: map[string]Credential{"127.0.0.1:5000": {"u", "p"}, "mirror.example:5000": {"u", "p"}}}},
+			"images: credentials[mirror.example:5000]: mirror.example:5000 is reached over plain HTTP and is not loopback"},
+		{"credentials without password", Options{Access: Access{Credentials: map[string]Credential{"r.example": {Username: "u"}}}},
+			"images: credentials[r.example]: want both a username and a password"},
+		{"url credentials key", Options{Access: Access{Credentials: map[string]Credential{"https://r.example": {"u", "p"}}}},
+			`images: credentials: key "https://r.example": `},
+		{"proxy not http", Options{Access: Access{Proxy: "socks5://u:secret-pw@proxy:1080"}},
+			"images: proxy: want an absolute http or https URL (value not shown: it may hold a password)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.o.Address = filepath.Join(t.TempDir(), "never-dialled.sock")

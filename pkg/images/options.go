@@ -45,6 +45,14 @@ type Options struct {
 	// Logger receives one line per image pulled or found present; nil
 	// logs nothing.
 	Logger *zap.Logger
+	// Access is the credentials and proxy of the first pulls; SetAccess
+	// replaces it.
+	Access Access
+
+	// dial replaces net.Dialer for registries and proxies: tests give
+	// loopback registries names that are not loopback, as the proxy
+	// sees real hosts.
+	dial dialFunc
 }
 
 func (o Options) withDefaults() Options {
@@ -91,7 +99,7 @@ func (o Options) validate() error {
 			return fmt.Errorf("images: mirrors[%s]: %w", from, err)
 		}
 	}
-	return nil
+	return o.Access.validate(o.PlainHTTP)
 }
 
 // checkHost accepts "host" and "host:port", the way a ref spells its

@@ -19,6 +19,7 @@ type registryProxy struct {
 
 	mu       sync.Mutex
 	requests []string       // "METHOD /path" of every request
+	auths    []string       // the Authorization header of every request
 	inFlight map[string]int // repository -> blob requests being served
 	// maxRepos is the most repositories that had blob requests in
 	// flight at the same moment.
@@ -34,6 +35,9 @@ type registryProxy struct {
 	stallBlobs bool
 	// rewrite serves another path's answer: a registry that lies.
 	rewrite map[string]string
+	// redirectBlobs, a host:port, answers every blob request with a 307
+	// to the same path there, as registries send clients to a blob store.
+	redirectBlobs string
 }
 
 const holdTimeout = 3 * time.Second
@@ -72,6 +76,10 @@ func (p *registryProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
+	if to := p.redirectTo(); isBlob && to != "" {
+		http.Redirect(w, r, "http://"+to+r.URL.Path, http.StatusTemporaryRedirect)
+		return
+	}
 	p.forward.ServeHTTP(w, r)
 }
 
@@ -80,6 +88,7 @@ func (p *registryProxy) enter(r *http.Request, repo string, isBlob bool) (wait <
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests = append(p.requests, r.Method+" "+r.URL.Path)
+	p.auths = append(p.auths, r.Header.Get("Authorization"))
 	if to, ok := p.rewrite[r.URL.Path]; ok {
 		r.URL.Path, r.URL.RawPath = to, ""
 	}
@@ -129,6 +138,26 @@ func (p *registryProxy) take() []string {
 	r := p.requests
 	p.requests = nil
 	return r
+}
+
+// authorizations returns the Authorization headers of the requests so
+// far that had one.
+func (p *registryProxy) authorizations() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, a := range p.auths {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (p *registryProxy) redirectTo() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.redirectBlobs
 }
 
 func (p *registryProxy) set(f func(p *registryProxy)) {

@@ -37,6 +37,7 @@ type Result struct {
 // with the same reqs only repeats the failures.
 func (p *Puller) Pull(ctx context.Context, reqs []Request) ([]Result, error) {
 	ctx = p.withNamespace(ctx)
+	res := p.resolver()
 	type outcome struct {
 		digest string
 		pulled bool
@@ -65,7 +66,7 @@ func (p *Puller) Pull(ctx context.Context, reqs []Request) ([]Result, error) {
 		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			o.digest, o.pulled, o.err = p.ensure(ctx, ref)
+			o.digest, o.pulled, o.err = p.ensure(ctx, res, ref)
 		})
 	}
 	wg.Wait()

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/containerd/containerd"
 	"github.com/containerd/containerd/errdefs"
 	"github.com/containerd/containerd/namespaces"
 	"github.com/containerd/containerd/plugin"
-	"github.com/containerd/containerd/remotes"
 	"go.uber.org/zap"
 )
 
@@ -23,8 +26,14 @@ type Puller struct {
 	namespace   string
 	snapshotter string
 	parallel    int
-	resolver    remotes.Resolver
+	plainHTTP   []string
+	mirrors     map[string]string
+	dial        dialFunc
 	log         *zap.Logger
+
+	mu        sync.Mutex
+	access    Access
+	transport *http.Transport // of access
 }
 
 // New connects to containerd, makes sure the namespace exists and that
@@ -62,8 +71,12 @@ func New(ctx context.Context, o Options) (*Puller, error) {
 		namespace:   o.Namespace,
 		snapshotter: o.Snapshotter,
 		parallel:    o.Parallel,
-		resolver:    newResolver(o.PlainHTTP, o.Mirrors),
+		plainHTTP:   slices.Clone(o.PlainHTTP),
+		mirrors:     maps.Clone(o.Mirrors),
+		dial:        o.dial,
 		log:         o.Logger,
+		access:      o.Access.clone(),
+		transport:   newTransport(o.Access, o.dial),
 	}
 	if err := p.prepare(ctx); err != nil {
 		client.Close()
@@ -106,6 +119,9 @@ func (p *Puller) checkSnapshotter(ctx context.Context) error {
 
 // Close closes the connection to containerd.
 func (p *Puller) Close() error {
+	p.mu.Lock()
+	p.transport.CloseIdleConnections()
+	p.mu.Unlock()
 	return p.client.Close()
 }
 

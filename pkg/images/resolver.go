@@ -1,20 +1,24 @@
 package images
 
 import (
+	"net/http"
 	"slices"
 
 	"github.com/containerd/containerd/remotes"
 	"github.com/containerd/containerd/remotes/docker"
 )
 
-// newResolver is the registry client every pull shares: HTTPS except for
-// the plainHTTP hosts, each mirror tried before its origin, anonymous
-// bearer tokens (what public registries such as ghcr.io demand even for
-// public images).
-func newResolver(plainHTTP []string, mirrors map[string]string) remotes.Resolver {
+// newResolver is the registry client of one pull: HTTPS except for the
+// plainHTTP hosts, each mirror tried before its origin, each host's own
+// credentials (hostAuthorizer), anonymous bearer tokens elsewhere (what
+// public registries such as ghcr.io demand even for public images), all
+// over t, the Puller's transport for the current Access.
+func newResolver(plainHTTP []string, mirrors map[string]string, creds map[string]Credential, t http.RoundTripper) remotes.Resolver {
 	plain := slices.Clone(plainHTTP)
+	authz := newAuthorizer(creds, tokenClient(t))
 	origin := docker.ConfigureDefaultRegistries(
-		docker.WithAuthorizer(docker.NewDockerAuthorizer()),
+		docker.WithAuthorizer(authz),
+		docker.WithClient(registryClient(t, authz)),
 		docker.WithPlainHTTP(func(host string) (bool, error) {
 			return slices.Contains(plain, host), nil
 		}),

@@ -181,7 +181,7 @@ func TestConfigUnderEtcdAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ConfigList{Values: map[string]string{"env": "staging"},
-		Unreadable: []string{"github-token", "github-asset-token", "slack", "webhook", "github-webhook-secret"}}
+		Unreadable: []string{"github-token", "github-asset-token", "registry-credentials", "slack", "webhook", "github-webhook-secret"}}
 	if diff := cmp.Diff(want, list); diff != "" {
 		t.Errorf("operator's list (-want +got)\n%s", diff)
 	}
@@ -190,7 +190,7 @@ func TestConfigUnderEtcdAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = ConfigList{Values: map[string]string{"env": "staging", "github-token": "ghp_x"},
-		Unreadable: []string{"github-asset-token", "slack", "webhook", "github-webhook-secret"}}
+		Unreadable: []string{"github-asset-token", "registry-credentials", "slack", "webhook", "github-webhook-secret"}}
 	if diff := cmp.Diff(want, list); diff != "" {
 		t.Errorf("updater's list (-want +got)\n%s", diff)
 	}

@@ -72,7 +72,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
-				Images: lazyImages{ctrd}, Units: lazyUnits{sd}, Commands: Commands{},
+				Images: lazyImages{ctrd, registryAccess(cfg)}, Units: lazyUnits{sd}, Commands: Commands{},
 				Plans: plans, Records: st, NecoVersion: o.NecoVersion,
 				CacheDir: filepath.Join(o.Local.DataDir, "cache"),
 			}

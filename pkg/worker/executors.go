@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -48,11 +49,26 @@ func install(ctx context.Context, i *deb.Installer, path string, allowDowngrade 
 }
 
 // Images pulls with pkg/images.
-type Images struct{ Puller *images.Puller }
+type Images struct {
+	Puller *images.Puller
+	// Access is the round's registry credentials and proxy (see
+	// registryAccess); each Pull applies it first, so that a change
+	// reaches the next pull without a new containerd connection.
+	Access images.Access
+}
 
 var _ op.Images = Images{}
 
+// permanentImageErrors are the pull failures a retry cannot fix: bad
+// refs, lying registries, refused or withheld credentials. The worker
+// aborts on them at once instead of asking the registry again.
+var permanentImageErrors = []error{images.ErrDigestMismatch, images.ErrInvalidRef, images.ErrNotPinned,
+	images.ErrUnauthorized, images.ErrCredentialsWithheld}
+
 func (im Images) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) {
+	if err := im.Puller.SetAccess(im.Access); err != nil {
+		return nil, op.Permanent(fmt.Errorf("registry-credentials, proxy, no-proxy: %w", err))
+	}
 	reqs := make([]images.Request, len(imgs))
 	for i, img := range imgs {
 		reqs[i] = images.Request{Name: img.Name, Ref: img.Ref}
@@ -62,7 +78,7 @@ func (im Images) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error
 	for i, r := range res {
 		out[i] = op.Image{Name: r.Name, Digest: r.Digest, Pulled: r.Pulled}
 	}
-	for _, perm := range []error{images.ErrDigestMismatch, images.ErrInvalidRef, images.ErrNotPinned} {
+	for _, perm := range permanentImageErrors {
 		if errors.Is(err, perm) {
 			return out, op.Permanent(err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/necoship/neco/pkg/images"
 	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/plan"
 )
@@ -79,8 +80,11 @@ func (u lazyUnits) Restart(ctx context.Context, unit string) error {
 func (u lazyUnits) Check(ctx context.Context, h plan.Health) error { return Units{}.Check(ctx, h) }
 
 // lazyImages is op.Images over a containerd connection made when first
-// needed.
-type lazyImages struct{ *lazy[Images] }
+// needed, pulling with the registry access of the round's cluster config.
+type lazyImages struct {
+	*lazy[Images]
+	access images.Access
+}
 
 var _ op.Images = lazyImages{}
 
@@ -89,5 +93,6 @@ func (im lazyImages) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, e
 	if err != nil {
 		return nil, err
 	}
+	c.Access = im.access
 	return c.Pull(ctx, imgs)
 }

@@ -53,10 +53,18 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 // stops when t ends. It skips t when docker-registry is not installed.
 func StartRegistry(t testing.TB) string {
 	t.Helper()
+	return startRegistry(t, "", http.StatusOK)
+}
+
+// startRegistry runs docker-registry with extra appended to its config,
+// ready once GET /v2/ answers with the status it answers a client without
+// credentials.
+func startRegistry(t testing.TB, extra string, anonymous int) string {
+	t.Helper()
 	needBinary(t, registryBin, "docker-registry")
 	dir := t.TempDir()
 	addr := FreeAddr(t)
-	cfg := RegistryConfig(filepath.Join(dir, "data"), addr)
+	cfg := RegistryConfig(filepath.Join(dir, "data"), addr) + extra
 	cfgPath := writeFile(t, dir, "config.yml", cfg)
 	startDaemon(t, dir, "registry", exec.Command(registryBin, "serve", cfgPath), func() error {
 		resp, err := http.Get("http://" + addr + "/v2/")
@@ -64,7 +72,7 @@ func StartRegistry(t testing.TB) string {
 			return err
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode != anonymous {
 			return fmt.Errorf("GET /v2/: %s", resp.Status)
 		}
 		return nil

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // What Push returns is what the registry serves under the pinned ref: a
@@ -121,5 +124,32 @@ func layerFiles(t *testing.T, open func() (io.ReadCloser, error)) map[string]str
 			t.Fatal(err)
 		}
 		got[hdr.Name] = string(b)
+	}
+}
+
+// The auth registry serves an image to its user and to nobody else.
+func TestAuthRegistryServesOnlyItsUsers(t *testing.T) {
+	needBinary(t, registryBin, "docker-registry")
+	reg := StartAuthRegistry(t, map[string]string{"alice": "right", "bob": "other"})
+	dg := PushAs(t, reg, "alice", "right", "test/private", "v1", map[string]string{"f": "private\n"})
+	ref := mustParse(t, Pinned(reg, "test/private", "v1", dg))
+	for _, tc := range []struct {
+		name string
+		auth authn.Authenticator
+		ok   bool
+	}{
+		{"alice", &authn.Basic{Username: "alice", Password: "right"}, true},
+		{"bob", &authn.Basic{Username: "bob", Password: "other"}, true},
+		{"wrong password", &authn.Basic{Username: "alice", Password: "wrong"}, false},
+		{"anonymous", authn.Anonymous, false},
+	} {
+		_, err := remote.Image(ref, remote.WithAuth(tc.auth))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: pull error %v, want success %v", tc.name, err, tc.ok)
+		}
+		var terr *transport.Error
+		if !tc.ok && (!errors.As(err, &terr) || terr.StatusCode != http.StatusUnauthorized) {
+			t.Errorf("%s: %v, want 401 Unauthorized", tc.name, err)
+		}
 	}
 }
