@@ -35,11 +35,11 @@ keys. The change is recorded with you as its author, in the same etcd
 transaction: see "neco config history".
 
 VALUE "-" reads the value from standard input (needed for the multi-line
-signing-keys). Secret keys (github-token, github-asset-token, slack,
-webhook, github-webhook-secret) are never taken as an argument, which would
-show in ps and in shell history: they are read from standard input, and
-github-token from NECO_GITHUB_TOKEN when it is set. Surrounding whitespace
-and the final newline are trimmed. To unset a key, use "neco config unset".`,
+signing-keys). Secret keys (` + strings.Join(secretKeyNames(), ", ") + `) are
+never taken as an argument, which would show in ps and in shell history:
+they are read from standard input, and github-token from NECO_GITHUB_TOKEN
+when it is set. Surrounding whitespace and the final newline are trimmed.
+To unset a key, use "neco config unset".`,
 		Example: `  neco config set env staging
   neco config set release-time '0 3 * * 1-5'
   neco config set github-token < token.txt
@@ -151,4 +151,16 @@ func setConfirmation(key config.Key, value string) string {
 		return fmt.Sprintf("%s set (%d lines)", key.Name, strings.Count(value, "\n")+1)
 	}
 	return key.Name + " = " + config.Redact(key.Name, value)
+}
+
+// secretKeyNames lists the secret keys, from the registry, so that the
+// help never forgets one.
+func secretKeyNames() []string {
+	var names []string
+	for _, k := range config.Keys() {
+		if k.Secret {
+			names = append(names, k.Name)
+		}
+	}
+	return names
 }

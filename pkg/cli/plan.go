@@ -79,7 +79,7 @@ func runPlan(cmd *cobra.Command, env Env, cf *clusterFlags, args []string, asJSO
 	}
 	ctx := cmd.Context()
 	client, err := releases.New(releases.Options{
-		APIURL: st.cfg.GitHubAPIURL, Repo: st.cfg.GitHubRepo, Token: st.cfg.GitHubToken, Proxy: st.cfg.Proxy,
+		APIURL: st.cfg.GitHubAPIURL, Repo: st.cfg.GitHubRepo, Token: st.cfg.GitHubToken, Proxy: st.cfg.Proxy, NoProxy: st.cfg.NoProxy,
 		Logger: cliLogger(env.Stderr), Retry: interactiveRetry,
 	})
 	if err != nil {

@@ -58,7 +58,7 @@ var registry = [...]keyDef{
 		Description: "HTTP(S) proxy URL for outgoing requests"},
 		func(c *Cluster, v string) (err error) { c.Proxy, err = parseProxy(v); return }},
 	{Key{Name: "no-proxy", Default: "",
-		Description: "comma-separated hosts, .domains, IPs and CIDRs that image pulls reach without proxy (NO_PROXY syntax)"},
+		Description: "comma-separated hosts, .domains, IPs and CIDRs reached without proxy (NO_PROXY syntax): GitHub, release downloads, notifications and image pulls"},
 		func(c *Cluster, v string) (err error) { c.NoProxy, err = parseNoProxy(v); return }},
 	{Key{Name: "registry-credentials", Default: "", Secret: true, MultiLine: true,
 		Description: "YAML map of registry host[:port] to {username, password} for image pulls; each goes only to its own host, never in clear; every boot server's etcd role may read it"},

@@ -2,9 +2,6 @@ package images
 
 import (
 	"fmt"
-	"net/http"
-	"net/url"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -41,36 +38,6 @@ func TestSetAccess(t *testing.T) {
 	}
 }
 
-// The proxy applies to both schemes, except to NoProxy's hosts and to
-// loopback; without Proxy the environment decides.
-func TestProxyFunc(t *testing.T) {
-	f := proxyFunc(Access{Proxy: "http://u:pw@proxy.example:3128", NoProxy: "mirror.example,10.0.0.0/8"})
-	for target, want := range map[string]string{
-		"https://registry.example/v2/":   "proxy.example:3128",
-		"http://registry.example:5000/":  "proxy.example:3128",
-		"https://mirror.example/v2/":     "",
-		"https://a.mirror.example/v2/":   "",
-		"http://10.1.2.3:5000/v2/":       "",
-		"http://127.0.0.1:5000/v2/":      "",
-		"https://mirror.example.org/v2/": "proxy.example:3128",
-	} {
-		u, err := f(&http.Request{URL: mustURL(t, target)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := ""
-		if u != nil {
-			got = u.Host
-		}
-		if got != want {
-			t.Errorf("proxy of %s = %q, want %q", target, got, want)
-		}
-	}
-	if f := proxyFunc(Access{NoProxy: "x"}); reflect.ValueOf(f).Pointer() != reflect.ValueOf(http.ProxyFromEnvironment).Pointer() {
-		t.Error("without Proxy, the environment does not decide")
-	}
-}
-
 // Printing an Access never shows a password.
 func TestCredentialIsNotPrinted(t *testing.T) {
 	a := Access{Credentials: map[string]Credential{"r.example": {"robot", "secret-pw"}}}
@@ -79,13 +46,4 @@ func TestCredentialIsNotPrinted(t *testing.T) {
 			t.Errorf("%s: %s", verb, s)
 		}
 	}
-}
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/necoship/neco/pkg/backoff"
 	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/netproxy"
 )
 
 // DefaultAPIURL is GitHub's REST API root. GitHub Enterprise sites use
@@ -38,8 +39,10 @@ type Options struct {
 	// It is sent only to APIURL's origin (scheme, host, port), and only
 	// over https unless that host is loopback (model.CheckTokenURL).
 	Token string
-	// Proxy is an HTTP proxy URL; empty uses the environment's.
-	Proxy string
+	// Proxy is an HTTP proxy URL; empty uses the environment's. NoProxy
+	// lists the hosts reached directly (config no-proxy).
+	Proxy   string
+	NoProxy string
 	// RequestTimeout bounds one API request, its body included (not a
 	// download); default 30s.
 	RequestTimeout time.Duration
@@ -96,7 +99,7 @@ func New(o Options) (*Client, error) {
 	if err := model.CheckTokenURL(api.String(), o.Token != ""); err != nil {
 		return nil, err
 	}
-	base, err := baseTransport(o.Proxy)
+	base, err := baseTransport(o.Proxy, o.NoProxy)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +166,7 @@ func apiURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-func baseTransport(proxy string) (*http.Transport, error) {
+func baseTransport(proxy, noProxy string) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
 	if proxy == "" {
@@ -176,6 +179,6 @@ func baseTransport(proxy string) (*http.Transport, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("proxy: want an absolute http or https URL")
 	}
-	t.Proxy = http.ProxyURL(u)
+	t.Proxy = netproxy.Func(proxy, noProxy)
 	return t, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/metrics"
+	"github.com/necoship/neco/pkg/netproxy"
 	"github.com/necoship/neco/pkg/notify"
 )
 
@@ -51,10 +52,11 @@ func (n *Notifications) Notify(cfg config.Cluster, e notify.Event) {
 // Run delivers until ctx ends.
 func (n *Notifications) Run(ctx context.Context) { n.dispatcher.Run(ctx) }
 
-// proxy is the configured proxy, or the environment's when none is set.
+// proxy is the configured proxy (and no-proxy), or the environment's
+// when none is set.
 func (n *Notifications) proxy(req *http.Request) (*url.URL, error) {
-	if c := n.cfg.Load(); c != nil && c.Proxy != "" {
-		return url.Parse(c.Proxy)
+	if c := n.cfg.Load(); c != nil {
+		return netproxy.Func(c.Proxy, c.NoProxy)(req)
 	}
 	return http.ProxyFromEnvironment(req)
 }

@@ -218,7 +218,7 @@ func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
 // is counted in m.
 func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) releases.Options {
 	return releases.Options{
-		APIURL: cfg.GitHubAPIURL, Repo: cfg.GitHubRepo, Token: cfg.GitHubToken, Proxy: cfg.Proxy, Logger: log,
+		APIURL: cfg.GitHubAPIURL, Repo: cfg.GitHubRepo, Token: cfg.GitHubToken, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy, Logger: log,
 		OnResponse: func(r releases.Response) { m.GitHubResponse(r.Code, r.RateRemaining) },
 	}
 }
@@ -226,7 +226,7 @@ func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) rele
 // clientKey identifies the settings a client is built from; the token is
 // part of it only as a hash.
 func clientKey(cfg config.Cluster) [32]byte {
-	return sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.GitHubToken))
+	return sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.NoProxy + "\x00" + cfg.GitHubToken))
 }
 
 // checkPromotion asks whether the pick of rs was deployed with success to

@@ -71,7 +71,7 @@ func (r Releases) FetchDeb(ctx context.Context, d plan.Deb, dir string) (string,
 
 func (r Releases) client(repo string) (*releases.Client, error) {
 	c, err := releases.New(releases.Options{
-		APIURL: r.Config.GitHubAPIURL, Repo: repo, Token: r.Config.DownloadToken(), Proxy: r.Config.Proxy, Logger: r.Log,
+		APIURL: r.Config.GitHubAPIURL, Repo: repo, Token: r.Config.DownloadToken(), Proxy: r.Config.Proxy, NoProxy: r.Config.NoProxy, Logger: r.Log,
 		MaxAssetSize: r.Config.MaxAssetSize,
 	})
 	if err != nil {
