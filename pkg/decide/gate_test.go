@@ -76,7 +76,7 @@ func TestGate(t *testing.T) {
 		want WorkerAction
 	}{
 		{"a rolling turn waits while alerts fire", turn(true, gate("", "EtcdDown")),
-			WorkerAction{Kind: WorkerWait, StepIndex: 1, Reason: rolling + " waits for the alert gate: alerts firing: EtcdDown",
+			WorkerAction{Kind: WorkerWait, StepIndex: 1, Reason: "restart etcd.service (rolling) waits for the alert gate: alerts firing: EtcdDown",
 				Report: &model.WorkerStatus{ID: curID, Version: model.MustParseVersion(v10), Step: 1, StepName: rolling, Cond: model.CondRunning,
 					UpdatedAt: now, Message: rolling + " waits for the alert gate: alerts firing: EtcdDown"},
 				Wait: &Wait{LRN: -1, Until: now.Add(time.Minute), ID: curID, Step: 1}, Next: WorkerReads{Peers: true}}},
