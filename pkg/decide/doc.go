@@ -1,7 +1,7 @@
 // Package decide owns neco's decisions: given what etcd holds at one
 // revision, what should happen next. NextAction is the updater's decision
 // (start, advance, finish, abort, pause or wait on an update); the
-// worker's decision (NextOps, with its read contract ReadsFor) belongs
+// worker's decision (NextWorkerAction, with its read contract ReadsFor) belongs
 // beside it, with the rollback check (PlanRollback) and the dry run of
 // `neco plan` (PlanUpdate), which only runs the other two.
 //

@@ -11,13 +11,13 @@ import (
 	"github.com/necoship/neco/pkg/plan"
 )
 
-// FuzzNextOps decides for every server of the fuzzed snapshot (the
+// FuzzNextWorkerAction decides for every server of the fuzzed snapshot (the
 // updater's fuzz input; the installed plan is testPlan's, of one of the
 // versions the input picks from) and checks what a worker relies on: a
 // known action with a reason, no change to the input, and ReadsFor's
-// contract: on this server's report alone NextOps decides as it would on
+// contract: on this server's report alone NextWorkerAction decides as it would on
 // every report, unless ReadsFor asks for them, and then it takes no step.
-func FuzzNextOps(f *testing.F) {
+func FuzzNextWorkerAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []WorkerActionKind{WorkerIdle, WorkerWait, WorkerStop, WorkerRun, WorkerSkip, WorkerComplete, WorkerAbort, WorkerReport}
 	f.Fuzz(func(t *testing.T, data []byte, leader bool, rollingOnly bool) {
@@ -29,7 +29,7 @@ func FuzzNextOps(f *testing.F) {
 		for _, lrn := range []int{0, 1, 2, 10} {
 			in := WorkerInput{Snapshot: u.Snapshot, LRN: lrn, Leader: leader, Plan: p, Now: u.Now, Gate: gateOn(u.Config)}
 			pristine := fuzzInput(data, configs).Snapshot
-			got := NextOps(in)
+			got := NextWorkerAction(in)
 			if !slices.Contains(kinds, got.Kind) || got.Reason == "" {
 				t.Fatalf("server %d: kind %q, reason %q", lrn, got.Kind, got.Reason)
 			}
@@ -37,7 +37,7 @@ func FuzzNextOps(f *testing.F) {
 				t.Fatalf("server %d: snapshot changed (-before +after):\n%s", lrn, diff)
 			}
 			own := ownReportOnly(in)
-			alone := NextOps(own)
+			alone := NextWorkerAction(own)
 			if ReadsFor(own).Peers {
 				if alone.Kind != WorkerIdle {
 					t.Fatalf("server %d: on its own report, where a rolling turn needs every report, it decided %+v", lrn, alone)

@@ -84,10 +84,10 @@ func TestGate(t *testing.T) {
 			want(WorkerRun, 1, 1, model.CondRunning, rolling, rolling)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := NextOps(tt.in)
+			got := NextWorkerAction(tt.in)
 			got.Step = nil
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("NextOps (-want +got):\n%s", diff)
+				t.Errorf("NextWorkerAction (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -63,8 +63,8 @@ func TestPause(t *testing.T) {
 		in := workerIn(2, snap(registered(0, 2), withCurrent(v10, 0, 2), pausedBy("incident 42"), withBarrier(curID, 1), worker(2, 1, model.CondRunning)))
 		want := WorkerAction{Kind: WorkerIdle,
 			Reason: "update 7 to 2026.11.23-10 is paused by bob@boot-1 at 2026-11-24 02:01 UTC: incident 42; `neco update resume` lets it go on"}
-		if diff := cmp.Diff(want, NextOps(in)); diff != "" {
-			t.Errorf("NextOps (-want +got):\n%s", diff)
+		if diff := cmp.Diff(want, NextWorkerAction(in)); diff != "" {
+			t.Errorf("NextWorkerAction (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -39,7 +39,7 @@ type WorkerReads struct {
 	Peers bool
 }
 
-// ReadsFor is the read contract of NextOps on in, decided on what in
+// ReadsFor is the read contract of NextWorkerAction on in, decided on what in
 // holds (this server's report is enough to know): the worker reads a
 // snapshot that satisfies it, then decides once. A decision's Next says
 // the contract it expects of the next one, so that most rounds read only
@@ -98,10 +98,10 @@ type WorkerAction struct {
 	Reason string
 }
 
-// NextOps decides what worker in.LRN does next; docs/worker.md has the
+// NextWorkerAction decides what worker in.LRN does next; docs/worker.md has the
 // rules. Like NextAction it never fails: what it cannot make sense of ends
 // in an abort an operator sees.
-func NextOps(in WorkerInput) WorkerAction {
+func NextWorkerAction(in WorkerInput) WorkerAction {
 	e := enter(in)
 	switch {
 	case e.final != nil:
@@ -112,7 +112,7 @@ func NextOps(in WorkerInput) WorkerAction {
 	return decideStep(in, e.step, e.steps)
 }
 
-// entry is what NextOps finds before deciding a step: an action that
+// entry is what NextWorkerAction finds before deciding a step: an action that
 // needs no step (final), or the step this server may enter now, with the
 // installed plan's steps (nil for step 0, before the plan is known).
 type entry struct {

@@ -116,7 +116,7 @@ func withMessage(a WorkerAction) WorkerAction {
 	return a
 }
 
-func TestNextOps(t *testing.T) {
+func TestNextWorkerAction(t *testing.T) {
 	running := func(opts ...snapOpt) model.Snapshot {
 		return snap(append([]snapOpt{registered(0, 2, 10), withCurrent(v10, 0, 2, 10)}, opts...)...)
 	}
@@ -241,7 +241,7 @@ func TestNextOps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := NextOps(tt.in)
+			got := NextWorkerAction(tt.in)
 			var kind StepKind
 			if got.Step != nil {
 				kind = got.Step.Kind
@@ -250,7 +250,7 @@ func TestNextOps(t *testing.T) {
 				t.Errorf("step kind %q, want %q", kind, tt.stepKind)
 			}
 			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(WorkerAction{}, "Step")); diff != "" {
-				t.Errorf("NextOps() mismatch (-want +got):\n%s", diff)
+				t.Errorf("NextWorkerAction() mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -15,7 +15,7 @@ var ErrNotLeader = errors.New("op: not the worker leader")
 // Once runs a once-step on the worker leader: contents/<name> is recorded
 // as started before the command runs and as successful after, both fenced
 // on the leader's key, so a deposed leader can neither run nor record it.
-// decide.NextOps already chose to run it (never recorded, or recorded
+// decide.NextWorkerAction already chose to run it (never recorded, or recorded
 // unfinished and reversible); StartContent refuses if another leader
 // finished it in between.
 func Once(o plan.OnceStep, t Target, inf Infra) Op {

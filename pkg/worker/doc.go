@@ -1,5 +1,5 @@
 // Package worker owns neco-worker's loop on one boot server: read a
-// snapshot of etcd, let decide.NextOps say what this server does next,
+// snapshot of etcd, let decide.NextWorkerAction say what this server does next,
 // record it in status/bootservers/<LRN>, run it (an op from pkg/op, under
 // its own context and timeout), and record the result. It also adapts the
 // executors (pkg/deb, pkg/images, pkg/units, pkg/releases) to op.Infra and

@@ -53,7 +53,7 @@ func (w *Worker) round(ctx context.Context, decideAgain bool) error {
 	return w.report(ctx, *act.Report)
 }
 
-// decision is one round's snapshot, what decide.NextOps made of it, and
+// decision is one round's snapshot, what decide.NextWorkerAction made of it, and
 // the cluster config parsed once from it for both.
 type decision struct {
 	snap   model.Snapshot
@@ -81,7 +81,7 @@ func (w *Worker) decide(ctx context.Context) (decision, error) {
 			return decision{}, err
 		}
 	}
-	d.act = decide.NextOps(in)
+	d.act = decide.NextWorkerAction(in)
 	if d.act.Kind == decide.WorkerAbort && planErr != nil {
 		// decide only sees that there is no plan; say why.
 		d.act.Report.Message += ": " + planErr.Error()
