@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
 )
 
@@ -99,7 +100,7 @@ func invalidNote(name, value string) string {
 	if err == nil {
 		return ""
 	}
-	var fe *config.FieldError
+	var fe *model.FieldError
 	if errors.As(err, &fe) {
 		err = fe.Err
 	}

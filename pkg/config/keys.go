@@ -187,7 +187,7 @@ func ValidateValue(name, value string) error {
 	}
 	var scratch Cluster
 	if err := k.apply(&scratch, value); err != nil {
-		return &FieldError{Field: name, Err: err}
+		return &model.FieldError{Field: name, Err: err}
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // withLocal returns DefaultLocal changed by f, so that each case states only
@@ -239,7 +241,7 @@ func TestLocalValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			for _, e := range unjoin(tt.in.Validate()) {
-				var fe *FieldError
+				var fe *model.FieldError
 				if !errors.As(e, &fe) {
 					t.Fatalf("%v is not a *FieldError", e)
 				}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/necoship/neco/pkg/model"
 )
 
 // ErrTooLarge is wrapped when the input exceeds MaxSize, or expands (through
@@ -17,32 +19,13 @@ var ErrTooLarge = errors.New("plan: input too large")
 // different version than the package that installed it.
 var ErrVersionMismatch = errors.New("plan: version differs from the package's")
 
-// FieldError is one invalid field. Field is the path as the plan author
-// wrote it ("services[2].health.timeout"), so the message points at the line
-// to fix.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-// Error prefixes the path; an error about the whole document (Field "")
-// has none.
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return e.Err.Error()
-	}
-	return e.Field + ": " + e.Err.Error()
-}
-
-func (e *FieldError) Unwrap() error { return e.Err }
-
 // fieldErrors collects FieldErrors so that a plan author sees every problem
 // in one run instead of fixing them one release build at a time.
-type fieldErrors []*FieldError
+type fieldErrors []*model.FieldError
 
 func (fe *fieldErrors) add(field string, err error) {
 	if err != nil {
-		*fe = append(*fe, &FieldError{Field: field, Err: err})
+		*fe = append(*fe, &model.FieldError{Field: field, Err: err})
 	}
 }
 
@@ -99,7 +82,7 @@ var sections = map[string]int{"version": 1, "neco": 2, "debs": 3, "images": 4, "
 // errors within one entry. Decoding and validation find problems in two
 // passes; the author reads them entry by entry.
 func (fe fieldErrors) sortByEntry() {
-	slices.SortStableFunc(fe, func(a, b *FieldError) int {
+	slices.SortStableFunc(fe, func(a, b *model.FieldError) int {
 		sa, ia := entryOf(a.Field)
 		sb, ib := entryOf(b.Field)
 		return cmp.Or(cmp.Compare(sa, sb), cmp.Compare(ia, ib))

@@ -31,7 +31,7 @@ func (p Plan) CheckVersion(pkgVersion model.Version) error {
 	if p.Version.Equal(pkgVersion) && !p.Version.IsZero() {
 		return nil
 	}
-	return &FieldError{Field: "version", Err: versionMismatch{plan: p.Version, pkg: pkgVersion}}
+	return &model.FieldError{Field: "version", Err: versionMismatch{plan: p.Version, pkg: pkgVersion}}
 }
 
 type versionMismatch struct{ plan, pkg model.Version }

@@ -28,7 +28,7 @@ debs:
   - {name: ab, repo: ab, tag: v1, asset: ab.deb, sha256: "00"}
 typo: true
 `
-	want := []FieldError{
+	want := []model.FieldError{
 		{Field: "typo"},
 		{Field: "version"},
 		{Field: "neco"},
@@ -52,13 +52,13 @@ typo: true
 	if !ok {
 		t.Fatalf("error %T does not join several errors: %v", err, err)
 	}
-	var got []FieldError
+	var got []model.FieldError
 	for _, e := range joined.Unwrap() {
-		var fe *FieldError
+		var fe *model.FieldError
 		if !errors.As(e, &fe) {
 			t.Fatalf("%v is not a *FieldError", e)
 		}
-		got = append(got, FieldError{Field: fe.Field})
+		got = append(got, model.FieldError{Field: fe.Field})
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fields (-want +got):\n%s\nerror:\n%v", diff, err)
@@ -138,7 +138,7 @@ func TestCheckVersion(t *testing.T) {
 		if err == nil || err.Error() != tt.wantErr {
 			t.Errorf("package %s: got %v, want %q", tt.pkg, err, tt.wantErr)
 		}
-		var fe *FieldError
+		var fe *model.FieldError
 		if !errors.Is(err, ErrVersionMismatch) || !errors.As(err, &fe) || fe.Field != "version" {
 			t.Errorf("package %s: %v is not a version FieldError wrapping ErrVersionMismatch", tt.pkg, err)
 		}
