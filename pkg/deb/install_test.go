@@ -108,8 +108,9 @@ func TestInstallUpgradeAndDowngrade(t *testing.T) {
 	}
 }
 
-// Real dpkg failures: the error wraps ErrDpkg, carries dpkg's exit code and
-// words, and the new package is not reported installed.
+// Real dpkg failures: the error wraps ErrDpkg and the class retrying
+// cannot fix, says in one line what failed, keeps dpkg's exit code and
+// words (CommandError), and the new package is not reported installed.
 func TestInstallDpkgFailure(t *testing.T) {
 	debtest.NeedDpkg(t)
 	t.Parallel()
@@ -118,23 +119,40 @@ func TestInstallDpkgFailure(t *testing.T) {
 		name     string
 		before   []debtest.Spec
 		deb      debtest.Spec
-		stderr   string
+		class    error
+		summary  string // the error after "dpkg -i FILE: "
+		stderr   string // in CommandError.Stderr
 		siteFile string // content of versionFile afterwards; "" when none
 	}{{
-		name:   "missing dependency",
-		deb:    debtest.Spec{Name: "example-site", Version: "1.0", Extra: "Depends: no-such-package\n"},
-		stderr: "example-site depends on no-such-package",
+		name:    "missing dependency",
+		deb:     debtest.Spec{Name: "example-site", Version: "1.0", Extra: "Depends: no-such-package\n"},
+		class:   ErrDependency,
+		summary: "example-site: example-site depends on no-such-package; however: Package no-such-package is not installed.",
+		stderr:  "example-site depends on no-such-package",
 	}, {
-		name:   "upgrade with a missing dependency",
-		before: []debtest.Spec{site1},
-		deb:    debtest.Spec{Name: "example-site", Version: "2.0", Extra: "Depends: no-such-package (>= 3)\n"},
-		stderr: "dependency problems - leaving unconfigured",
+		name:    "upgrade with a missing dependency",
+		before:  []debtest.Spec{site1},
+		deb:     debtest.Spec{Name: "example-site", Version: "2.0", Extra: "Depends: no-such-package (>= 3)\n"},
+		class:   ErrDependency,
+		summary: "example-site: example-site depends on no-such-package (>= 3); however: Package no-such-package is not installed.",
+		stderr:  "dependency problems - leaving unconfigured",
 	}, {
 		name:     "file owned by another package",
 		before:   []debtest.Spec{site1},
 		deb:      debtest.Spec{Name: "other-site", Version: "1.0", Files: map[string]string{versionFile: "mine\n"}},
+		class:    ErrFileConflict,
+		summary:  "/" + versionFile + " is also in package example-site",
 		stderr:   "trying to overwrite '/" + versionFile + "', which is also in package example-site 1.0",
 		siteFile: "1.0\n",
+	}, {
+		// The test root has no shell: dpkg, chrooted into it, cannot run
+		// the script and reports it as failing with status 2, which is
+		// what a postinst that fails looks like to the worker too.
+		name:    "postinst fails",
+		deb:     debtest.Spec{Name: "example-site", Version: "1.0", Scripts: map[string]string{"postinst": "#!/bin/sh\nexit 3\n"}},
+		class:   ErrScriptFailed,
+		summary: "example-site post-installation script exited 2",
+		stderr:  "unable to execute installed example-site package post-installation script",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -150,16 +168,15 @@ func TestInstallDpkgFailure(t *testing.T) {
 			deb := debtest.Build(t, dir, tt.deb)
 
 			_, err := i.Install(ctx, deb, InstallOptions{})
-			if !errors.Is(err, ErrDpkg) {
-				t.Fatalf("err = %v, want ErrDpkg", err)
+			if !errors.Is(err, ErrDpkg) || !errors.Is(err, tt.class) {
+				t.Fatalf("err = %v, want ErrDpkg and %v", err, tt.class)
+			}
+			if want := "dpkg -i " + filepath.Base(deb) + ": " + tt.summary; err.Error() != want {
+				t.Errorf("err = %q, want %q", err, want)
 			}
 			var ce *CommandError
-			if !errors.As(err, &ce) || ce.ExitCode != 1 {
-				t.Fatalf("err = %#v, want a CommandError with exit code 1", err)
-			}
-			wantPrefix := "dpkg -i " + filepath.Base(deb) + ": exit status 1: "
-			if !strings.Contains(err.Error(), wantPrefix) || !strings.Contains(err.Error(), tt.stderr) {
-				t.Errorf("err = %q, want it to contain %q and %q", err, wantPrefix, tt.stderr)
+			if !errors.As(err, &ce) || ce.ExitCode != 1 || !strings.Contains(ce.Stderr, tt.stderr) {
+				t.Fatalf("err = %#v, want a CommandError with exit code 1 and %q in its stderr", err, tt.stderr)
 			}
 			wantInstalled(t, i, tt.deb.Name, "")
 			if tt.siteFile != "" {

@@ -149,10 +149,14 @@ func (i *Installer) dpkgInstall(ctx context.Context, abs string) error {
 	}
 	argv = append(argv, "--force-confdef", "--force-confold", "-i", abs)
 	_, stderr, err := i.runInstall(ctx, argv)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrDpkg, newCommandError("dpkg -i "+filepath.Base(abs), stderr, err))
+	if err == nil {
+		return nil
 	}
-	return nil
+	ce := newCommandError("dpkg -i "+filepath.Base(abs), stderr, err)
+	if summary, class := classify(stderr); class != nil && ctx.Err() == nil {
+		return &dpkgFailure{class: class, summary: summary, cmd: ce}
+	}
+	return fmt.Errorf("%w: %w", ErrDpkg, ce)
 }
 
 // verify checks that dpkg's database now has p installed.

@@ -37,10 +37,16 @@ func (p Packages) Installed(ctx context.Context, name string) (model.Version, bo
 	return p.Installer.Installed(ctx, name)
 }
 
+// permanentDebErrors are the install failures another dpkg -i of the same
+// package cannot fix: the worker aborts on them at once (docs/worker.md).
+var permanentDebErrors = []error{deb.ErrDowngrade, deb.ErrBadPackage, deb.ErrScriptFailed, deb.ErrDependency, deb.ErrFileConflict}
+
 func install(ctx context.Context, i *deb.Installer, path string, allowDowngrade bool) (op.Package, error) {
 	pkg, err := i.Install(ctx, path, deb.InstallOptions{AllowDowngrade: allowDowngrade})
-	if errors.Is(err, deb.ErrDowngrade) || errors.Is(err, deb.ErrBadPackage) {
-		return op.Package{}, op.Permanent(err)
+	for _, perm := range permanentDebErrors {
+		if errors.Is(err, perm) {
+			return op.Package{}, op.Permanent(err)
+		}
 	}
 	if err != nil {
 		return op.Package{}, err

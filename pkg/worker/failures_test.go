@@ -136,6 +136,29 @@ func TestFailingStepRetriedThenAborted(t *testing.T) {
 	}
 }
 
+// TestFailingPostinstAbortsAtOnce: a site package whose postinst fails
+// is a permanent failure: dpkg runs once, the update aborts without a
+// retry, and the report names the script and its exit status rather than
+// dpkg's whole output.
+func TestFailingPostinstAbortsAtOnce(t *testing.T) {
+	s := newSite(t)
+	const v = "2026.11.23-1"
+	s.publish(release{version: v, postinst: "#!/bin/sh\nexit 1\n"})
+	s.join(0)
+	n := s.newNode(0)
+	s.run(n)
+	s.runUpdater()
+	snap := s.waitEnd(model.ResultAborted, 30*time.Second)
+	w := snap.Workers[0]
+	if w.Cond != model.CondAborted || !strings.Contains(w.Message, "example-site post-installation script exited") ||
+		strings.Contains(w.Message, "Errors were encountered") {
+		t.Errorf("worker reported %+v, want an abort naming the postinst and its exit status, without dpkg's whole output", w)
+	}
+	if got := n.dpkgInstalls.Load(); got != 1 {
+		t.Errorf("dpkg -i ran %d times, want 1: a failing maintainer script is not retried", got)
+	}
+}
+
 type imagesFunc func(ctx context.Context, imgs []plan.Image) ([]op.Image, error)
 
 func (f imagesFunc) Pull(ctx context.Context, imgs []plan.Image) ([]op.Image, error) {
