@@ -18,7 +18,7 @@ import (
 )
 
 func newPlanCommand(env Env, cf *clusterFlags) *cobra.Command {
-	var asJSON bool
+	var asJSON, all bool
 	cmd := &cobra.Command{
 		Use:   "plan [VERSION]",
 		Short: "Show what an update would do, and what keeps it from starting, without doing it",
@@ -39,16 +39,20 @@ the release's site package, downloaded and verified (SHA256SUMS and, with
 signing-keys, its signature) exactly as a worker would, into a temporary
 directory that is removed afterwards. Nothing is written to etcd.
 
+On a site that already runs the version, it says so in one line; --all
+prints the plan anyway.
+
 The token, if the repository is private, comes from the cluster config.`,
 		Example: `  neco plan                       # the release the updater would take next
   neco plan 2026.11.24-1          # a given version (older: a rollback)
   neco plan --json | jq .blockers`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return cf.explain(runPlan(cmd, env, cf, args, asJSON))
+			return cf.explain(runPlan(cmd, env, cf, args, asJSON, all))
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (schema in docs/cli.md)")
+	cmd.Flags().BoolVar(&all, "all", false, "print the whole plan also when the site runs the version already")
 	return cmd
 }
 
@@ -61,7 +65,7 @@ type planState struct {
 	installed    map[int]model.Installed
 }
 
-func runPlan(cmd *cobra.Command, env Env, cf *clusterFlags, args []string, asJSON bool) error {
+func runPlan(cmd *cobra.Command, env Env, cf *clusterFlags, args []string, asJSON, all bool) error {
 	var want model.Version
 	if len(args) == 1 {
 		v, err := model.ParseVersion(args[0])
@@ -109,6 +113,11 @@ func runPlan(cmd *cobra.Command, env Env, cf *clusterFlags, args []string, asJSO
 	out := toPlanJSON(dry, p)
 	if asJSON {
 		return writeJSON(env.Stdout, out)
+	}
+	if !all && upToDate(out) {
+		_, err := fmt.Fprintf(env.Stdout, "up to date: the site runs %s (%s) on servers %s (neco plan --all shows its plan)\n",
+			out.Target.Version, out.Target.Tag, formatServers(out.Servers))
+		return err
 	}
 	return writePlanText(env.Stdout, out)
 }

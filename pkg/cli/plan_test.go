@@ -241,3 +241,19 @@ func TestPlanBlockersAndErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanUpToDate: on a site that runs the channel's pick, neco plan says
+// so in one line; --all prints the plan anyway.
+func TestPlanUpToDate(t *testing.T) {
+	c, s := planSite(t, false)
+	atNewer(s)
+	out, errOut, code := c.run("plan")
+	want := "up to date: the site runs 2026.11.24-1 (release-2026.11.24-1) on servers 0,1,2 (neco plan --all shows its plan)\n"
+	if code != 0 || out != want {
+		t.Errorf("neco plan: exit %d, stdout %q, stderr %q; want %q", code, out, errOut, want)
+	}
+	out, errOut, code = c.run("plan", "--all")
+	if code != 0 || !strings.Contains(out, "blocked by:      up-to-date: up to date at 2026.11.24-1") || !strings.Contains(out, "changes, by server:") {
+		t.Errorf("neco plan --all: exit %d, stderr %q, stdout:\n%s", code, errOut, out)
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -124,6 +125,11 @@ func toPlanJSON(d decide.DryRun, p plan.Plan) planJSON {
 		out.Steps = append(out.Steps, j)
 	}
 	return out
+}
+
+// upToDate says the site runs p's target already: nothing would change.
+func upToDate(p planJSON) bool {
+	return slices.ContainsFunc(p.Blockers, func(b planBlockerJSON) bool { return b.Kind == string(decide.BlockUpToDate) })
 }
 
 func writePlanText(w io.Writer, p planJSON) error {
