@@ -1,6 +1,8 @@
 package mirror
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +16,12 @@ import (
 	"go.uber.org/zap"
 )
 
-const deploymentsFileName = "deployments.json"
+const (
+	deploymentsFileName = "deployments.json"
+	// deploymentsTmpName is dot-prefixed, so it can never be taken for
+	// a release or served.
+	deploymentsTmpName = ".deployments.json.tmp"
+)
 
 func deploymentsPath(dir, owner, name string) string {
 	return filepath.Join(dir, owner, name, deploymentsFileName)
@@ -123,4 +130,50 @@ func (c *corruptLog) forget(path string) {
 	c.mu.Lock()
 	delete(c.seen, path)
 	c.mu.Unlock()
+}
+
+// writeDeployments replaces deployments.json of owner/name, which must
+// exist, with f: written to a temporary file, fsynced and renamed, under
+// the mirror's lock so that concurrent syncs never share the temporary
+// file. It reports whether the file changed; an identical file is left
+// alone, and no deployments with no file writes nothing.
+func writeDeployments(ctx context.Context, dir, owner, name string, f deploymentsFile) (bool, error) {
+	if err := f.validate(); err != nil {
+		return false, fmt.Errorf("refusing to write deployments: %w", err)
+	}
+	body, err := json.Marshal(f)
+	if err != nil {
+		return false, err
+	}
+	body = append(body, '\n')
+	if len(body) > maxDeploymentsFileSize {
+		return false, fmt.Errorf("refusing to write deployments: %d bytes, more than %d", len(body), maxDeploymentsFileSize)
+	}
+	unlock, err := lockMirror(ctx, dir)
+	if err != nil {
+		return false, fmt.Errorf("lock mirror: %w", err)
+	}
+	defer unlock()
+	path := deploymentsPath(dir, owner, name)
+	old, _, err := readBounded(path, maxDeploymentsFileSize)
+	switch {
+	case err == nil && bytes.Equal(old, body):
+		return false, nil
+	case errors.Is(err, fs.ErrNotExist) && len(f.Deployments) == 0:
+		return false, nil
+	}
+	repoDir := filepath.Dir(path)
+	tmp := filepath.Join(repoDir, deploymentsTmpName)
+	if err := writeFileSync(tmp, body); err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := syncDir(repoDir); err != nil {
+		return true, fmt.Errorf("%s renamed into place but not synced: %w", path, err)
+	}
+	return true, nil
 }
