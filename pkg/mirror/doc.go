@@ -1,7 +1,8 @@
 // Package mirror owns neco's GitHub-compatible release mirror: a directory
-// that holds the releases of one or more repositories, a Publish function
-// that adds a release to it, a Sync function that copies releases from
-// another GitHub-like source, and an http.Handler that serves the subset of
+// that holds the releases of one or more repositories and copies of their
+// GitHub deployments, a Publish function that adds a release to it, a Sync
+// function that copies releases and deployments from another GitHub-like
+// source, and an http.Handler that serves, read-only, the subset of
 // GitHub's REST API that neco's release client (go-github) uses.
 //
 // Air-gapped sites point neco's github-api-url at a mirror, and every test
@@ -16,6 +17,8 @@
 //	DIR/.staging-*/                  a release being written (Publish, Sync)
 //	DIR/<owner>/<name>/releases/<tag>/release.json
 //	DIR/<owner>/<name>/releases/<tag>/assets/<file>
+//	DIR/<owner>/<name>/deployments.json       deployments (Sync only; see below)
+//	DIR/<owner>/<name>/.deployments.json.tmp  its replacement while being written
 //
 // release.json holds only what the API needs and nothing derivable:
 //
@@ -53,4 +56,43 @@
 // fails, which is what refuses a tag published concurrently. A crash can
 // leave a .staging-* directory behind; it is never served and may be removed
 // whenever no Publish or Sync is running.
+//
+// # Deployments
+//
+// deployments.json holds the GitHub deployments of the repository's newest
+// releases, so that a site behind the mirror can use the promotion gate
+// (require-deployed). Sync writes it when its Source is also a
+// DeploymentSource; Publish never touches it. Oldest (lowest id) first,
+// each deployment's statuses oldest first:
+//
+//	{"deployments": [{"id": 5001, "ref": "release-2026.11.23-1",
+//	  "environment": "staging-stg0", "description": "...",
+//	  "payload": {"neco": {"update_id": 3, "site": "stg0"}},
+//	  "created_at": "2026-11-23T01:02:03Z",
+//	  "statuses": [{"id": 50010, "state": "success", "environment": "staging-stg0",
+//	                "description": "...", "created_at": "2026-11-23T01:09:03Z"}]}]}
+//
+// Ids are the source's (GitHub's, or those another mirror kept), not the
+// mirror's sequence: they are unique in the repository because the
+// source's are, they stay the same on every sync without a mapping to
+// keep, and a mirror of a mirror serves the same ids. Other API fields are
+// derived: task "deploy", an empty sha, the mirror as creator,
+// production_environment for production and production-SITE, updated_at
+// from the newest status.
+//
+// Each Sync replaces the file with the source's deployments of the newest
+// MaxDeploymentTags non-draft releases in the mirror, in every environment
+// (older tags drop out: only a site's newest candidate is ever asked
+// about). Bounds: the newest 20 deployments of a tag, the newest 100
+// statuses of a deployment, payloads of at most 8 KiB that are JSON
+// objects (others are stored as {}), descriptions of at most 140
+// characters (cut), environments of at most 255 bytes (others dropped),
+// and 4 MiB in all (the oldest deployments dropped). Each trim or drop is
+// logged as one warning per tag. The file is written to
+// .deployments.json.tmp, fsynced and renamed while holding the flock on
+// DIR/.lock, and left alone when unchanged or when any listing failed.
+//
+// The server reads the file on each request, and validates it: a file
+// that breaks the format or a bound is served as no deployments (a gated
+// site keeps waiting) and logged as one error per version of the file.
 package mirror

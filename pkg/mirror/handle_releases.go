@@ -34,14 +34,10 @@ func (s *server) listReleases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	urls := s.repoURLs(r, names[0], names[1])
-	lastPage := max(1, (len(recs)+perPage-1)/perPage)
-	out := make([]apiRelease, 0, perPage)
-	// Compare pages before multiplying so that a huge page cannot overflow.
-	if page <= lastPage {
-		start := (page - 1) * perPage
-		for _, rec := range recs[start:min(start+perPage, len(recs))] {
-			out = append(out, urls.release(rec))
-		}
+	items, lastPage := pageOf(recs, perPage, page)
+	out := make([]apiRelease, 0, len(items))
+	for _, rec := range items {
+		out = append(out, urls.release(rec))
 	}
 	if link := linkHeader(urls.api("/releases"), r.URL.Query(), perPage, page, lastPage); link != "" {
 		w.Header().Set("Link", link)
@@ -67,6 +63,18 @@ func pageParams(q url.Values) (perPage, page int, err error) {
 		}
 	}
 	return perPage, page, nil
+}
+
+// pageOf returns page (from 1) of items, perPage to a page, and the
+// number of the last page, 1 when there are no items.
+func pageOf[T any](items []T, perPage, page int) ([]T, int) {
+	lastPage := max(1, (len(items)+perPage-1)/perPage)
+	// Compare pages before multiplying so that a huge page cannot overflow.
+	if page > lastPage {
+		return nil, lastPage
+	}
+	start := (page - 1) * perPage
+	return items[start:min(start+perPage, len(items))], lastPage
 }
 
 // linkHeader renders GitHub's pagination header: prev, next, last, first

@@ -27,6 +27,7 @@ type server struct {
 	dir     string
 	baseURL string
 	log     *zap.Logger
+	corrupt corruptLog // corrupt deployments files already logged
 }
 
 // NewServer returns a handler that serves the mirror at dir with GitHub's
@@ -38,6 +39,10 @@ type server struct {
 //	GET /repos/{owner}/{repo}/releases/{id}
 //	GET /repos/{owner}/{repo}/releases/assets/{id}
 //	GET /{owner}/{repo}/releases/download/{tag}/{name}
+//	GET /repos/{owner}/{repo}/deployments?ref=R&environment=E&per_page=N&page=P
+//	GET /repos/{owner}/{repo}/deployments/{id}
+//	GET /repos/{owner}/{repo}/deployments/{id}/statuses?per_page=N&page=P
+//	GET /repos/{owner}/{repo}/deployments/{id}/statuses/{status_id}
 //
 // A go-github client whose BaseURL is the mirror's root URL (with a
 // trailing slash) works against it unchanged.
@@ -57,6 +62,10 @@ func NewServer(dir string, opts ServerOptions) http.Handler {
 	mux.HandleFunc("/repos/{owner}/{repo}/releases/{id}", s.releaseByID)
 	mux.HandleFunc("/repos/{owner}/{repo}/releases/assets/{id}", s.asset)
 	mux.HandleFunc("/{owner}/{repo}/releases/download/{tag}/{name}", s.download)
+	mux.HandleFunc("/repos/{owner}/{repo}/deployments", s.listDeployments)
+	mux.HandleFunc("/repos/{owner}/{repo}/deployments/{id}", s.deployment)
+	mux.HandleFunc("/repos/{owner}/{repo}/deployments/{id}/statuses", s.listDeploymentStatuses)
+	mux.HandleFunc("/repos/{owner}/{repo}/deployments/{id}/statuses/{status}", s.deploymentStatus)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { s.notFound(w, r) })
 	return s.logRequests(readOnly(s, mux))
 }

@@ -28,6 +28,14 @@ const (
 	logKeyTag    = "tag"
 	logKeyAssets = "assets"
 	logKeyBytes  = "bytes"
+	// Counts of deployments.json: tags asked about, deployments stored,
+	// kept and dropped by a bound, payloads replaced by {}.
+	logKeyTags        = "tags"
+	logKeyDeployments = "deployments"
+	logKeyKept        = "kept"
+	logKeyDropped     = "dropped"
+	logKeyPayloads    = "payloads_replaced"
+	logKeyChanged     = "changed"
 	// logKeyDuration is the time taken to answer a request.
 	logKeyDuration = "duration"
 )

@@ -18,6 +18,11 @@ import (
 // the size its source announced: a truncated or altered download.
 var ErrSizeMismatch = errors.New("mirror: asset size mismatch")
 
+// ErrDeploymentSync is wrapped when Sync added the releases but could not
+// copy the deployments (see DeploymentSource); deployments.json is then
+// left as it was.
+var ErrDeploymentSync = errors.New("mirror: copying deployments failed")
+
 // Source is a GitHub-like origin of releases for Sync: GitHub itself
 // through the releases package, or another mirror. It is an interface here
 // so that this package need not import a GitHub client.
@@ -41,6 +46,11 @@ type Source interface {
 //
 // The source's release names and bodies are not part of model.Release, so
 // synced releases are titled with their tag and have an empty body.
+//
+// When src is also a DeploymentSource, Sync then replaces the repository's
+// deployments.json with the source's deployments of the newest
+// MaxDeploymentTags stored tags (see doc.go); a failure there leaves the
+// file as it was and is returned after the releases were added.
 func Sync(ctx context.Context, src Source, dir, repo string, log *zap.Logger) (added []string, err error) {
 	if log == nil {
 		log = zap.NewNop()
@@ -70,6 +80,16 @@ func Sync(ctx context.Context, src Source, dir, repo string, log *zap.Logger) (a
 		}
 		if ok {
 			added = append(added, rel.Tag)
+		}
+	}
+	// Optional, so that a Source that only has releases still works.
+	if ds, ok := src.(DeploymentSource); ok {
+		tags, err := deploymentTags(dir, owner, name, rels)
+		if err == nil {
+			err = syncDeployments(ctx, ds, dir, owner, name, tags, log)
+		}
+		if err != nil {
+			return added, fmt.Errorf("sync %s: %w: %w", repo, ErrDeploymentSync, err)
 		}
 	}
 	return added, nil
