@@ -60,6 +60,9 @@ func evaluate(bs []Benchmark) []Goal {
 		cpu, ok := metric(bs, "Footprint/"+d, "cpu-%")
 		add("idle neco-"+d+" CPU ~0 (< 1%)", ok, fmt.Sprintf("%.2f%%", cpu), cpu < 1)
 	}
+	follower, ok := metric(bs, "Detection/webhook-follower", "sec/op")
+	add("a webhook delivered to a follower: status/current written within 1 s (issue 22)", ok,
+		fmt.Sprintf("%.2f s", follower), follower <= 1)
 	rss, ok := metric(bs, "ReleaseCheckRSS", "peak-rss-MiB")
 	add("one release check of 100 releases with 100 KB notes each: peak RSS < 64 MiB (issue 20)", ok, fmt.Sprintf("%.1f MiB", rss), rss < 64)
 	return goals
