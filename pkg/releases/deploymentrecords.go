@@ -23,21 +23,10 @@ func (c *Client) DeploymentRecords(ctx context.Context, ref string, limit int) (
 	if ref == "" {
 		return nil, errors.New("list deployments: empty ref")
 	}
-	limit = min(max(limit, 1), perPage)
-	opts := &github.DeploymentsListOptions{Ref: ref, ListOptions: github.ListOptions{PerPage: limit}}
-	what := "list deployments of " + ref
-	var ds []*github.Deployment
-	err := c.retry(ctx, what, func(ctx context.Context) error {
-		var err error
-		ds, _, err = c.gh.Repositories.ListDeployments(ctx, c.owner, c.name, opts)
-		return err
-	})
+	ds, err := c.listDeployments(ctx, ref, "", min(max(limit, 1), perPage))
 	if err != nil {
 		return nil, err
 	}
-	ds = slices.DeleteFunc(ds, func(d *github.Deployment) bool { return d == nil || d.GetRef() != ref })
-	slices.SortFunc(ds, func(a, b *github.Deployment) int { return cmp.Compare(b.GetID(), a.GetID()) })
-	ds = ds[:min(len(ds), limit)]
 	out := make([]model.DeploymentRecord, 0, len(ds))
 	for _, d := range ds {
 		sts, err := c.deploymentStatusRecords(ctx, d.GetID())

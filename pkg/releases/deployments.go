@@ -1,10 +1,12 @@
 package releases
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v66/github"
@@ -113,8 +115,30 @@ func (c *Client) FinishDeployment(ctx context.Context, d model.Deployment, state
 // environment) are skipped, so that a deployment not ours is never
 // finished by mistake.
 func (c *Client) newestDeployment(ctx context.Context, d model.Deployment) (int64, error) {
-	opts := &github.DeploymentsListOptions{Ref: d.Tag, Environment: d.Environment, ListOptions: github.ListOptions{PerPage: perPage}}
-	what := fmt.Sprintf("list deployments of %s to %s", d.Tag, d.Environment)
+	ds, err := c.listDeployments(ctx, d.Tag, d.Environment, perPage)
+	if err != nil {
+		return 0, err
+	}
+	want := payloadNeco{UpdateID: d.UpdateID, Site: d.Site}
+	for _, gd := range ds { // newest first
+		var p deploymentPayload
+		if json.Unmarshal(gd.Payload, &p) == nil && p.Neco == want {
+			return gd.GetID(), nil
+		}
+	}
+	return 0, fmt.Errorf("list deployments of %s to %s: %w (update %d of site %q)", d.Tag, d.Environment, ErrNoDeployment, d.UpdateID, d.Site)
+}
+
+// listDeployments lists the deployments of ref (to environment, unless it
+// is empty), at most limit, newest (highest id) first. Entries for another
+// ref or environment are left out, so that a server that ignored the
+// filter never makes neco take a deployment that is not the one asked for.
+func (c *Client) listDeployments(ctx context.Context, ref, environment string, limit int) ([]*github.Deployment, error) {
+	opts := &github.DeploymentsListOptions{Ref: ref, Environment: environment, ListOptions: github.ListOptions{PerPage: limit}}
+	what := "list deployments of " + ref
+	if environment != "" {
+		what += " to " + environment
+	}
 	var ds []*github.Deployment
 	err := c.retry(ctx, what, func(ctx context.Context) error {
 		var err error
@@ -122,22 +146,13 @@ func (c *Client) newestDeployment(ctx context.Context, d model.Deployment) (int6
 		return err
 	})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	want := payloadNeco{UpdateID: d.UpdateID, Site: d.Site}
-	var newest int64
-	for _, gd := range ds {
-		var p deploymentPayload
-		if gd.GetRef() != d.Tag || !strings.EqualFold(gd.GetEnvironment(), d.Environment) ||
-			json.Unmarshal(gd.Payload, &p) != nil || p.Neco != want {
-			continue
-		}
-		newest = max(newest, gd.GetID())
-	}
-	if newest == 0 {
-		return 0, fmt.Errorf("%s: %w (update %d of site %q)", what, ErrNoDeployment, d.UpdateID, d.Site)
-	}
-	return newest, nil
+	ds = slices.DeleteFunc(ds, func(d *github.Deployment) bool {
+		return d == nil || d.GetRef() != ref || (environment != "" && !strings.EqualFold(d.GetEnvironment(), environment))
+	})
+	slices.SortFunc(ds, func(a, b *github.Deployment) int { return cmp.Compare(b.GetID(), a.GetID()) })
+	return ds[:min(len(ds), limit)], nil
 }
 
 // setDeploymentStatus adds a status to deployment id. auto_inactive is

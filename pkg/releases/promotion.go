@@ -1,7 +1,6 @@
 package releases
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -24,21 +23,11 @@ func (c *Client) DeploymentSucceeded(ctx context.Context, tag, environment strin
 	if err := checkDeployment(tag, environment); err != nil {
 		return false, fmt.Errorf("deployment of %s to %s: %w", tag, environment, err)
 	}
-	opts := &github.DeploymentsListOptions{Ref: tag, Environment: environment, ListOptions: github.ListOptions{PerPage: maxPromotionDeployments}}
-	what := fmt.Sprintf("list deployments of %s to %s", tag, environment)
-	var ds []*github.Deployment
-	err := c.retry(ctx, what, func(ctx context.Context) error {
-		var err error
-		ds, _, err = c.gh.Repositories.ListDeployments(ctx, c.owner, c.name, opts)
-		return err
-	})
+	ds, err := c.listDeployments(ctx, tag, environment, maxPromotionDeployments)
 	if err != nil {
 		return false, err
 	}
-	// A server that ignored the filter must not promote another ref.
-	ds = slices.DeleteFunc(ds, func(d *github.Deployment) bool { return d.GetRef() != tag || d.GetEnvironment() != environment })
-	slices.SortFunc(ds, func(a, b *github.Deployment) int { return cmp.Compare(b.GetID(), a.GetID()) })
-	for _, d := range ds[:min(len(ds), maxPromotionDeployments)] {
+	for _, d := range ds {
 		ok, err := c.everSucceeded(ctx, d.GetID())
 		if err != nil || ok {
 			return ok, err
