@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-
-	"github.com/google/go-github/v66/github"
 
 	"github.com/necoship/neco/pkg/model"
 )
@@ -49,12 +46,7 @@ func (c *Client) DeploymentRecords(ctx context.Context, ref string, limit int) (
 // deploymentStatusRecords lists the newest page of deployment id's
 // statuses, oldest first.
 func (c *Client) deploymentStatusRecords(ctx context.Context, id int64) ([]model.DeploymentStatusRecord, error) {
-	var sts []*github.DeploymentStatus
-	err := c.retry(ctx, fmt.Sprintf("list statuses of deployment %d", id), func(ctx context.Context) error {
-		var err error
-		sts, _, err = c.gh.Repositories.ListDeploymentStatuses(ctx, c.owner, c.name, id, &github.ListOptions{PerPage: perPage})
-		return err
-	})
+	sts, err := c.listDeploymentStatuses(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,16 @@ func (c *Client) DeploymentSucceeded(ctx context.Context, tag, environment strin
 
 // everSucceeded reports whether deployment id has a success status.
 func (c *Client) everSucceeded(ctx context.Context, id int64) (bool, error) {
+	sts, err := c.listDeploymentStatuses(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(sts, func(s *github.DeploymentStatus) bool { return s.GetState() == "success" }), nil
+}
+
+// listDeploymentStatuses lists the newest page of deployment id's
+// statuses, newest first as GitHub answers; nil entries left out.
+func (c *Client) listDeploymentStatuses(ctx context.Context, id int64) ([]*github.DeploymentStatus, error) {
 	var sts []*github.DeploymentStatus
 	err := c.retry(ctx, fmt.Sprintf("list statuses of deployment %d", id), func(ctx context.Context) error {
 		var err error
@@ -45,7 +55,7 @@ func (c *Client) everSucceeded(ctx context.Context, id int64) (bool, error) {
 		return err
 	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return slices.ContainsFunc(sts, func(s *github.DeploymentStatus) bool { return s.GetState() == "success" }), nil
+	return slices.DeleteFunc(sts, func(s *github.DeploymentStatus) bool { return s == nil }), nil
 }
