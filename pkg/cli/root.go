@@ -29,6 +29,17 @@ type Env struct {
 	Now func() time.Time
 	// Hostname names this machine for `neco join`.
 	Hostname func() (string, error)
+	// Width is the terminal's width in columns, 0 when Stdout is not a
+	// terminal (nothing is cut then); nil is 0.
+	Width func() int
+}
+
+// width is env's terminal width, 0 when unknown.
+func (env Env) width() int {
+	if env.Width == nil {
+		return 0
+	}
+	return env.Width()
 }
 
 // SystemEnv is the process's own streams and environment.
@@ -36,6 +47,7 @@ func SystemEnv() Env {
 	return Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv,
 		OpenStore: openSystemStore, Now: time.Now, Hostname: os.Hostname,
+		Width: func() int { return terminalWidth(os.Stdout) },
 	}
 }
 

@@ -72,7 +72,7 @@ func runStatus(cmd *cobra.Command, env Env, cf *clusterFlags, asJSON bool) error
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	}
-	_, err = io.WriteString(env.Stdout, statusText(st))
+	_, err = io.WriteString(env.Stdout, statusText(st, env.width()))
 	return err
 }
 

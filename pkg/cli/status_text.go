@@ -13,14 +13,15 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
-// statusText renders status for a person. It is built whole so that a
-// redraw under --watch is written at once.
-func statusText(s statusJSON) string {
+// statusText renders status for a person, the server table fitted to
+// width columns (0: not a terminal, nothing cut). It is built whole so
+// that a redraw under --watch is written at once.
+func statusText(s statusJSON, width int) string {
 	var b strings.Builder
 	writeUpdateText(&b, s)
 	writePolicyText(&b, s)
 	b.WriteString("\n")
-	writeServersText(&b, s)
+	writeServersText(&b, s, width)
 	writeInstalledText(&b, s)
 	b.WriteString("\n")
 	writeClusterText(&b, s)
@@ -101,30 +102,6 @@ func stopText(u *statusUpdateJSON) string {
 		return "true: abort requested"
 	}
 	return `true: nothing starts until "neco recover"`
-}
-
-func writeServersText(b *strings.Builder, s statusJSON) {
-	if len(s.Servers) == 0 {
-		b.WriteString("no boot servers registered (neco join LRN)\n")
-		return
-	}
-	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LRN\tHOST\tIN UPDATE\tSTEP\tSTEP NAME\tCOND\tUPDATED\tMESSAGE")
-	for _, srv := range s.Servers {
-		host := "-"
-		if srv.Hostname != nil {
-			host = valueCell(*srv.Hostname)
-		}
-		step, name, cond, updated, msg := "-", "-", "-", "-", ""
-		if r := srv.Report; r != nil {
-			step, name, cond = strconv.Itoa(r.Step), orDash(oneLine(r.StepName)), r.Cond
-			updated, msg = formatAgo(s.Now, r.UpdatedAt), oneLine(r.Message)
-		} else if srv.InUpdate {
-			cond = "no report"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", srv.LRN, host, yesNo(srv.InUpdate), step, name, cond, updated, msg)
-	}
-	tw.Flush()
 }
 
 // writeInstalledText lists what servers recorded as installed, if any did.

@@ -227,7 +227,7 @@ func toStatusUpdate(snap model.Snapshot, now time.Time) *statusUpdateJSON {
 		t := f.FinishedAt.UTC()
 		j.FinishedAt, j.Message, end = &t, f.Message, f.FinishedAt
 	}
-	j.ElapsedSeconds = int64(max(end.Sub(u.StartedAt), 0).Round(time.Second) / time.Second)
+	j.ElapsedSeconds = elapsedSeconds(u.StartedAt, end)
 	if b := snap.Barrier; b != nil && b.ID == u.ID {
 		step := b.Step
 		j.BarrierStep = &step
@@ -340,4 +340,22 @@ func utcOrNil(t time.Time) *time.Time {
 	}
 	t = t.UTC()
 	return &t
+}
+
+// elapsedSeconds is how long from start to end, in whole seconds.
+func elapsedSeconds(start, end time.Time) int64 {
+	return int64(max(end.Sub(start), 0).Round(time.Second) / time.Second)
+}
+
+// at is s as read, with the times relative to now moved to now: the
+// running update's elapsed time and the reports' ages (formatAgo reads
+// Now). What etcd held is unchanged: it is the same drawing, later.
+func (s statusJSON) at(now time.Time) statusJSON {
+	s.Now = now
+	if u := s.Update; u != nil && u.FinishedAt == nil {
+		c := *u
+		c.ElapsedSeconds = elapsedSeconds(c.StartedAt, now)
+		s.Update = &c
+	}
+	return s
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/necoship/neco/pkg/backoff"
 	"github.com/necoship/neco/pkg/storage"
 )
@@ -43,7 +45,16 @@ type statusWatch struct {
 	// are already on screen.
 	drawn int64
 	draws int
+	// ages ticks while a terminal shows text: the last drawing is drawn
+	// again at the clock's time, so that "UPDATED 3s ago" and the running
+	// time move while nothing changes in etcd. nil: no ticks.
+	ages <-chan time.Time
+	last statusJSON
 }
+
+// ageRefresh is how often a terminal's drawing is redrawn with its
+// relative times updated, without reading etcd.
+const ageRefresh = time.Second
 
 func runStatusWatch(cmd *cobra.Command, env Env, cf *clusterFlags, asJSON bool) error {
 	// Not bounded: --watch runs until interrupted; each read gets its own
@@ -54,6 +65,11 @@ func runStatusWatch(cmd *cobra.Command, env Env, cf *clusterFlags, asJSON bool) 
 	}
 	defer done()
 	w := &statusWatch{env: env, cf: cf, store: store, asJSON: asJSON, terminal: isTerminal(env.Stdout)}
+	if w.terminal && !asJSON {
+		t := time.NewTicker(ageRefresh)
+		defer t.Stop()
+		w.ages = t.C
+	}
 	err = w.run(ctx)
 	if ctx.Err() != nil {
 		// Ctrl-C is how a watch ends, not a failure.
@@ -94,6 +110,10 @@ func (w *statusWatch) follow(ctx context.Context, events <-chan storage.WatchEve
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-w.ages:
+			if err := w.print(w.last.at(w.env.Now())); err != nil {
+				return err
+			}
 		case ev, ok := <-events:
 			if !ok {
 				return nil
@@ -161,7 +181,7 @@ func (w *statusWatch) read(ctx context.Context) (statusJSON, error) {
 // print writes one drawing in one write, so that a reader of the stream
 // never sees half of one.
 func (w *statusWatch) print(st statusJSON) error {
-	w.drawn = st.Revision
+	w.drawn, w.last = st.Revision, st
 	w.draws++
 	if w.asJSON {
 		// JSON Lines: one compact object per drawing.
@@ -175,9 +195,22 @@ func (w *statusWatch) print(st statusJSON) error {
 		prefix = "\n"
 	}
 	text := fmt.Sprintf("%sneco status at %s, etcd revision %d (Ctrl-C to quit)\n\n%s",
-		prefix, formatTime(st.Now), st.Revision, statusText(st))
+		prefix, formatTime(st.Now), st.Revision, statusText(st, w.env.width()))
 	_, err := io.WriteString(w.env.Stdout, text)
 	return err
+}
+
+// terminalWidth is the width in columns of the terminal f is, 0 when f is
+// not one (a pipe, a file): then nothing is cut to fit.
+func terminalWidth(f *os.File) int {
+	if !isTerminal(f) {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
 }
 
 // isTerminal reports whether f is a character device (a terminal), which

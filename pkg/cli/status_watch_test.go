@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/necoship/neco/pkg/model"
+	"github.com/necoship/neco/pkg/storage"
 )
 
 // watchRun is `neco status --watch` running until the test cancels it.
@@ -193,5 +195,42 @@ func TestIsTerminal(t *testing.T) {
 		if got := isTerminal(tt.f); got != tt.want {
 			t.Errorf("%s: %v; want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestStatusWatchRefreshesAges: on a terminal, each tick redraws the last
+// status at the clock's time without reading etcd (the watch has no store
+// here: a read would fail the test), so a report's age and the update's
+// running time move while nothing changes.
+func TestStatusWatchRefreshesAges(t *testing.T) {
+	var out syncBuffer
+	now := testNow
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ticks := make(chan time.Time)
+	w := &statusWatch{env: Env{Stdout: &out, Now: clock}, terminal: true, ages: ticks}
+	st := baseStatus()
+	st.Now = testNow
+	st.Update = statusUpdate(stateRunning, false, 10*time.Second)
+	st.Update.StartedAt = testNow.Add(-10 * time.Second)
+	st.Servers = []statusServerJSON{statusServer(0, true, true, report(1, "prepare", "running", 3*time.Second, ""))}
+	if err := w.print(st); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- w.follow(ctx, make(chan storage.WatchEvent)) }()
+	mu.Lock()
+	now = testNow.Add(5 * time.Second)
+	mu.Unlock()
+	ticks <- now // taken only by follow
+	ticks <- now // the first drawing is written before this one is taken
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	last := out.String()[strings.LastIndex(out.String(), clearScreen):]
+	if !strings.Contains(last, "8s ago") || !strings.Contains(last, "running for 15s") {
+		t.Errorf("redrawn at +5s, want the report 8s old and the update running 15s:\n%s", last)
 	}
 }
