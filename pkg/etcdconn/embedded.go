@@ -69,6 +69,9 @@ func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *
 	cfg.ClientTLSInfo, cfg.PeerTLSInfo = tlsInfo, tlsInfo
 	// Metrics stay on neco's own endpoint; the member adds none of its own.
 	cfg.ListenMetricsUrls = nil
+	// neco speaks gRPC only: the JSON gateway would be one more way into
+	// the member, for no client of neco's.
+	cfg.EnableGRPCGateway = false
 	// NewConfig leaves this at 0, which logs every request as slow.
 	cfg.WarningUnaryRequestDuration = embed.DefaultWarningUnaryRequestDuration
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(log.Named("etcd").WithOptions(zap.IncreaseLevel(zap.WarnLevel)))

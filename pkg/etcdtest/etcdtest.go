@@ -51,6 +51,11 @@ func Start() (*Server, error) {
 	// login costs a tenth of a second, many times that under -race on a
 	// busy machine, enough to run a test's setup past its deadline.
 	cfg.BcryptCost = 4
+	// No JSON gateway: the tests speak gRPC, and the gateway's websocket
+	// proxy reads os.Stderr from a server goroutine, which testing.M.Run
+	// replaces under go test -json (make test): a data race that is not
+	// the tests'.
+	cfg.EnableGRPCGateway = false
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		os.RemoveAll(dir)
