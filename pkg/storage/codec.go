@@ -68,6 +68,8 @@ func check(v any) error {
 		return v.Validate()
 	case *model.Barrier:
 		return v.Validate()
+	case *model.Turns:
+		return v.Validate()
 	case *model.WorkerStatus:
 		return v.Validate()
 	case *model.Bootserver:

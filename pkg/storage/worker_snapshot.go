@@ -25,11 +25,11 @@ type WorkerView struct {
 }
 
 // WorkerSnapshot reads, as of one etcd revision, what a worker decides
-// from: status/current and its history entry, status/barrier, the
-// worker's own report (or every report, with Peers), contents/ and
-// config/ (with the secrets s names) and info/gate. Everything else of
-// Snapshot is left empty. Undecodable values
-// are listed in Invalid, as Snapshot does.
+// from: status/current and its history entry, status/barrier,
+// status/turns, the worker's own report (or every report, with Peers),
+// contents/ and config/ (with the secrets s names) and info/gate.
+// Everything else of Snapshot is left empty. Undecodable values are
+// listed in Invalid, as Snapshot does.
 func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snapshot, error) {
 	reports := clientv3.OpGet(s.WorkerStatusKey(v.LRN))
 	if v.Peers {
@@ -38,6 +38,7 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 	ops := []clientv3.Op{
 		clientv3.OpGet(s.StatusCurrentKey()),
 		clientv3.OpGet(s.StatusBarrierKey()),
+		clientv3.OpGet(s.StatusTurnsKey()),
 		reports,
 		clientv3.OpGet(s.ContentPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.ConfigPrefix(), clientv3.WithPrefix()),

@@ -12,7 +12,7 @@ import (
 // every report with peers.
 func workerPart(full model.Snapshot, lrn int, peers bool) model.Snapshot {
 	want := model.Snapshot{Config: full.Config, Current: full.Current, Finished: full.Finished, Barrier: full.Barrier,
-		Contents: full.Contents, Workers: full.Workers}
+		Turns: full.Turns, Contents: full.Contents, Workers: full.Workers}
 	if !peers {
 		want.Workers = map[int]model.WorkerStatus{lrn: full.Workers[lrn]}
 	}
