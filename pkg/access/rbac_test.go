@@ -230,7 +230,7 @@ func TestSnapshotsUnderAuth(t *testing.T) {
 	for round := range 2 {
 		gets := &recordingKV{KV: workerClient.KV}
 		workerClient.KV = gets
-		ws, err := worker.WorkerSnapshot(ctx, storage.WorkerView{LRN: 1, Peers: true})
+		ws, err := worker.WorkerSnapshot(ctx, storage.WorkerView{LRN: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -130,8 +130,8 @@ func checkHistory(h model.HistoryEntry) error {
 	return err
 }
 
-// DecodeWorkerStatus decodes and checks the value of a worker's report as
-// a watch event carries it.
-func DecodeWorkerStatus(raw []byte) (model.WorkerStatus, error) {
-	return decode[model.WorkerStatus](raw)
+// DecodeTurns decodes and checks the value of status/turns as a watch
+// event carries it.
+func DecodeTurns(raw []byte) (model.Turns, error) {
+	return decode[model.Turns](raw)
 }

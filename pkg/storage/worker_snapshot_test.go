@@ -8,15 +8,11 @@ import (
 	"github.com/necoship/neco/pkg/model"
 )
 
-// workerPart is what WorkerSnapshot reads of full: its own report, or
-// every report with peers.
-func workerPart(full model.Snapshot, lrn int, peers bool) model.Snapshot {
-	want := model.Snapshot{Config: full.Config, Current: full.Current, Finished: full.Finished, Barrier: full.Barrier,
-		Turns: full.Turns, Contents: full.Contents, Workers: full.Workers}
-	if !peers {
-		want.Workers = map[int]model.WorkerStatus{lrn: full.Workers[lrn]}
-	}
-	return want
+// workerPart is what WorkerSnapshot reads of full: its own report, never
+// the others'.
+func workerPart(full model.Snapshot, lrn int) model.Snapshot {
+	return model.Snapshot{Config: full.Config, Current: full.Current, Finished: full.Finished, Barrier: full.Barrier,
+		Turns: full.Turns, Contents: full.Contents, Workers: map[int]model.WorkerStatus{lrn: full.Workers[lrn]}}
 }
 
 func TestWorkerSnapshotReadsWhatAWorkerDecidesFrom(t *testing.T) {
@@ -28,7 +24,7 @@ func TestWorkerSnapshotReadsWhatAWorkerDecidesFrom(t *testing.T) {
 		view WorkerView
 	}{
 		{"own report, history in the transaction", WorkerView{LRN: 2, UpdateID: 7}},
-		{"every report", WorkerView{LRN: 10, Peers: true, UpdateID: 7}},
+		{"another server's own report", WorkerView{LRN: 10, UpdateID: 7}},
 		{"no update seen yet", WorkerView{LRN: 10}},
 		{"the update before seen: the next one's entry in the transaction", WorkerView{LRN: 2, UpdateID: 6}},
 		{"an older update seen", WorkerView{LRN: 2, UpdateID: 3}},
@@ -38,7 +34,7 @@ func TestWorkerSnapshotReadsWhatAWorkerDecidesFrom(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(workerPart(full, tc.view.LRN, tc.view.Peers), got, snapshotOpts); diff != "" {
+			if diff := cmp.Diff(workerPart(full, tc.view.LRN), got, snapshotOpts); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 			if len(got.Invalid) != 0 {
@@ -58,7 +54,7 @@ func TestWorkerSnapshotListsAnUndecodableHistoryEntry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := workerPart(full, 2, false)
+		want := workerPart(full, 2)
 		want.Finished = nil
 		if diff := cmp.Diff(want, got, snapshotOpts); diff != "" {
 			t.Errorf("update %d seen: (-want +got)\n%s", id, diff)

@@ -153,7 +153,7 @@ type countingStore struct {
 var _ Store = (*countingStore)(nil)
 
 func (c *countingStore) WorkerWatchTargets() []storage.WatchTarget { return c.st.WorkerWatchTargets() }
-func (c *countingStore) WorkerStatusKey(lrn int) string            { return c.st.WorkerStatusKey(lrn) }
+func (c *countingStore) StatusTurnsKey() string                    { return c.st.StatusTurnsKey() }
 
 func (c *countingStore) WorkerSnapshot(ctx context.Context, v storage.WorkerView) (model.Snapshot, error) {
 	c.total.snapshots.Add(1)
