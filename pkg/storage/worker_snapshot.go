@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/necoship/neco/pkg/model"
@@ -30,7 +31,6 @@ type WorkerView struct {
 // empty. Undecodable values are listed in Invalid, as Snapshot does.
 func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snapshot, error) {
 	ops := []clientv3.Op{
-		clientv3.OpGet(s.StatusCurrentKey()),
 		clientv3.OpGet(s.StatusBarrierKey()),
 		clientv3.OpGet(s.StatusTurnsKey()),
 		clientv3.OpGet(s.WorkerStatusKey(v.LRN)),
@@ -38,25 +38,37 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 		clientv3.OpGet(s.ConfigPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.InfoGateKey()),
 	}
-	guesses := 0
+	plain := len(ops)
+	// status/current, then the history entries of the update seen last
+	// and of the next (decide numbers updates consecutively).
+	held := []string{s.StatusCurrentKey()}
 	if v.UpdateID > 0 {
-		guesses = 2
-		ops = append(ops, clientv3.OpGet(s.HistoryKey(v.UpdateID)), clientv3.OpGet(s.HistoryKey(v.UpdateID+1)))
+		held = append(held, s.HistoryKey(v.UpdateID), s.HistoryKey(v.UpdateID+1))
+	}
+	reads := make([]heldRead, len(held))
+	for i, key := range held {
+		r, rops := s.held.read(key, len(ops))
+		reads[i], ops = r, append(ops, rops...)
 	}
 	resp, err := s.client.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("worker snapshot %s: %w", s.prefix, err)
 	}
+	values := s.held.resolve(resp, reads)
 	b := newSnapshotBuilder(s, resp.Header.Revision)
-	keys := resp.Responses[:len(resp.Responses)-guesses]
-	for _, r := range keys {
+	for _, r := range resp.Responses[:plain] {
 		for _, kv := range r.GetResponseRange().Kvs {
 			b.add(kv)
 		}
 	}
-	if cur := b.snap.Current; cur != nil && guesses > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
-		// The history entries, now that Current is known.
-		b.addHistory(resp.Responses[len(keys)+int(cur.ID-v.UpdateID)].GetResponseRange().Kvs)
+	if values[0] != nil {
+		b.add(values[0])
+	}
+	if cur := b.snap.Current; cur != nil && v.UpdateID > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
+		// The history entry, now that Current is known.
+		if h := values[1+int(cur.ID-v.UpdateID)]; h != nil {
+			b.addHistory([]*mvccpb.KeyValue{h})
+		}
 	} else if err := b.addFinished(ctx); err != nil {
 		return model.Snapshot{}, err
 	}
