@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,8 +131,10 @@ type scaleSite struct {
 	counts    *scaleCounters
 	stores    []*countingStore
 	// barriers and history watch status/barrier and history/ from the
-	// end of the set-up.
+	// end of the set-up; turns counts the updater's writes of
+	// status/turns.
 	barriers, history <-chan storage.WatchEvent
+	turns             *atomic.Int64
 }
 
 func newScaleSite(b *testing.B, n int) *scaleSite {
@@ -171,11 +174,23 @@ func newScaleSite(b *testing.B, n int) *scaleSite {
 	r := newScaleRunner(b)
 	s.barriers = s.st.Watch(r.ctx, snap.Revision, s.st.StatusBarrierKey(), false)
 	s.history = s.st.Watch(r.ctx, snap.Revision, s.st.HistoryPrefix(), true)
+	s.turns = countEvents(r, s.st.Watch(r.ctx, snap.Revision, s.st.StatusTurnsKey(), false))
 	s.runUpdater(b, r, updaterClient)
 	s.runWorkers(b, r, workerClients, tmpl)
 	s.ready(b)
 	s.settle(b, 0, "set-up")
 	return s
+}
+
+// countEvents counts the events of a watch until the benchmark ends.
+func countEvents(r *scaleRunner, events <-chan storage.WatchEvent) *atomic.Int64 {
+	var n atomic.Int64
+	r.wg.Go(func() {
+		for range events {
+			n.Add(1)
+		}
+	})
+	return &n
 }
 
 // scaleRunner runs the site's loops until the benchmark ends, and waits
@@ -300,7 +315,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 	}
 	opened := make([]time.Time, len(s.steps))
 	marks := make([]scaleCounts, len(s.steps))
-	before := s.counts.load()
+	before, turnsBefore := s.counts.load(), s.turns.Load()
 	s.trigger.Fire()
 	timeout := time.NewTimer(scaleUpdateTimeout)
 	defer timeout.Stop()
@@ -345,6 +360,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 	m.backlog = s.settle(b, endRev, fmt.Sprintf("update %d ended after %s, rounds per worker by then %.1f",
 		id, end.Sub(opened[0]).Round(time.Millisecond), float64(m.ended.snapshots)/float64(s.n)))
 	after := s.counts.load()
+	m.turns = s.turns.Load() - turnsBefore
 	for k := range s.steps {
 		if opened[k].IsZero() {
 			b.Fatalf("update %d: no barrier opened step %d", id, k)

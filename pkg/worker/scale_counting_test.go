@@ -222,6 +222,8 @@ type scaleMeasure struct {
 	// them.
 	ended   scaleCounts
 	backlog time.Duration
+	// turns is how many turns records the updater wrote.
+	turns int64
 }
 
 func newScaleMeasure(steps int) scaleMeasure {
@@ -231,6 +233,7 @@ func newScaleMeasure(steps int) scaleMeasure {
 func (m *scaleMeasure) add(u scaleMeasure) {
 	m.updates += u.updates
 	m.backlog += u.backlog
+	m.turns += u.turns
 	m.ended = m.ended.add(u.ended)
 	for k := range m.wall {
 		m.wall[k] += u.wall[k]
@@ -277,8 +280,9 @@ func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
 	b.ReportMetric(float64(total.watchBytes)/perWorkerStep, "watch-B/worker/step")
 	perRolling := float64(m.updates*rolling) * float64(s.n)
 	b.ReportMetric(float64(rollingCost.readBytes)/perRolling, "read-B/worker/rolling-step")
-	b.Logf("%d updates of %d steps on %d workers; per update: %s, then %s of backlog", m.updates, len(s.steps), s.n,
-		(wall / time.Duration(m.updates)).Round(time.Millisecond), (m.backlog / time.Duration(m.updates)).Round(time.Millisecond))
+	b.Logf("%d updates of %d steps on %d workers; per update: %s, then %s of backlog; %.1f turns records written", m.updates, len(s.steps), s.n,
+		(wall / time.Duration(m.updates)).Round(time.Millisecond), (m.backlog / time.Duration(m.updates)).Round(time.Millisecond),
+		float64(m.turns)/float64(m.updates))
 	m.logSteps(b, s)
 	for _, c := range []struct {
 		when string
@@ -306,8 +310,9 @@ func (m scaleMeasure) logSteps(b *testing.B, s *scaleSite) {
 		if w := m.cost[k].waitReports; w > 0 {
 			parts[k] += fmt.Sprintf(" (%.2f waiting)", perUpdate(w, m, s))
 		}
+		parts[k] += fmt.Sprintf(" %.0fB", perUpdate(m.cost[k].readBytes, m, s))
 	}
-	b.Logf("per step: wall per update, reports per worker: %s", strings.Join(parts, "; "))
+	b.Logf("per step: wall per update, reports and bytes read per worker: %s", strings.Join(parts, "; "))
 }
 
 func perUpdate(n int64, m scaleMeasure, s *scaleSite) float64 {
