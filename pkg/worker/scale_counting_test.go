@@ -28,6 +28,10 @@ type scaleCounters struct {
 	waitReports atomic.Int64 // of which rolling waits ("waiting for ...")
 	records     atomic.Int64 // op.Records calls (install/, contents/)
 	events      atomic.Int64 // watch events delivered to the loops
+	// inflight counts the KV requests sent and not answered yet: a
+	// round's snapshot is counted when it is asked for, its bytes when
+	// the answer comes.
+	inflight atomic.Int64
 }
 
 // scaleCounts is one reading of scaleCounters.
@@ -59,82 +63,81 @@ func (a scaleCounts) add(b scaleCounts) scaleCounts {
 // undercount requests.
 type countingKV struct {
 	clientv3.KV
-	n     *atomic.Int64
-	bytes *atomic.Int64
+	c *scaleCounters
 }
 
-// sized adds the size of resp, nil after an error, to n.
-func sized[R interface{ Size() int }](n *atomic.Int64, resp R, ok bool) {
-	if ok {
-		n.Add(int64(resp.Size()))
+// start counts a request sent; the func it returns counts its answer.
+func (k countingKV) start() func(size int) {
+	k.c.rpcs.Add(1)
+	k.c.inflight.Add(1)
+	return func(size int) {
+		k.c.readBytes.Add(int64(size))
+		k.c.inflight.Add(-1)
 	}
 }
 
 func (k countingKV) Put(ctx context.Context, key, val string, opts ...clientv3.OpOption) (*clientv3.PutResponse, error) {
-	k.n.Add(1)
+	done := k.start()
 	resp, err := k.KV.Put(ctx, key, val, opts...)
-	sized(k.bytes, (*pb.PutResponse)(resp), resp != nil)
+	done((*pb.PutResponse)(resp).Size())
 	return resp, err
 }
 
 func (k countingKV) Get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
-	k.n.Add(1)
+	done := k.start()
 	resp, err := k.KV.Get(ctx, key, opts...)
-	sized(k.bytes, (*pb.RangeResponse)(resp), resp != nil)
+	done((*pb.RangeResponse)(resp).Size())
 	return resp, err
 }
 
 func (k countingKV) Delete(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.DeleteResponse, error) {
-	k.n.Add(1)
+	done := k.start()
 	resp, err := k.KV.Delete(ctx, key, opts...)
-	sized(k.bytes, (*pb.DeleteRangeResponse)(resp), resp != nil)
+	done((*pb.DeleteRangeResponse)(resp).Size())
 	return resp, err
 }
 
 func (k countingKV) Compact(ctx context.Context, rev int64, opts ...clientv3.CompactOption) (*clientv3.CompactResponse, error) {
-	k.n.Add(1)
-	return k.KV.Compact(ctx, rev, opts...)
-}
-
-func (k countingKV) Do(ctx context.Context, o clientv3.Op) (clientv3.OpResponse, error) {
-	k.n.Add(1)
-	resp, err := k.KV.Do(ctx, o)
-	if r := resp.Get(); r != nil {
-		sized(k.bytes, (*pb.RangeResponse)(r), true)
-	}
-	if r := resp.Txn(); r != nil {
-		sized(k.bytes, (*pb.TxnResponse)(r), true)
-	}
+	done := k.start()
+	resp, err := k.KV.Compact(ctx, rev, opts...)
+	done(0)
 	return resp, err
 }
 
-// Txn counts when the transaction is built: storage commits every one.
+func (k countingKV) Do(ctx context.Context, o clientv3.Op) (clientv3.OpResponse, error) {
+	done := k.start()
+	resp, err := k.KV.Do(ctx, o)
+	done((*pb.RangeResponse)(resp.Get()).Size() + (*pb.TxnResponse)(resp.Txn()).Size())
+	return resp, err
+}
+
+// Txn counts when the transaction is built, its answer when it is
+// committed: storage commits every one it builds.
 func (k countingKV) Txn(ctx context.Context) clientv3.Txn {
-	k.n.Add(1)
-	return countingTxn{Txn: k.KV.Txn(ctx), bytes: k.bytes}
+	return countingTxn{Txn: k.KV.Txn(ctx), done: k.start()}
 }
 
 // countingTxn counts the bytes of a transaction's response.
 type countingTxn struct {
 	clientv3.Txn
-	bytes *atomic.Int64
+	done func(size int)
 }
 
 func (t countingTxn) If(cs ...clientv3.Cmp) clientv3.Txn {
-	return countingTxn{Txn: t.Txn.If(cs...), bytes: t.bytes}
+	return countingTxn{Txn: t.Txn.If(cs...), done: t.done}
 }
 
 func (t countingTxn) Then(ops ...clientv3.Op) clientv3.Txn {
-	return countingTxn{Txn: t.Txn.Then(ops...), bytes: t.bytes}
+	return countingTxn{Txn: t.Txn.Then(ops...), done: t.done}
 }
 
 func (t countingTxn) Else(ops ...clientv3.Op) clientv3.Txn {
-	return countingTxn{Txn: t.Txn.Else(ops...), bytes: t.bytes}
+	return countingTxn{Txn: t.Txn.Else(ops...), done: t.done}
 }
 
 func (t countingTxn) Commit() (*clientv3.TxnResponse, error) {
 	resp, err := t.Txn.Commit()
-	sized(t.bytes, (*pb.TxnResponse)(resp), resp != nil)
+	t.done((*pb.TxnResponse)(resp).Size())
 	return resp, err
 }
 
