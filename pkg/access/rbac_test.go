@@ -145,7 +145,7 @@ func del(key string) request {
 func TestRolesOnRealEtcd(t *testing.T) {
 	site := newAuthSite(t, []int{1, 2}, Principals{Operators: []string{"alice"}, Readers: []string{"viewer"}})
 	st := site.st
-	everyoneReads := []request{get(st.Prefix()), get(st.StatusCurrentKey()), getPrefix(st.ConfigPrefix()),
+	everyoneReads := []request{get(st.Prefix()), get(st.StatusCurrentKey()), get(st.StatusTurnsKey()), getPrefix(st.ConfigPrefix()),
 		getPrefix(st.WorkerStatusPrefix()), getPrefix(st.BootserverPrefix()), getPrefix(st.HistoryPrefix()),
 		getPrefix(st.LeaderUpdaterKey()), getPrefix(st.ConfigAuditPrefix())}
 	noSecrets := []request{get(st.SecretKey("github-token")), get(st.SecretKey("slack")),
@@ -163,7 +163,7 @@ func TestRolesOnRealEtcd(t *testing.T) {
 				put(st.InstallImageKey(1, "etcd")), put(st.LeaderWorkerKey()+"abc"), put(st.ContentKey("upload")),
 				put(st.IrreversibleKey(v, "migrate")), get(st.SecretKey("github-asset-token")), registryCredentials),
 			append(noSecrets, put(st.WorkerStatusKey(2)), del(st.WorkerStatusKey(2)), put(st.InstallDebKey(2, "neco")),
-				put(st.StatusCurrentKey()), put(st.StatusBarrierKey()), put(st.ConfigKey("env")),
+				put(st.StatusCurrentKey()), put(st.StatusBarrierKey()), put(st.StatusTurnsKey()), put(st.ConfigKey("env")),
 				put(st.ConfigKey("github-api-url")), del(st.ConfigKey("env")), put(st.SecretKey("github-token")),
 				put(st.PinKey()), put(st.RollbackRequestKey()), put(st.BootserverKey(3)), put(st.HistoryKey(9)),
 				put(st.InfoCandidateKey()), put(st.LeaderUpdaterKey()+"abc"), del(st.LeaderUpdaterKey()+"leaseless"),
@@ -172,7 +172,7 @@ func TestRolesOnRealEtcd(t *testing.T) {
 		{UpdaterUser(2),
 			append(everyoneReads, get(st.SecretKey("github-token")), get(st.SecretKey("slack")),
 				getPrefix(st.SecretPrefix()), getPrefix(st.Prefix()), put(st.StatusCurrentKey()),
-				put(st.StatusBarrierKey()), put(st.HistoryKey(9)), put(st.InfoCandidateKey()), registryCredentials,
+				put(st.StatusBarrierKey()), put(st.StatusTurnsKey()), put(st.HistoryKey(9)), put(st.InfoCandidateKey()), registryCredentials,
 				put(st.InfoCheckKey()), put(st.LeaderUpdaterKey()+"abc"), del(st.RollbackRequestKey()),
 				put(st.CheckRequestKey()), del(st.CheckRequestKey()), put(st.CheckAnswerKey())),
 			[]request{put(st.ConfigKey("env")), put(st.SecretKey("github-token")), put(st.WorkerStatusKey(2)),
@@ -185,13 +185,13 @@ func TestRolesOnRealEtcd(t *testing.T) {
 				put(st.PinKey()), put(st.HoldKey(v)),
 				put(st.RollbackRequestKey()), put(st.StatusCurrentKey()), put(st.InfoCandidateKey()),
 				put(st.BootserverKey(3)), del(st.BootserverKey(3)), put(st.HistoryKey(9)), put(st.CheckRequestKey())),
-			append(noSecrets, registryCredentials, put(st.StatusBarrierKey()), put(st.WorkerStatusKey(1)),
+			append(noSecrets, registryCredentials, put(st.StatusBarrierKey()), put(st.StatusTurnsKey()), put(st.WorkerStatusKey(1)),
 				put(st.LeaderUpdaterKey()+"abc"), put(st.InfoCheckKey()), put(st.ContentKey("upload")),
 				put(st.CheckAnswerKey())),
 		},
 		{"viewer",
 			everyoneReads,
-			append(noSecrets, registryCredentials, put(st.ConfigKey("env")), put(st.StatusCurrentKey()), put(st.WorkerStatusKey(1)),
+			append(noSecrets, registryCredentials, put(st.ConfigKey("env")), put(st.StatusCurrentKey()), put(st.StatusTurnsKey()), put(st.WorkerStatusKey(1)),
 				put(st.PinKey()), put(st.ConfigAuditKey(1)), put(st.CheckRequestKey())),
 		},
 	}
@@ -230,7 +230,7 @@ func TestSnapshotsUnderAuth(t *testing.T) {
 	for round := range 2 {
 		gets := &recordingKV{KV: workerClient.KV}
 		workerClient.KV = gets
-		ws, err := worker.WorkerSnapshot(ctx, storage.WorkerView{LRN: 1, Peers: true})
+		ws, err := worker.WorkerSnapshot(ctx, storage.WorkerView{LRN: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -145,6 +145,7 @@ func updaterWrites(st *storage.Storage) []Perm {
 		prefix(st.InfoPrefix(), Write),
 		{Key: st.StatusCurrentKey(), Type: Write},
 		{Key: st.StatusBarrierKey(), Type: Write},
+		{Key: st.StatusTurnsKey(), Type: Write},
 		prefix(st.HistoryPrefix(), Write),
 		// Starting a requested rollback deletes the request.
 		{Key: st.RollbackRequestKey(), Type: Write},

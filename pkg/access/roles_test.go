@@ -39,6 +39,7 @@ func TestRoles(t *testing.T) {
 				{"/n/request/rollback", "", Write},
 				{"/n/status/barrier", "", Write},
 				{"/n/status/current", "", Write},
+				{"/n/status/turns", "", Write},
 			}},
 			{"neco-server-1", serverWant("1")},
 			{"neco-server-3", serverWant("3")},

@@ -33,7 +33,8 @@ type statusRollbackJSON struct {
 type statusNextJSON struct {
 	Action string `json:"action"`
 	Reason string `json:"reason"`
-	// Until is when a release window opens or a release is old enough.
+	// Until is when a release window opens, a release is old enough or
+	// a rolling soak ends.
 	Until *time.Time `json:"until"`
 }
 

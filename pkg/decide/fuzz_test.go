@@ -18,7 +18,7 @@ func FuzzNextAction(f *testing.F) {
 	configs := fuzzConfigs(f)
 	kinds := []ActionKind{ActionNone, ActionStartUpdate, ActionAdvanceBarrier, ActionFinish, ActionAbort,
 		ActionTimeout, ActionWaitApproval, ActionWaitWindow, ActionStopped, ActionRequestRollback, ActionWaitAge, ActionWaitGate,
-		ActionWindowPause, ActionWindowResume, ActionWaitPromotion}
+		ActionWindowPause, ActionWindowResume, ActionWaitPromotion, ActionOpenTurns}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := fuzzInput(data, configs)
 		pristine := fuzzInput(data, configs)
@@ -32,6 +32,9 @@ func FuzzNextAction(f *testing.F) {
 		}
 		if got.Kind == ActionWindowPause || got.Kind == ActionWindowResume {
 			checkWindowAct(t, in.Snapshot, got)
+		}
+		if got.Kind == ActionOpenTurns {
+			checkOpenTurns(t, in, got)
 		}
 		if got.Kind == ActionRequestRollback && (got.Rollback == nil || got.Hold == nil ||
 			got.Rollback.Validate() != nil || !got.Hold.Version.Equal(got.Rollback.From)) {
@@ -301,6 +304,27 @@ func fuzzInput(data []byte, configs []config.Cluster) UpdaterInput {
 			s.Workers[l] = w
 		}
 	}
+	fuzzTurns(&b, &s, barrier)
 	in.Snapshot = s
 	return in
+}
+
+// fuzzTurns reads the rolling turns' inputs: the step's parameters that
+// the reports running at the barrier's step carry (as waiting reports
+// do), and a stored turns record of that barrier.
+func fuzzTurns(b *fuzzBytes, s *model.Snapshot, barrier model.Barrier) {
+	turn, stored := b.next(), b.next()
+	if turn&1 != 0 {
+		rt := model.RollingTurn{MaxUnavailable: 1 + int(turn>>1)%3, Soak: model.Duration(time.Duration(turn>>3%3) * 2 * time.Minute)}
+		for l, w := range s.Workers {
+			if w.Step == barrier.Step && w.Cond == model.CondRunning {
+				w.Turn = &rt
+				s.Workers[l] = w
+			}
+		}
+	}
+	if stored&1 != 0 {
+		done := int(stored>>1) % 4
+		s.Turns = &model.Turns{ID: barrier.ID, Step: barrier.Step, Canary: barrier.Canary, Done: done, Open: done + int(stored>>3)%4}
+	}
 }

@@ -65,7 +65,7 @@ func TestGate(t *testing.T) {
 	// A rolling turn waits; other steps run.
 	turn := func(g bool, opts ...snapOpt) WorkerInput {
 		in := workerIn(2, snap(append([]snapOpt{registered(0, 2), withCurrent(v10, 0, 2), withBarrier(curID, 1),
-			worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)}, opts...)...))
+			worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)}, append(opts, byUpdater(1, 0))...)...))
 		in.Gate = g
 		return in
 	}
@@ -78,8 +78,8 @@ func TestGate(t *testing.T) {
 		{"a rolling turn waits while alerts fire", turn(true, gate("", "EtcdDown")),
 			WorkerAction{Kind: WorkerWait, StepIndex: 1, Reason: "restart etcd.service (rolling) waits for the alert gate: alerts firing: EtcdDown",
 				Report: &model.WorkerStatus{ID: curID, Version: model.MustParseVersion(v10), Step: 1, StepName: rolling, Cond: model.CondRunning,
-					UpdatedAt: now, Message: rolling + " waits for the alert gate: alerts firing: EtcdDown"},
-				Wait: &Wait{LRN: -1, Until: now.Add(time.Minute), ID: curID, Step: 1}, Next: WorkerReads{Peers: true}}},
+					UpdatedAt: now, Message: rolling + " waits for the alert gate: alerts firing: EtcdDown", Turn: turnOf(1, 0)},
+				Wait: &Wait{Position: -1, Until: now.Add(time.Minute), ID: curID, Step: 1}}},
 		{"the turn goes when the gate opens", turn(true, gate("")),
 			want(WorkerRun, 1, 1, model.CondRunning, rolling, rolling)},
 	} {

@@ -130,11 +130,24 @@ func decideRunning(in UpdaterInput) Action {
 	if every(active, func(p participant) bool { return p.passed(barrier) }) {
 		return advance(cur, barrier, in.Now, canary)
 	}
+	write, turns, why := openTurns(in, ps)
+	if write {
+		return Action{Kind: ActionOpenTurns, Turns: turns, Until: soakEnd(turns), Reason: why}
+	}
 	reason := waitingReason(active, barrier)
 	if canary {
 		reason = "canary phase: " + reason
 	}
-	return Action{Kind: ActionNone, Reason: reason}
+	return Action{Kind: ActionNone, Reason: reason, Until: soakEnd(turns)}
+}
+
+// soakEnd is when the next turns of t open by themselves; zero when none
+// waits for a soak.
+func soakEnd(t *model.Turns) time.Time {
+	if t == nil || t.Soak == nil {
+		return time.Time{}
+	}
+	return t.Soak.At
 }
 
 func every(ps []participant, ok func(participant) bool) bool {

@@ -65,6 +65,10 @@ const (
 	// ActionWaitPromotion: nothing to write; Latest has no successful
 	// deployment to config require-deployed yet (info/promotion).
 	ActionWaitPromotion ActionKind = "wait-promotion"
+	// ActionOpenTurns: write Turns (status/turns), whose rolling turn is
+	// open at the barrier's step; written only if it says more than the
+	// stored record of that barrier.
+	ActionOpenTurns ActionKind = "open-turns"
 )
 
 // Action is the updater's next step. Every pointer is a fresh value the
@@ -78,6 +82,8 @@ type Action struct {
 	// Barrier is {ID, 0} for start-update and the next barrier for
 	// advance-barrier.
 	Barrier *model.Barrier
+	// Turns is status/turns for open-turns.
+	Turns *model.Turns
 	// History is history/<id> for finish, abort and timeout.
 	History *model.HistoryEntry
 	// Candidate is info/candidate to record for wait-approval, nil when the
@@ -88,8 +94,10 @@ type Action struct {
 	Rollback *model.RollbackRequest
 	Hold     *model.Hold
 	// Until is when the next release window opens (wait-window and
-	// window-pause; zero if no window ever opens), or when Latest is old
-	// enough (wait-release-age).
+	// window-pause; zero if no window ever opens), when Latest is old
+	// enough (wait-release-age), or when a soak ends at a rolling step
+	// and more turns open (open-turns and none): the updater decides
+	// again then.
 	Until time.Time
 	// Reason is one sentence for logs and `neco status`.
 	Reason string

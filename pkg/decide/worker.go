@@ -26,27 +26,6 @@ type WorkerInput struct {
 	// Gate says an alert gate is configured (gate-prometheus-url): a
 	// rolling turn then waits while Snapshot.Gate holds.
 	Gate bool
-	// OwnReportOnly says Snapshot.Workers holds this server's report only.
-	// The other reports are what grows with the site and only a rolling
-	// turn needs them: ReadsFor says when.
-	OwnReportOnly bool
-}
-
-// WorkerReads is a worker decision's read contract: what its snapshot
-// must hold besides this server's own report.
-type WorkerReads struct {
-	// Peers: every server's report, which a rolling turn needs.
-	Peers bool
-}
-
-// ReadsFor is the read contract of NextWorkerAction on in, decided on what in
-// holds (this server's report is enough to know): the worker reads a
-// snapshot that satisfies it, then decides once. A decision's Next says
-// the contract it expects of the next one, so that most rounds read only
-// once.
-func ReadsFor(in WorkerInput) WorkerReads {
-	e := enter(in)
-	return WorkerReads{Peers: e.final == nil && e.step > 0 && isRolling(e.steps[e.step])}
 }
 
 // WorkerActionKind says what a worker must do next.
@@ -91,9 +70,6 @@ type WorkerAction struct {
 	Done *model.WorkerStatus
 	// Wait is what a WorkerWait waits on; nil otherwise.
 	Wait *Wait
-	// Next is the read contract the next decision will likely have (a
-	// rolling wait, or a step before a rolling turn: every report).
-	Next WorkerReads
 	// Reason is one sentence for logs and the report's message.
 	Reason string
 }
@@ -193,27 +169,8 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 	case st.Kind == StepOnce:
 		return decideOnce(in, i, steps)
 	case isRolling(st):
-		if in.OwnReportOnly {
-			// The caller broke ReadsFor's contract: going without the
-			// others' reports would take a turn out of order.
-			return idle(fmt.Sprintf("%s needs every server's report; deciding again on them", st.Name))
-		}
-		if ahead := rollingAhead(in.Snapshot, in.LRN, i, st.Service.MaxUnavailable); len(ahead) > 0 {
-			// The last ahead is the likeliest to finish last: watching it
-			// wakes this server about once.
-			w := Wait{LRN: ahead[len(ahead)-1], ID: in.Snapshot.Current.ID, Step: i}
-			return wait(in, i, st, w, fmt.Sprintf("waiting for servers %s to finish %s", lrnRanges(ahead, maxRanges), st.Name))
-		}
-		if until, lrn := soakUntil(in.Snapshot, in.LRN, i, *st.Service); in.Now.Before(until) {
-			w := Wait{LRN: -1, Until: until, ID: in.Snapshot.Current.ID, Step: i}
-			return wait(in, i, st, w, fmt.Sprintf("waiting for server %d's %s to soak until %s",
-				lrn, st.Name, until.UTC().Format("15:04:05 MST")))
-		}
-		if hold := gateHold(in.Gate, in.Snapshot.Gate); hold != "" {
-			// info/gate changing wakes the worker; the deadline only
-			// bounds a wait with no news.
-			w := Wait{LRN: -1, Until: in.Now.Add(gateRecheck), ID: in.Snapshot.Current.ID, Step: i}
-			return wait(in, i, st, w, fmt.Sprintf("%s waits for the alert gate: %s", st.Name, hold))
+		if a, ok := rollingWait(in, i, st); ok {
+			return a
 		}
 	}
 	return run(in, i, steps)
@@ -221,34 +178,6 @@ func decideStep(in WorkerInput, i int, steps []Step) WorkerAction {
 
 func isRolling(st Step) bool {
 	return st.Kind == StepRestart && st.Service.Strategy == plan.StrategyRolling
-}
-
-// Wait is what a server waiting for its rolling turn waits on: one
-// server's report, or the end of a soak. Watching one report, not every
-// server's, keeps a rolling step's watch events linear in the servers.
-type Wait struct {
-	// LRN is the server whose report may end the wait; -1 with Until.
-	LRN int
-	// Until is when the soak ends; zero when waiting on LRN.
-	Until time.Time
-	// ID and Step are the update and the step waited at.
-	ID   int64
-	Step int
-}
-
-// Over reports whether report, LRN's latest (nil when it was deleted or
-// does not decode), may have ended the wait: then decide again. A report
-// that only refreshes LRN's own waiting or running does not.
-func (w Wait) Over(report *model.WorkerStatus) bool {
-	return report == nil || report.ID != w.ID || report.Cond != model.CondRunning || report.Step > w.Step
-}
-
-// wait reports this server waiting for its rolling turn at step i.
-func wait(in WorkerInput, i int, st Step, w Wait, msg string) WorkerAction {
-	a := report(in, WorkerWait, i, model.CondRunning, st.Name, msg)
-	a.Report.Message, a.Wait = msg, &w
-	a.Next.Peers = true
-	return a
 }
 
 // decideOnce: the worker leader runs a once-step unless contents/ records
@@ -268,51 +197,6 @@ func decideOnce(in WorkerInput, i int, steps []Step) WorkerAction {
 		return abort(in, i, fmt.Sprintf("%s was started for %s and did not record success; it is irreversible, so check by hand, then neco recover", st.Name, cur.Version))
 	}
 	return run(in, i, steps) // reversible: running it again is safe
-}
-
-// rollingAhead lists the servers whose turn at step i comes first and that
-// have not finished it: the server at index k of the sorted participants
-// goes once every server below index k-max+1 has finished, so that at most
-// max restart at once, in LRN order.
-func rollingAhead(s model.Snapshot, lrn, i, maxUnavailable int) []int {
-	var ahead []int
-	for _, p := range turnsBefore(s, lrn, maxUnavailable) {
-		if p.cond() != model.CondCompleted && p.finished() <= i {
-			ahead = append(ahead, p.lrn)
-		}
-	}
-	return ahead
-}
-
-// turnsBefore lists the participants whose rolling turn comes before
-// lrn's: those below index k-max+1, lrn being at index k of the sorted
-// participants.
-func turnsBefore(s model.Snapshot, lrn, maxUnavailable int) []participant {
-	ps := participantsOf(s)
-	k := slices.IndexFunc(ps, func(p participant) bool { return p.lrn == lrn })
-	return ps[:max(k-max(maxUnavailable, 1)+1, 0)]
-}
-
-// soakUntil is when the restarts this server waited for at step i have
-// soaked (svc.Soak after the last of them finished), and whose it was;
-// zero when there is no soak. A server that finished step i waits at the
-// barrier without reporting again, so its report's UpdatedAt is when its
-// restart finished, health check included.
-func soakUntil(s model.Snapshot, lrn, i int, svc plan.Service) (time.Time, int) {
-	if svc.Soak.Duration <= 0 {
-		return time.Time{}, 0
-	}
-	var until time.Time
-	who := 0
-	for _, p := range turnsBefore(s, lrn, svc.MaxUnavailable) {
-		if p.report == nil || !p.passed(i) {
-			continue
-		}
-		if t := p.report.UpdatedAt.Add(svc.Soak.Duration); t.After(until) {
-			until, who = t, p.lrn
-		}
-	}
-	return until, who
 }
 
 func planMismatch(p *plan.Plan, want model.Version) string {
@@ -344,7 +228,6 @@ func run(in WorkerInput, i int, steps []Step) WorkerAction {
 	st := steps[i]
 	a := report(in, WorkerRun, i, model.CondRunning, st.Name, st.Name)
 	a.Step = &st
-	a.Next.Peers = i+1 < len(steps) && isRolling(steps[i+1])
 	done := *a.Report
 	done.Step = i + 1
 	if done.Step == len(steps) && st.Kind != StepPrepare {

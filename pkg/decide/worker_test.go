@@ -85,23 +85,38 @@ func completing(a WorkerAction) WorkerAction {
 	return a
 }
 
-// peersNext is a run whose next step is a rolling turn.
-func peersNext(a WorkerAction) WorkerAction {
-	a.Next.Peers = true
-	return a
+// byUpdater sets the turns record the updater computes now from the
+// snapshot's reports, at its barrier's step taken as a rolling step of
+// maxUnavailable and soak; apply it after the reports.
+func byUpdater(maxUnavailable int, soak time.Duration) snapOpt {
+	return func(s *model.Snapshot) {
+		t := turnsFor(participantsOf(*s), *s.Barrier, *turnOf(maxUnavailable, soak), now)
+		s.Turns = &t
+	}
 }
 
-// waitingOn is a rolling wait on server lrn's report at the action's step.
-func waitingOn(lrn int, a WorkerAction) WorkerAction {
-	a.Wait = &Wait{LRN: lrn, ID: curID, Step: a.StepIndex}
-	a.Next.Peers = true
+// withTurns sets the stored turns record.
+func withTurns(t model.Turns) snapOpt {
+	return func(s *model.Snapshot) { s.Turns = &t }
+}
+
+// turnOf is what a waiting report says of its rolling step.
+func turnOf(maxUnavailable int, soak time.Duration) *model.RollingTurn {
+	return &model.RollingTurn{MaxUnavailable: maxUnavailable, Soak: model.Duration(soak)}
+}
+
+// waitingAt is a wait, at position pos, for the turns record to open the
+// turn at the action's step; the report says the step's turn.
+func waitingAt(pos int, turn *model.RollingTurn, a WorkerAction) WorkerAction {
+	a.Wait = &Wait{Position: pos, ID: curID, Step: a.StepIndex}
+	a.Report.Turn = turn
 	return withMessage(a)
 }
 
 // soakingUntil is a rolling wait for a soak to end at until.
-func soakingUntil(until time.Time, a WorkerAction) WorkerAction {
-	a.Wait = &Wait{LRN: -1, Until: until, ID: curID, Step: a.StepIndex}
-	a.Next.Peers = true
+func soakingUntil(until time.Time, turn *model.RollingTurn, a WorkerAction) WorkerAction {
+	a.Wait = &Wait{Position: -1, Until: until, ID: curID, Step: a.StepIndex}
+	a.Report.Turn = turn
 	return withMessage(a)
 }
 
@@ -120,8 +135,6 @@ func TestNextWorkerAction(t *testing.T) {
 	running := func(opts ...snapOpt) model.Snapshot {
 		return snap(append([]snapOpt{registered(0, 2, 10), withCurrent(v10, 0, 2, 10)}, opts...)...)
 	}
-	soakEnd := now.Add(4 * time.Minute) // worker() reports a minute ago; the soak is 5m
-	ownReportOnly := func(in *WorkerInput) { in.OwnReportOnly = true }
 	tests := []struct {
 		name string
 		in   WorkerInput
@@ -160,39 +173,6 @@ func TestNextWorkerAction(t *testing.T) {
 		{name: "plan of another version", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning)),
 			withPlan(testPlan(func(p *plan.Plan) { p.Version = model.MustParseVersion(v9) }))),
 			want: withMessage(want(WorkerAbort, 1, 1, model.CondAborted, "", "the installed plan is 2026.11.23-9, the update is to 2026.11.23-10 (was the site package changed by hand?)"))},
-		{name: "rolling: first server goes", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning), worker(2, 1, model.CondRunning))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling: second waits for the first", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning), worker(2, 1, model.CondRunning))),
-			want: waitingOn(0, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
-		{name: "rolling: numeric order, 10 waits for 0 and 2", in: workerIn(10, running(withBarrier(curID, 1), worker(10, 1, model.CondRunning))),
-			want: waitingOn(2, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0, 2 to finish restart etcd.service (rolling)"))},
-		{name: "rolling: turn comes when the one ahead finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling: a completed server counts as finished", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling soak: the next server waits for the restart to soak", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
-		{name: "rolling soak: soaked long enough, the turn comes", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-5*time.Minute))), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling soak: counted from the latest restart ahead", in: workerIn(10, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning, reportedAt(now.Add(-time.Hour))), worker(2, 2, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
-		{name: "rolling soak: a completed server ahead soaks too", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: soakingUntil(soakEnd, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
-		{name: "rolling soak: the first server does not wait", in: workerIn(0, running(withBarrier(curID, 1), worker(0, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute)))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling soak, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)), withPlan(testPlan(soak(5*time.Minute), maxUnavailable(2)))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling, max-unavailable 2: second goes with the first", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
-			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
-		{name: "rolling, max-unavailable 2: third waits for the first only", in: workerIn(10, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), worker(10, 1, model.CondRunning)), withPlan(testPlan(maxUnavailable(2)))),
-			want: waitingOn(0, want(WorkerWait, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "waiting for servers 0 to finish restart etcd.service (rolling)"))},
-		{name: "rolling, own report only (against ReadsFor): no turn taken", in: workerIn(2, running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), ownReportOnly),
-			want: idle("restart etcd.service (rolling) needs every server's report; deciding again on them")},
-		{name: "own report only is enough past the rolling step", in: workerIn(2, running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), ownReportOnly),
-			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
-		{name: "a run before a rolling step asks for the peers' reports next", in: workerIn(10, running(withBarrier(curID, 1), worker(10, 1, model.CondRunning)),
-			withPlan(testPlan(func(p *plan.Plan) { p.Services = []plan.Service{p.Services[2], p.Services[0], p.Services[1]} }))),
-			want: peersNext(want(WorkerRun, 1, 1, model.CondRunning, "restart sabakan.service (anytime)", "restart sabakan.service (anytime)")), stepKind: StepRestart},
 		{name: "stop-all: stop", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 2, model.CondRunning))),
 			want: want(WorkerRun, 2, 2, model.CondRunning, "stop cke.service (stop-all)", "stop cke.service (stop-all)"), stepKind: StepStop},
 		{name: "stop-all: start waits for the barrier", in: workerIn(10, running(withBarrier(curID, 2), worker(10, 3, model.CondRunning))),
@@ -214,7 +194,7 @@ func TestNextWorkerAction(t *testing.T) {
 			want: WorkerAction{Kind: WorkerIdle, Reason: "canary: finished update 7 to 2026.11.23-10 up to the once-steps; waiting for the other servers"}},
 		{name: "after the canary phase the others prepare", in: workerIn(2, running(withCanaries(0), withBarrier(curID, 0), worker(0, 5, model.CondRunning, hasCanaried())), withPlan(nil)),
 			want: want(WorkerRun, 0, 0, model.CondRunning, "prepare 2026.11.23-10", "prepare 2026.11.23-10"), stepKind: StepPrepare},
-		{name: "after the canary phase a rolling server does not wait for the canary", in: workerIn(2, running(withCanaries(0), withBarrier(curID, 1), worker(0, 5, model.CondRunning, hasCanaried()), worker(2, 1, model.CondRunning))),
+		{name: "after the canary phase a rolling server does not wait for the canary", in: workerIn(2, running(withCanaries(0), withBarrier(curID, 1), worker(0, 5, model.CondRunning, hasCanaried()), worker(2, 1, model.CondRunning), byUpdater(1, 0))),
 			want: want(WorkerRun, 1, 1, model.CondRunning, "restart etcd.service (rolling)", "restart etcd.service (rolling)"), stepKind: StepRestart},
 		{name: "after the canary phase the canary waits for the once-steps' barrier", in: workerIn(0, running(withCanaries(0), withBarrier(curID, 2), worker(0, 5, model.CondRunning, hasCanaried())), asLeader),
 			want: WorkerAction{Kind: WorkerIdle, Reason: "finished step 4 of update 7; waiting for the barrier"}},
@@ -253,30 +233,6 @@ func TestNextWorkerAction(t *testing.T) {
 				t.Errorf("NextWorkerAction() mismatch (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestWaitOver(t *testing.T) {
-	w := Wait{LRN: 2, ID: curID, Step: 1}
-	report := func(id int64, step int, cond model.Cond) *model.WorkerStatus {
-		return &model.WorkerStatus{ID: id, Step: step, Cond: cond}
-	}
-	for _, tt := range []struct {
-		name   string
-		report *model.WorkerStatus
-		want   bool
-	}{
-		{"waiting for its own turn, or running the step", report(curID, 1, model.CondRunning), false},
-		{"finished the step", report(curID, 2, model.CondRunning), true},
-		{"completed", report(curID, 7, model.CondCompleted), true},
-		{"aborted", report(curID, 1, model.CondAborted), true},
-		{"timed out", report(curID, 1, model.CondTimedOut), true},
-		{"reports another update", report(curID+1, 0, model.CondRunning), true},
-		{"deleted or undecodable", nil, true},
-	} {
-		if got := w.Over(tt.report); got != tt.want {
-			t.Errorf("%s: Over = %v, want %v", tt.name, got, tt.want)
-		}
 	}
 }
 
@@ -325,33 +281,5 @@ func TestLRNRanges(t *testing.T) {
 		if got := lrnRanges(tt.lrns, 4); got != tt.want {
 			t.Errorf("lrnRanges(%v) = %q, want %q", tt.lrns, got, tt.want)
 		}
-	}
-}
-
-// TestReadsFor: a worker's own report tells whether its decision needs
-// the others': only when it may enter a rolling turn now.
-func TestReadsFor(t *testing.T) {
-	running := func(opts ...snapOpt) model.Snapshot {
-		return snap(append([]snapOpt{registered(0, 2), withCurrent(v10, 0, 2)}, opts...)...)
-	}
-	for _, tt := range []struct {
-		name string
-		s    model.Snapshot
-		want bool
-	}{
-		{"no update", snap(registered(0)), false},
-		{"prepare", running(withBarrier(curID, 0)), false},
-		{"at the rolling step, its barrier open", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning)), true},
-		{"at the rolling step, its barrier not open yet", running(withBarrier(curID, 0), worker(2, 1, model.CondRunning)), false},
-		{"at the rolling step, paused", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), pausedBy("")), false},
-		{"past it", running(withBarrier(curID, 2), worker(2, 2, model.CondRunning)), false},
-		{"stopped", running(withBarrier(curID, 1), worker(2, 1, model.CondRunning), stopped()), false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			in := ownReportOnly(workerIn(2, tt.s))
-			if got := ReadsFor(in).Peers; got != tt.want {
-				t.Errorf("ReadsFor().Peers = %v, want %v", got, tt.want)
-			}
-		})
 	}
 }

@@ -19,6 +19,9 @@ type Snapshot struct {
 	Finished *HistoryEntry
 	// Barrier is the current barrier; nil when none was written.
 	Barrier *Barrier
+	// Turns is whose rolling turn is open (status/turns); nil when none
+	// was written.
+	Turns *Turns
 	// Workers are the worker reports by LRN.
 	Workers map[int]WorkerStatus
 	// Seen is the latest release seen (info/release); nil if none.

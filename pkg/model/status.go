@@ -158,6 +158,10 @@ type WorkerStatus struct {
 	// Canaried says this canary finished every step before the
 	// once-steps during the canary phase and waits for the other servers.
 	Canaried bool `json:"canaried,omitempty"`
+	// Turn is set while the server waits for its rolling turn at Step:
+	// the step's max-unavailable and soak, from which the updater leader
+	// computes status/turns.
+	Turn *RollingTurn `json:"turn,omitempty"`
 }
 
 // Content records a once-per-cluster step (key contents/<name>).
@@ -230,6 +234,11 @@ func (w WorkerStatus) Validate() error {
 	}
 	if !slices.Contains([]Cond{CondRunning, CondCompleted, CondAborted, CondTimedOut}, w.Cond) {
 		errs = append(errs, fmt.Errorf("cond %q: want running, completed, aborted or timedout", w.Cond))
+	}
+	if w.Turn != nil {
+		if err := w.Turn.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }

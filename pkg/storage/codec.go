@@ -68,6 +68,8 @@ func check(v any) error {
 		return v.Validate()
 	case *model.Barrier:
 		return v.Validate()
+	case *model.Turns:
+		return v.Validate()
 	case *model.WorkerStatus:
 		return v.Validate()
 	case *model.Bootserver:
@@ -128,8 +130,8 @@ func checkHistory(h model.HistoryEntry) error {
 	return err
 }
 
-// DecodeWorkerStatus decodes and checks the value of a worker's report as
-// a watch event carries it.
-func DecodeWorkerStatus(raw []byte) (model.WorkerStatus, error) {
-	return decode[model.WorkerStatus](raw)
+// DecodeTurns decodes and checks the value of status/turns as a watch
+// event carries it.
+func DecodeTurns(raw []byte) (model.Turns, error) {
+	return decode[model.Turns](raw)
 }

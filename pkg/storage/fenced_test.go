@@ -83,6 +83,15 @@ func fencedCases() map[string]fencedCase {
 				return s.AdvanceBarrier(ctx, key, model.Barrier{ID: 1, Step: 2})
 			},
 		},
+		"PutTurns": {
+			setup: map[string]string{"status/barrier": `{"id":1,"step":0}`},
+			first: func(ctx context.Context, s *Storage, key string) error {
+				return s.PutTurns(ctx, key, model.Turns{ID: 1, Open: 1})
+			},
+			second: func(ctx context.Context, s *Storage, key string) error {
+				return s.PutTurns(ctx, key, model.Turns{ID: 1, Done: 1, Open: 2})
+			},
+		},
 		"FinishUpdate": {
 			setup: map[string]string{"status/current": mustJSON(update(1))},
 			reset: true,

@@ -28,6 +28,7 @@ import (
 //	info/candidate                 updater leader; CLI    model.Candidate (approve sets approved)
 //	status/current                 updater leader; CLI    model.Update (neco recover clears stop)
 //	status/barrier                 updater leader         model.Barrier
+//	status/turns                   updater leader         model.Turns
 //	status/bootservers/<lrn>       worker <lrn>           model.WorkerStatus
 //	contents/<name>                worker leader          model.Content
 //	policy/holds/<version>         neco hold / rollback   model.Hold
@@ -59,6 +60,7 @@ const (
 	infoDir          = "info/"
 	statusCurName    = "status/current"
 	statusBarName    = "status/barrier"
+	statusTurnsName  = "status/turns"
 	statusDir        = "status/"
 	workerStatusDir  = "status/bootservers/"
 	contentDir       = "contents/"
@@ -132,6 +134,10 @@ func (s *Storage) StatusCurrentKey() string { return s.prefix + statusCurName }
 
 // StatusBarrierKey is the step every worker may enter; workers watch it.
 func (s *Storage) StatusBarrierKey() string { return s.prefix + statusBarName }
+
+// StatusTurnsKey says whose rolling turn is open; a worker waiting for
+// its turn watches it.
+func (s *Storage) StatusTurnsKey() string { return s.prefix + statusTurnsName }
 
 // WorkerStatusKey is the report of worker lrn.
 func (s *Storage) WorkerStatusKey(lrn int) string {
@@ -227,6 +233,7 @@ const (
 	kindGate
 	kindCurrent
 	kindBarrier
+	kindTurns
 	kindWorker
 	kindHold
 	kindPin
@@ -265,6 +272,8 @@ func (s *Storage) parseKey(key string) (parsedKey, error) {
 		return parsedKey{kind: kindCurrent}, nil
 	case statusBarName:
 		return parsedKey{kind: kindBarrier}, nil
+	case statusTurnsName:
+		return parsedKey{kind: kindTurns}, nil
 	case pinName:
 		return parsedKey{kind: kindPin}, nil
 	case rollbackName:

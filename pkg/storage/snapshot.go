@@ -137,6 +137,8 @@ func (b *snapshotBuilder) decode(pk parsedKey, raw []byte) error {
 		return decodePtr(raw, &b.snap.Current)
 	case kindBarrier:
 		return decodePtr(raw, &b.snap.Barrier)
+	case kindTurns:
+		return decodePtr(raw, &b.snap.Turns)
 	case kindPin:
 		return decodePtr(raw, &b.snap.Pin)
 	case kindRollback:

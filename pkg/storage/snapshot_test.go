@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -21,10 +22,12 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 			2:  {LRN: 2, Hostname: "boot-2", JoinedAt: t0},
 			10: {LRN: 10, Hostname: "boot-10", JoinedAt: t0},
 		},
-		Config:       map[string]string{"env": "staging", "release-time": "0 3 * * *"},
-		Current:      &cur,
-		Finished:     &fin,
-		Barrier:      &model.Barrier{ID: 7, Step: 3},
+		Config:   map[string]string{"env": "staging", "release-time": "0 3 * * *"},
+		Current:  &cur,
+		Finished: &fin,
+		Barrier:  &model.Barrier{ID: 7, Step: 3},
+		Turns: &model.Turns{ID: 7, Step: 3, Done: 1, Open: 1,
+			Soak: &model.TurnSoak{Upto: 2, At: t0.Add(5 * time.Minute), After: 2}},
 		Workers:      map[int]model.WorkerStatus{2: workerStatus(7, 3), 10: workerStatus(7, 2)},
 		Seen:         &model.SeenRelease{Version: v2, Tag: "release-2026.11.23-10", Prerelease: true, PublishedAt: t0},
 		Candidate:    &model.Candidate{Version: v2, Tag: "release-2026.11.23-10"},
@@ -43,6 +46,7 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 		"status/current":                           mustEncode(t, cur),
 		"history/00000000000000000007":             mustEncode(t, fin),
 		"status/barrier":                           mustEncode(t, *want.Barrier),
+		"status/turns":                             mustEncode(t, *want.Turns),
 		"status/bootservers/2":                     mustEncode(t, want.Workers[2]),
 		"status/bootservers/10":                    mustEncode(t, want.Workers[10]),
 		"info/release":                             mustEncode(t, *want.Seen),
@@ -158,6 +162,11 @@ func garbageCases() []garbage {
 	add("status/current", dropCurrent, append(common, `{"id":7,"version":"x","reason":"update"}`,
 		`{"id":7,"version":"1.0","reason":"update","servers":[10,2]}`, `{"id":7,"version":"1.0","reason":"why"}`)...)
 	add("status/barrier", dropBarrier, append(common, `{"id":7,"step":-1}`, `{"id":"7","step":1}`)...)
+	add("status/turns", func(s *model.Snapshot) { s.Turns = nil }, append(common, `{"id":7,"step":3,"done":2,"open":1}`,
+		`{"id":7,"step":3,"done":0,"open":1,"soak":{"upto":1,"at":"2026-11-23T00:00:00Z","after":0}}`,
+		`{"id":7,"step":3,"done":0,"open":1,"soak":{"upto":2,"after":0}}`)...)
+	add("status/bootservers/2", dropWorker, `{"id":7,"step":1,"cond":"running","turn":{"max_unavailable":0}}`,
+		`{"id":7,"step":1,"cond":"running","turn":{"max_unavailable":1,"soak":"soon"}}`)
 	add("info/release", dropSeen, append(common, `{"version":1,"tag":"t"}`, `{"version":"1.0"}`)...)
 	add("info/candidate", dropCandidate, append(common, `{"version":"1.0","tag":"t","approved":"yes"}`)...)
 	add("info/check", dropCheck, append(common, `{"error":"x"}`, `{"since":"yesterday"}`)...)

@@ -40,6 +40,8 @@ type Storage struct {
 	// denied those etcd refused lately.
 	secrets []string
 	denied  *deniedSecrets
+	// held are the large values the last WorkerSnapshot read.
+	held *heldValues
 }
 
 // New returns a Storage for the keys under prefix. An empty prefix means
@@ -53,7 +55,7 @@ func New(c *clientv3.Client, prefix string) *Storage {
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	return &Storage{client: c, prefix: prefix}
+	return &Storage{client: c, prefix: prefix, held: &heldValues{}}
 }
 
 // Prefix returns the key prefix, ending in "/".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/necoship/neco/pkg/model"
@@ -11,12 +12,11 @@ import (
 
 // WorkerView says what WorkerSnapshot reads for one worker.
 type WorkerView struct {
-	// LRN is the worker's server: its report is always read.
+	// LRN is the worker's server: its report is read, no other. The
+	// reports are what grows with the site: a worker reading all N for a
+	// step would make the step cost N². A rolling turn reads status/turns,
+	// which the updater leader computes from them, instead.
 	LRN int
-	// Peers reads every server's report, not only LRN's. Only a rolling
-	// turn needs them, and they are what grows with the site: a worker
-	// reading all N reports for every step would make a step cost N².
-	Peers bool
 	// UpdateID is the update the worker saw last. The history entries of
 	// it and of the next one (decide numbers updates consecutively) are
 	// read in the same transaction; when status/current names another
@@ -25,43 +25,50 @@ type WorkerView struct {
 }
 
 // WorkerSnapshot reads, as of one etcd revision, what a worker decides
-// from: status/current and its history entry, status/barrier, the
-// worker's own report (or every report, with Peers), contents/ and
-// config/ (with the secrets s names) and info/gate. Everything else of
-// Snapshot is left empty. Undecodable values
-// are listed in Invalid, as Snapshot does.
+// from: status/current and its history entry, status/barrier,
+// status/turns, the worker's own report, contents/ and config/ (with the
+// secrets s names) and info/gate. Everything else of Snapshot is left
+// empty. Undecodable values are listed in Invalid, as Snapshot does.
 func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snapshot, error) {
-	reports := clientv3.OpGet(s.WorkerStatusKey(v.LRN))
-	if v.Peers {
-		reports = clientv3.OpGet(s.WorkerStatusPrefix(), clientv3.WithPrefix())
-	}
 	ops := []clientv3.Op{
-		clientv3.OpGet(s.StatusCurrentKey()),
 		clientv3.OpGet(s.StatusBarrierKey()),
-		reports,
+		clientv3.OpGet(s.StatusTurnsKey()),
+		clientv3.OpGet(s.WorkerStatusKey(v.LRN)),
 		clientv3.OpGet(s.ContentPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.ConfigPrefix(), clientv3.WithPrefix()),
 		clientv3.OpGet(s.InfoGateKey()),
 	}
-	guesses := 0
+	plain := len(ops)
+	// status/current, then the history entries of the update seen last
+	// and of the next (decide numbers updates consecutively).
+	held := []string{s.StatusCurrentKey()}
 	if v.UpdateID > 0 {
-		guesses = 2
-		ops = append(ops, clientv3.OpGet(s.HistoryKey(v.UpdateID)), clientv3.OpGet(s.HistoryKey(v.UpdateID+1)))
+		held = append(held, s.HistoryKey(v.UpdateID), s.HistoryKey(v.UpdateID+1))
+	}
+	reads := make([]heldRead, len(held))
+	for i, key := range held {
+		r, rops := s.held.read(key, len(ops))
+		reads[i], ops = r, append(ops, rops...)
 	}
 	resp, err := s.client.Txn(ctx).Then(ops...).Commit()
 	if err != nil {
 		return model.Snapshot{}, fmt.Errorf("worker snapshot %s: %w", s.prefix, err)
 	}
+	values := s.held.resolve(resp, reads)
 	b := newSnapshotBuilder(s, resp.Header.Revision)
-	keys := resp.Responses[:len(resp.Responses)-guesses]
-	for _, r := range keys {
+	for _, r := range resp.Responses[:plain] {
 		for _, kv := range r.GetResponseRange().Kvs {
 			b.add(kv)
 		}
 	}
-	if cur := b.snap.Current; cur != nil && guesses > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
-		// The history entries, now that Current is known.
-		b.addHistory(resp.Responses[len(keys)+int(cur.ID-v.UpdateID)].GetResponseRange().Kvs)
+	if values[0] != nil {
+		b.add(values[0])
+	}
+	if cur := b.snap.Current; cur != nil && v.UpdateID > 0 && (cur.ID == v.UpdateID || cur.ID == v.UpdateID+1) {
+		// The history entry, now that Current is known.
+		if h := values[1+int(cur.ID-v.UpdateID)]; h != nil {
+			b.addHistory([]*mvccpb.KeyValue{h})
+		}
 	} else if err := b.addFinished(ctx); err != nil {
 		return model.Snapshot{}, err
 	}
@@ -73,9 +80,10 @@ func (s *Storage) WorkerSnapshot(ctx context.Context, v WorkerView) (model.Snaps
 
 // WorkerWatchTargets are the keys of a WorkerSnapshot that change without
 // the worker writing them, and that its decision turns on: the update, its
-// barrier and history entry, and the once-step records. The reports are
-// left out, the worker's own and the others' (one of which a rolling turn
-// watches on its own), and config/, which only the next step reads.
+// barrier and history entry, and the once-step records. Left out are the
+// worker's own report, config/, which only the next step reads, and
+// status/turns, which changes many times in a rolling step and which only
+// a server waiting for its turn watches, on its own.
 func (s *Storage) WorkerWatchTargets() []WatchTarget {
 	return []WatchTarget{
 		{Key: s.StatusCurrentKey()},

@@ -35,6 +35,11 @@ func (l *Leader) apply(ctx context.Context, leaderKey string, cfg config.Cluster
 			return fmt.Errorf("advance barrier of update %d to %d: %w", act.Barrier.ID, act.Barrier.Step, err)
 		}
 		l.logAction(act)
+	case decide.ActionOpenTurns:
+		if err := l.Store.PutTurns(ctx, leaderKey, *act.Turns); err != nil {
+			return fmt.Errorf("open turns of update %d at step %d: %w", act.Turns.ID, act.Turns.Step, err)
+		}
+		l.logAction(act)
 	case decide.ActionFinish, decide.ActionAbort, decide.ActionTimeout:
 		if err := l.Store.FinishUpdate(ctx, leaderKey, *act.Update, *act.History); err != nil {
 			return fmt.Errorf("finish update %d: %w", act.Update.ID, err)

@@ -27,6 +27,7 @@ type Store interface {
 	PutReleaseCheck(ctx context.Context, leaderKey string, c model.ReleaseCheck) error
 	StartUpdate(ctx context.Context, leaderKey string, u model.Update, b model.Barrier) error
 	AdvanceBarrier(ctx context.Context, leaderKey string, b model.Barrier) error
+	PutTurns(ctx context.Context, leaderKey string, t model.Turns) error
 	FinishUpdate(ctx context.Context, leaderKey string, cur model.Update, h model.HistoryEntry) error
 	PutSeenRelease(ctx context.Context, leaderKey string, r model.SeenRelease) error
 	PutCandidate(ctx context.Context, leaderKey string, c model.Candidate) error
@@ -95,6 +96,10 @@ type Leader struct {
 	seen int64
 	// asked is the check request this term answers next.
 	asked checkAsked
+	// wakeAt is when the last decision wants to be made again even
+	// without news (its Until: a soak at a rolling step ends); zero for
+	// none.
+	wakeAt time.Time
 }
 
 // Lead runs the loop for one term of leadership. It returns when ctx ends
@@ -181,13 +186,18 @@ func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wak
 }
 
 // tick is the longest wait between two rounds: the configured tick, or
-// shorter when the watchdog wants a beat sooner.
+// shorter when the watchdog wants a beat sooner or the last decision
+// wants to be made again sooner (the turns a soak held open then).
 func (l *Leader) tick() time.Duration {
 	d := defaultTick
 	if l.Tick > 0 {
 		d = l.Tick
 	}
-	return l.Supervisor.MaxWait(d)
+	d = l.Supervisor.MaxWait(d)
+	if until := l.wakeAt.Sub(l.Now()); until > 0 && until < d {
+		d = until
+	}
+	return d
 }
 
 // Leading reports whether this process is in a term of leadership.
@@ -195,6 +205,7 @@ func (l *Leader) Leading() bool { return l.leading.Load() }
 
 // step is one observe-decide-record-tell round.
 func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
+	l.wakeAt = time.Time{}
 	snap, err := l.Store.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -235,6 +246,7 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 		return err
 	}
 	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now})
+	l.wakeAt = act.Until
 	l.Supervisor.Status(statusLine(snap, act))
 	return l.apply(ctx, leaderKey, cfg, act)
 }

@@ -62,39 +62,29 @@ type decision struct {
 	cfgErr error
 }
 
-// decide reads a snapshot and decides on it once. The snapshot holds what
-// the last decision expected this one to need (its Next); when this
-// server's report shows it needs more (decide.ReadsFor: a rolling turn
-// the last decision did not foresee, as after a restart), it is read
-// again with the others' reports. While a job runs the decision only
-// says whether to stop it, which this server's report is enough for.
+// decide reads a snapshot and decides on it once. The snapshot holds
+// this server's own report, never the others': a rolling turn reads the
+// turns record the updater leader computes from them (status/turns).
 func (w *Worker) decide(ctx context.Context) (decision, error) {
 	pl, planErr := w.installedPlan(ctx)
 	leading := w.Leader.Key() != ""
 	w.Metrics.Leading(leading)
-	d, in, err := w.observe(ctx, w.reads, pl, leading)
+	d, in, err := w.observe(ctx, pl, leading)
 	if err != nil {
 		return decision{}, err
-	}
-	if need := decide.ReadsFor(in); need.Peers && !w.reads.Peers && w.job == nil {
-		if d, in, err = w.observe(ctx, need, pl, leading); err != nil {
-			return decision{}, err
-		}
 	}
 	d.act = decide.NextWorkerAction(in)
 	if d.act.Kind == decide.WorkerAbort && planErr != nil {
 		// decide only sees that there is no plan; say why.
 		d.act.Report.Message += ": " + planErr.Error()
 	}
-	w.reads = d.act.Next
 	return d, nil
 }
 
-// observe reads a snapshot holding what reads asks for, parses its cluster
-// config, and starts the round's logger: with the update id while an
-// update runs.
-func (w *Worker) observe(ctx context.Context, reads decide.WorkerReads, pl *plan.Plan, leading bool) (decision, decide.WorkerInput, error) {
-	snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, Peers: reads.Peers, UpdateID: w.updateID})
+// observe reads a snapshot, parses its cluster config, and starts the
+// round's logger: with the update id while an update runs.
+func (w *Worker) observe(ctx context.Context, pl *plan.Plan, leading bool) (decision, decide.WorkerInput, error) {
+	snap, err := w.Store.WorkerSnapshot(ctx, storage.WorkerView{LRN: w.LRN, UpdateID: w.updateID})
 	if err != nil {
 		return decision{}, decide.WorkerInput{}, fmt.Errorf("snapshot: %w", err)
 	}
@@ -110,7 +100,7 @@ func (w *Worker) observe(ctx context.Context, reads decide.WorkerReads, pl *plan
 	// it only turns the alert gate off for the rolling turns.
 	cfg, _, cfgErr := config.ParseCluster(snap.Config)
 	in := decide.WorkerInput{
-		Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(), OwnReportOnly: !reads.Peers,
+		Snapshot: snap, LRN: w.LRN, Leader: leading, Plan: pl, Now: w.Now(),
 		Gate: cfg.GatePrometheusURL != "",
 	}
 	return decision{snap: snap, cfg: cfg, cfgErr: cfgErr}, in, nil

@@ -2,21 +2,17 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/model"
-	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/plan"
 	"github.com/necoship/neco/pkg/storage"
 )
@@ -25,69 +21,124 @@ import (
 // cost etcd, summed over all of them.
 type scaleCounters struct {
 	rpcs        atomic.Int64 // KV requests their clients sent: Range, Put, Txn...
+	readBytes   atomic.Int64 // bytes of the KV responses their clients received
+	watchBytes  atomic.Int64 // keys and values of the watch events the loops took
 	snapshots   atomic.Int64 // Store.WorkerSnapshot calls (loop rounds)
 	reports     atomic.Int64 // Store.PutWorkerStatus calls
 	waitReports atomic.Int64 // of which rolling waits ("waiting for ...")
 	records     atomic.Int64 // op.Records calls (install/, contents/)
 	events      atomic.Int64 // watch events delivered to the loops
+	// inflight counts the KV requests sent and not answered yet: a
+	// round's snapshot is counted when it is asked for, its bytes when
+	// the answer comes.
+	inflight atomic.Int64
 }
 
 // scaleCounts is one reading of scaleCounters.
 type scaleCounts struct {
-	rpcs, snapshots, reports, waitReports, records, events int64
+	rpcs, readBytes, watchBytes, snapshots, reports, waitReports, records, events int64
 }
 
 func (c *scaleCounters) load() scaleCounts {
-	return scaleCounts{rpcs: c.rpcs.Load(), snapshots: c.snapshots.Load(), reports: c.reports.Load(),
-		waitReports: c.waitReports.Load(), records: c.records.Load(), events: c.events.Load()}
+	return scaleCounts{rpcs: c.rpcs.Load(), readBytes: c.readBytes.Load(), watchBytes: c.watchBytes.Load(),
+		snapshots: c.snapshots.Load(), reports: c.reports.Load(), waitReports: c.waitReports.Load(),
+		records: c.records.Load(), events: c.events.Load()}
 }
 
 func (a scaleCounts) sub(b scaleCounts) scaleCounts {
-	return scaleCounts{rpcs: a.rpcs - b.rpcs, snapshots: a.snapshots - b.snapshots, reports: a.reports - b.reports,
-		waitReports: a.waitReports - b.waitReports, records: a.records - b.records, events: a.events - b.events}
+	return scaleCounts{rpcs: a.rpcs - b.rpcs, readBytes: a.readBytes - b.readBytes, watchBytes: a.watchBytes - b.watchBytes,
+		snapshots: a.snapshots - b.snapshots, reports: a.reports - b.reports, waitReports: a.waitReports - b.waitReports,
+		records: a.records - b.records, events: a.events - b.events}
 }
 
 func (a scaleCounts) add(b scaleCounts) scaleCounts {
-	return scaleCounts{rpcs: a.rpcs + b.rpcs, snapshots: a.snapshots + b.snapshots, reports: a.reports + b.reports,
-		waitReports: a.waitReports + b.waitReports, records: a.records + b.records, events: a.events + b.events}
+	return scaleCounts{rpcs: a.rpcs + b.rpcs, readBytes: a.readBytes + b.readBytes, watchBytes: a.watchBytes + b.watchBytes,
+		snapshots: a.snapshots + b.snapshots, reports: a.reports + b.reports, waitReports: a.waitReports + b.waitReports,
+		records: a.records + b.records, events: a.events + b.events}
 }
 
-// countingKV counts every KV request of one etcd client. A Snapshot is a
-// Txn and a Get, so the Store's calls alone would undercount requests.
+// countingKV counts every KV request of one etcd client, and the bytes
+// of the responses it receives (their protobuf size, as sent on the
+// wire). A Snapshot is a Txn and a Get, so the Store's calls alone would
+// undercount requests.
 type countingKV struct {
 	clientv3.KV
-	n *atomic.Int64
+	c *scaleCounters
+}
+
+// start counts a request sent; the func it returns counts its answer.
+func (k countingKV) start() func(size int) {
+	k.c.rpcs.Add(1)
+	k.c.inflight.Add(1)
+	return func(size int) {
+		k.c.readBytes.Add(int64(size))
+		k.c.inflight.Add(-1)
+	}
 }
 
 func (k countingKV) Put(ctx context.Context, key, val string, opts ...clientv3.OpOption) (*clientv3.PutResponse, error) {
-	k.n.Add(1)
-	return k.KV.Put(ctx, key, val, opts...)
+	done := k.start()
+	resp, err := k.KV.Put(ctx, key, val, opts...)
+	done((*pb.PutResponse)(resp).Size())
+	return resp, err
 }
 
 func (k countingKV) Get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
-	k.n.Add(1)
-	return k.KV.Get(ctx, key, opts...)
+	done := k.start()
+	resp, err := k.KV.Get(ctx, key, opts...)
+	done((*pb.RangeResponse)(resp).Size())
+	return resp, err
 }
 
 func (k countingKV) Delete(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.DeleteResponse, error) {
-	k.n.Add(1)
-	return k.KV.Delete(ctx, key, opts...)
+	done := k.start()
+	resp, err := k.KV.Delete(ctx, key, opts...)
+	done((*pb.DeleteRangeResponse)(resp).Size())
+	return resp, err
 }
 
 func (k countingKV) Compact(ctx context.Context, rev int64, opts ...clientv3.CompactOption) (*clientv3.CompactResponse, error) {
-	k.n.Add(1)
-	return k.KV.Compact(ctx, rev, opts...)
+	done := k.start()
+	resp, err := k.KV.Compact(ctx, rev, opts...)
+	done(0)
+	return resp, err
 }
 
 func (k countingKV) Do(ctx context.Context, o clientv3.Op) (clientv3.OpResponse, error) {
-	k.n.Add(1)
-	return k.KV.Do(ctx, o)
+	done := k.start()
+	resp, err := k.KV.Do(ctx, o)
+	done((*pb.RangeResponse)(resp.Get()).Size() + (*pb.TxnResponse)(resp.Txn()).Size())
+	return resp, err
 }
 
-// Txn counts when the transaction is built: storage commits every one.
+// Txn counts when the transaction is built, its answer when it is
+// committed: storage commits every one it builds.
 func (k countingKV) Txn(ctx context.Context) clientv3.Txn {
-	k.n.Add(1)
-	return k.KV.Txn(ctx)
+	return countingTxn{Txn: k.KV.Txn(ctx), done: k.start()}
+}
+
+// countingTxn counts the bytes of a transaction's response.
+type countingTxn struct {
+	clientv3.Txn
+	done func(size int)
+}
+
+func (t countingTxn) If(cs ...clientv3.Cmp) clientv3.Txn {
+	return countingTxn{Txn: t.Txn.If(cs...), done: t.done}
+}
+
+func (t countingTxn) Then(ops ...clientv3.Op) clientv3.Txn {
+	return countingTxn{Txn: t.Txn.Then(ops...), done: t.done}
+}
+
+func (t countingTxn) Else(ops ...clientv3.Op) clientv3.Txn {
+	return countingTxn{Txn: t.Txn.Else(ops...), done: t.done}
+}
+
+func (t countingTxn) Commit() (*clientv3.TxnResponse, error) {
+	resp, err := t.Txn.Commit()
+	t.done((*pb.TxnResponse)(resp).Size())
+	return resp, err
 }
 
 // countingStore is one worker's Store, counting its calls into total and
@@ -105,7 +156,7 @@ type countingStore struct {
 var _ Store = (*countingStore)(nil)
 
 func (c *countingStore) WorkerWatchTargets() []storage.WatchTarget { return c.st.WorkerWatchTargets() }
-func (c *countingStore) WorkerStatusKey(lrn int) string            { return c.st.WorkerStatusKey(lrn) }
+func (c *countingStore) StatusTurnsKey() string                    { return c.st.StatusTurnsKey() }
 
 func (c *countingStore) WorkerSnapshot(ctx context.Context, v storage.WorkerView) (model.Snapshot, error) {
 	c.total.snapshots.Add(1)
@@ -133,6 +184,7 @@ func (c *countingStore) WatchAll(ctx context.Context, afterRev int64, targets ..
 			select {
 			case out <- ev:
 				c.total.events.Add(1)
+				c.total.watchBytes.Add(int64(len(ev.Key) + len(ev.Value)))
 				c.delivered.Store(ev.Revision)
 			case <-ctx.Done():
 				return // the inner watch ends with ctx too
@@ -162,79 +214,6 @@ func (c *countingStore) FinishContent(ctx context.Context, leaderKey, name strin
 	return c.st.FinishContent(ctx, leaderKey, name, v)
 }
 
-// noopServer is the executors of one simulated boot server: every command
-// succeeds at once, so that only the coordination through etcd costs
-// time. It remembers the version it "installed", whose plan it then
-// serves, as dpkg and Plans do on a real server.
-type noopServer struct {
-	template plan.Plan // the plan of every release; Version is replaced
-
-	mu        sync.Mutex
-	fetched   model.Version
-	installed model.Version
-	has       bool
-}
-
-const benchSitePackage = "bench-site"
-
-var errNoSuchCommand = errors.New("bench: the benchmark plan has no such command")
-
-var (
-	_ op.Releases = (*noopServer)(nil)
-	_ op.Packages = (*noopServer)(nil)
-	_ op.Images   = (*noopServer)(nil)
-	_ op.Units    = (*noopServer)(nil)
-	_ op.Commands = (*noopServer)(nil)
-	_ op.Plans    = (*noopServer)(nil)
-)
-
-func (s *noopServer) FetchSite(_ context.Context, _ string, v model.Version, dir string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fetched = v
-	return filepath.Join(dir, benchSitePackage+".deb"), nil
-}
-
-func (s *noopServer) FetchDeb(context.Context, plan.Deb, string) (string, error) {
-	return "", errNoSuchCommand
-}
-
-func (s *noopServer) Install(context.Context, string, bool) (op.Package, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.installed, s.has = s.fetched, true
-	return op.Package{Name: benchSitePackage, Version: s.installed}, nil
-}
-
-func (s *noopServer) InstallSelf(context.Context, string) (op.Package, error) {
-	return op.Package{}, errNoSuchCommand
-}
-
-func (s *noopServer) Installed(context.Context, string) (model.Version, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.installed, s.has, nil
-}
-
-func (s *noopServer) Load(context.Context) (plan.Plan, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.has {
-		return plan.Plan{}, fs.ErrNotExist
-	}
-	p := s.template
-	p.Version = s.installed
-	return p, nil
-}
-
-func (*noopServer) Pull(context.Context, []plan.Image) ([]op.Image, error) { return nil, nil }
-func (*noopServer) Reload(context.Context) error                           { return nil }
-func (*noopServer) Start(context.Context, string) error                    { return nil }
-func (*noopServer) Stop(context.Context, string) error                     { return nil }
-func (*noopServer) Restart(context.Context, string) error                  { return nil }
-func (*noopServer) Check(context.Context, plan.Health) error               { return nil }
-func (*noopServer) Run(context.Context, []string) error                    { return nil }
-
 // scaleMeasure is the wall time and the etcd cost of each step, summed
 // over updates.
 type scaleMeasure struct {
@@ -246,6 +225,8 @@ type scaleMeasure struct {
 	// them.
 	ended   scaleCounts
 	backlog time.Duration
+	// turns is how many turns records the updater wrote.
+	turns int64
 }
 
 func newScaleMeasure(steps int) scaleMeasure {
@@ -255,6 +236,7 @@ func newScaleMeasure(steps int) scaleMeasure {
 func (m *scaleMeasure) add(u scaleMeasure) {
 	m.updates += u.updates
 	m.backlog += u.backlog
+	m.turns += u.turns
 	m.ended = m.ended.add(u.ended)
 	for k := range m.wall {
 		m.wall[k] += u.wall[k]
@@ -264,13 +246,13 @@ func (m *scaleMeasure) add(u scaleMeasure) {
 
 // scaleResult is what logGrowth compares between two sizes.
 type scaleResult struct {
-	nsPerStep, reqs, events, rounds float64 // the last three per worker per step
+	nsPerStep, reqs, events, rounds, bytes float64 // the last four per worker per step
 }
 
 // report reports the metrics of b and logs where time and requests went.
 // The log stays within the ten lines a benchmark's output is cut to.
 func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
-	var total scaleCounts
+	var total, rollingCost scaleCounts
 	var wall, rollingWall time.Duration
 	rolling := 0
 	for k, st := range s.steps {
@@ -278,13 +260,15 @@ func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
 		total = total.add(m.cost[k])
 		if st.Service != nil && st.Service.Strategy == plan.StrategyRolling {
 			rollingWall += m.wall[k]
+			rollingCost = rollingCost.add(m.cost[k])
 			rolling++
 		}
 	}
 	steps := float64(m.updates * len(s.steps))
 	perWorkerStep := steps * float64(s.n)
 	r := scaleResult{nsPerStep: float64(wall.Nanoseconds()) / steps, reqs: float64(total.rpcs) / perWorkerStep,
-		events: float64(total.events) / perWorkerStep, rounds: float64(total.snapshots) / perWorkerStep}
+		events: float64(total.events) / perWorkerStep, rounds: float64(total.snapshots) / perWorkerStep,
+		bytes: float64(total.readBytes) / perWorkerStep}
 	b.ReportMetric(r.nsPerStep, "ns/step")
 	b.ReportMetric(float64((wall-rollingWall).Nanoseconds())/float64(m.updates*(len(s.steps)-rolling)), "ns/barrier-step")
 	b.ReportMetric(float64(rollingWall.Nanoseconds())/float64(m.updates*rolling), "ns/rolling-step")
@@ -292,8 +276,16 @@ func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
 	b.ReportMetric(r.events, "events/worker/step")
 	b.ReportMetric(r.rounds, "rounds/worker/step")
 	b.ReportMetric(float64(total.reports)/perWorkerStep, "reports/worker/step")
-	b.Logf("%d updates of %d steps on %d workers; per update: %s, then %s of backlog", m.updates, len(s.steps), s.n,
-		(wall / time.Duration(m.updates)).Round(time.Millisecond), (m.backlog / time.Duration(m.updates)).Round(time.Millisecond))
+	// Bytes of the KV responses a worker's client received, and of the
+	// watch events its loop took (keys and values): per step, and in the
+	// rolling step alone (what it caused until the update's next barrier).
+	b.ReportMetric(r.bytes, "read-B/worker/step")
+	b.ReportMetric(float64(total.watchBytes)/perWorkerStep, "watch-B/worker/step")
+	perRolling := float64(m.updates*rolling) * float64(s.n)
+	b.ReportMetric(float64(rollingCost.readBytes)/perRolling, "read-B/worker/rolling-step")
+	b.Logf("%d updates of %d steps on %d workers; per update: %s, then %s of backlog; %.1f turns records written", m.updates, len(s.steps), s.n,
+		(wall / time.Duration(m.updates)).Round(time.Millisecond), (m.backlog / time.Duration(m.updates)).Round(time.Millisecond),
+		float64(m.turns)/float64(m.updates))
 	m.logSteps(b, s)
 	for _, c := range []struct {
 		when string
@@ -321,8 +313,9 @@ func (m scaleMeasure) logSteps(b *testing.B, s *scaleSite) {
 		if w := m.cost[k].waitReports; w > 0 {
 			parts[k] += fmt.Sprintf(" (%.2f waiting)", perUpdate(w, m, s))
 		}
+		parts[k] += fmt.Sprintf(" %.0fB", perUpdate(m.cost[k].readBytes, m, s))
 	}
-	b.Logf("per step: wall per update, reports per worker: %s", strings.Join(parts, "; "))
+	b.Logf("per step: wall per update, reports and bytes read per worker: %s", strings.Join(parts, "; "))
 }
 
 func perUpdate(n int64, m scaleMeasure, s *scaleSite) float64 {
@@ -333,6 +326,6 @@ func perUpdate(n int64, m scaleMeasure, s *scaleSite) float64 {
 // etcd work linear in the number of workers keeps the per-worker ratios
 // at x1.
 func logGrowth(b *testing.B, n0 int, r0 scaleResult, n1 int, r1 scaleResult) {
-	b.Logf("from %d to %d workers (x%d): ns/step x%.1f, etcd-req/worker/step x%.2f, events/worker/step x%.2f, rounds/worker/step x%.2f",
-		n0, n1, n1/n0, r1.nsPerStep/r0.nsPerStep, r1.reqs/r0.reqs, r1.events/r0.events, r1.rounds/r0.rounds)
+	b.Logf("from %d to %d workers (x%g): ns/step x%.1f, etcd-req/worker/step x%.2f, events/worker/step x%.2f, rounds/worker/step x%.2f, read-B/worker/step x%.2f",
+		n0, n1, float64(n1)/float64(n0), r1.nsPerStep/r0.nsPerStep, r1.reqs/r0.reqs, r1.events/r0.events, r1.rounds/r0.rounds, r1.bytes/r0.bytes)
 }

@@ -7,11 +7,11 @@ import (
 )
 
 // turn is the rolling turn this server waits for, if any: what the
-// round's decision waits on (a server's report, or a time: the end of a
+// round's decision waits on (the turns record, or a time: the end of a
 // soak, the recheck of a holding alert gate), and when the waiting report
 // was last written. That report is written when a wait begins and every
 // heartbeat after, not every round: the servers it names may finish in
-// between, and reporting each would cost a write per server ahead.
+// between, and reporting each would cost a write per turns record.
 type turn struct {
 	// wait is nil when the server is not waiting for a turn.
 	wait *decide.Wait
@@ -22,14 +22,14 @@ type turn struct {
 }
 
 // waitKey is what a waiting report says without its details: the update
-// and step, and whether for a server's report or for a time.
+// and step, and whether for the turns record or for a time.
 type waitKey struct {
 	id   int64
 	step int
 	soak bool
 }
 
-func keyOf(w decide.Wait) waitKey { return waitKey{id: w.ID, step: w.Step, soak: w.LRN < 0} }
+func keyOf(w decide.Wait) waitKey { return waitKey{id: w.ID, step: w.Step, soak: !w.OnTurns()} }
 
 // follow keeps the turn at the round's decision: its wait, or none.
 func (t *turn) follow(act decide.WorkerAction) {

@@ -8,19 +8,21 @@ import (
 )
 
 // watches are the worker's etcd watches: the keys its decisions turn on,
-// and, while it waits for a rolling turn, the one report it waits on.
+// and, while it waits for its rolling turn, the turns record.
 // They start at the revision of a snapshot, so that nothing between the
 // snapshot and the watch is missed.
 //
-// The worker watches neither the other servers' reports (but the one it
-// waits on) nor its own, install/ or bootservers/: each of those changes
-// N times a step, and a worker woken by every one of them would make a
-// step cost N² events and snapshots.
+// The worker watches neither the servers' reports, its own or the
+// others', nor install/ or bootservers/: each of those changes N times a
+// step, and a worker woken by every one of them would make a step cost N²
+// events and snapshots. The turns record changes many times in a rolling
+// step too, so only a server waiting on it watches it, and only a record
+// that may open its turn wakes it.
 type watches struct {
 	store Store
 	core  watch
-	peer  watch
-	// wait is what the peer watch waits on.
+	turns watch
+	// wait is what the turns watch waits on.
 	wait decide.Wait
 }
 
@@ -43,54 +45,52 @@ func (w *watch) close() {
 }
 
 // follow makes sure the watches cover what the decision made at revision
-// rev needs: the core keys always, the awaited report while act waits on
-// one.
+// rev needs: the core keys always, the turns record while act waits on
+// it.
 func (ws *watches) follow(ctx context.Context, rev int64, act decide.WorkerAction) {
 	if ws.core.events == nil {
 		ws.core.open(ctx, ws.store, rev, ws.store.WorkerWatchTargets()...)
 	}
-	if act.Kind != decide.WorkerWait || act.Wait.LRN < 0 {
-		ws.peer.close()
+	if act.Kind != decide.WorkerWait || !act.Wait.OnTurns() {
+		ws.turns.close()
 		return
 	}
-	if ws.peer.events != nil && ws.wait == *act.Wait {
-		return
-	}
-	ws.peer.close()
 	ws.wait = *act.Wait
-	ws.peer.open(ctx, ws.store, rev, storage.WatchTarget{Key: ws.store.WorkerStatusKey(act.Wait.LRN)})
+	if ws.turns.events == nil {
+		ws.turns.open(ctx, ws.store, rev, storage.WatchTarget{Key: ws.store.StatusTurnsKey()})
+	}
 }
 
 // closeAll ends every watch; the next follow opens them again.
 func (ws *watches) closeAll() {
 	ws.core.close()
-	ws.peer.close()
+	ws.turns.close()
 }
 
 // news reports whether ev may change the next decision: it is not stale
-// (already in the snapshot of revision seen) and, from the peer watch,
+// (already in the snapshot of revision seen) and, from the turns watch,
 // may end the wait. A closed or compacted watch is closed: the next
 // round reads a new snapshot and follow watches again from it.
-func (ws *watches) news(ev storage.WatchEvent, open bool, seen int64, peer bool) bool {
+func (ws *watches) news(ev storage.WatchEvent, open bool, seen int64, turns bool) bool {
 	switch {
 	case !open || ev.Compacted:
-		if peer {
-			ws.peer.close()
+		if turns {
+			ws.turns.close()
 		} else {
 			ws.core.close()
 		}
 		return true
 	case ev.Revision <= seen:
 		return false
-	case !peer:
+	case !turns:
 		return true
 	}
 	if ev.Deleted {
 		return ws.wait.Over(nil)
 	}
-	report, err := storage.DecodeWorkerStatus(ev.Value)
+	t, err := storage.DecodeTurns(ev.Value)
 	if err != nil {
 		return ws.wait.Over(nil)
 	}
-	return ws.wait.Over(&report)
+	return ws.wait.Over(&t)
 }

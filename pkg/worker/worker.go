@@ -9,7 +9,6 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/daemon"
-	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
@@ -22,7 +21,7 @@ type Store interface {
 	WorkerSnapshot(ctx context.Context, v storage.WorkerView) (model.Snapshot, error)
 	WatchAll(ctx context.Context, afterRev int64, targets ...storage.WatchTarget) <-chan storage.WatchEvent
 	WorkerWatchTargets() []storage.WatchTarget
-	WorkerStatusKey(lrn int) string
+	StatusTurnsKey() string
 	PutWorkerStatus(ctx context.Context, lrn int, w model.WorkerStatus) error
 }
 
@@ -86,9 +85,6 @@ type Worker struct {
 	// updateID is the update of the last snapshot, whose history entry
 	// the next one reads in its transaction.
 	updateID int64
-	// reads is what the next snapshot reads: the contract the last
-	// decision expected of the next one (decide.WorkerAction.Next).
-	reads decide.WorkerReads
 }
 
 // Run works until ctx ends (nil) or an op asks for a restart
@@ -161,7 +157,7 @@ type wake struct {
 // wait blocks until something may have changed: etcd, the running job,
 // leadership, the end of a retry pause or soak, or the tick (shorter when
 // the watchdog wants a beat sooner). Watch events the last snapshot
-// already held, and reports that cannot end a rolling wait, are passed
+// already held, and turns records that cannot end a rolling wait, are passed
 // over without a round.
 func (w *Worker) wait(ctx context.Context) wake {
 	t := time.NewTimer(w.waitFor())
@@ -184,7 +180,7 @@ func (w *Worker) wait(ctx context.Context) wake {
 			if w.watches.news(ev, open, w.seen, false) {
 				return wake{decide: true}
 			}
-		case ev, open := <-w.watches.peer.events:
+		case ev, open := <-w.watches.turns.events:
 			if w.watches.news(ev, open, w.seen, true) {
 				return wake{decide: true}
 			}
