@@ -57,6 +57,10 @@ type Release struct {
 	// endpoint fails does: its health check then fails there, and passes
 	// elsewhere (see unhealthyMarker).
 	UnhealthyOn string
+	// SignedBy signs the release's SHA256SUMS (SHA256SUMS.sig beside
+	// it); nil publishes no signature, as a release made without the
+	// signing key would be.
+	SignedBy *Signer
 }
 
 // Tag is the release's tag.
@@ -91,21 +95,20 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 		return err
 	}
 	req := mirror.PublishRequest{Repo: Repo, Tag: r.Tag(), Prerelease: r.Prerelease, Files: []string{path}}
-	if r.CorruptChecksums {
-		bad := filepath.Join(dir, "corrupt-"+r.Version, mirror.ChecksumsName)
-		if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(bad, fmt.Appendf(nil, "%064x  %s\n", 1, filepath.Base(path)), 0o644); err != nil {
-			return err
-		}
-		req.Files = append(req.Files, bad)
+	verify, err := verificationFiles(filepath.Join(dir, "verify-"+r.Version), r, path)
+	if err != nil {
+		return fmt.Errorf("site: publish %s: %w", r.Tag(), err)
 	}
+	req.Files = append(req.Files, verify...)
 	if _, err := mirror.Publish(s.MirrorDir, req); err != nil {
 		return fmt.Errorf("site: publish %s: %w", r.Tag(), err)
 	}
-	s.logf("site: published %s (prerelease %v, corrupt checksums %v, unhealthy on %q, image %s)",
-		r.Tag(), r.Prerelease, r.CorruptChecksums, r.UnhealthyOn, ref)
+	signer := ""
+	if r.SignedBy != nil {
+		signer = r.SignedBy.Name
+	}
+	s.logf("site: published %s (prerelease %v, corrupt checksums %v, signed by %q, unhealthy on %q, image %s)",
+		r.Tag(), r.Prerelease, r.CorruptChecksums, signer, r.UnhealthyOn, ref)
 	return nil
 }
 
