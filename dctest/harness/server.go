@@ -211,6 +211,25 @@ func (s *Server) Stop(ctx context.Context) error {
 	return errors.Join(err, s.cg.remove(), unmountUnder(filepath.Join(s.dir, "root")))
 }
 
+// Reboot is an operator's reboot of the server: Stop powers it off
+// cleanly (systemd stops every unit, as for `systemctl reboot`), then Boot
+// starts it again on the same disk and containerd directory, so what it
+// installed stays, its enabled units start again, and /run and /tmp
+// inside start empty. Its network namespace, address and link are kept.
+func (s *Server) Reboot(ctx context.Context) error {
+	start := time.Now()
+	if err := s.Stop(ctx); err != nil {
+		return fmt.Errorf("%s: reboot: power off: %w", s.Name, err)
+	}
+	off := time.Since(start)
+	if err := s.Boot(ctx); err != nil {
+		return fmt.Errorf("reboot: %w", err)
+	}
+	s.logf("%s: rebooted: powered off in %v, booted in %v", s.Name,
+		off.Round(100*time.Millisecond), (time.Since(start) - off).Round(100*time.Millisecond))
+	return nil
+}
+
 // Running reports whether the server is booted (its nspawn has not exited).
 func (s *Server) Running() bool {
 	s.mu.Lock()
