@@ -134,8 +134,8 @@ func (d *dc) assertWorkerStartedAtBoot(srv *harness.Server) {
 	if s := unitProperty(d.t, d, srv, site.WorkerUnit, "UnitFileState"); s != "enabled" {
 		d.t.Errorf("%s: %s is %s, want enabled", srv.Name, site.WorkerUnit, s)
 	}
-	// Boot returned once systemd finished starting up, which waits for
-	// the worker's READY (after its first etcd read): it is active now.
+	// Reboot returned at multi-user.target, which comes after the
+	// worker's READY (sent after its first etcd read): it is active now.
 	if s := unitProperty(d.t, d, srv, site.WorkerUnit, "ActiveState"); s != "active" {
 		d.t.Fatalf("%s: %s is %s after the boot, want active", srv.Name, site.WorkerUnit, s)
 	}
