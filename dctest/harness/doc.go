@@ -13,8 +13,8 @@
 //     address 10.213.0.(i+1) on the private /24 that exists only inside the
 //     run's namespaces. Exec runs a command inside it (nsenter into its
 //     systemd's namespaces), WriteFile and CopyIn put files into it, Stop and
-//     Boot power it off and on again (its disk, an overlay upper directory,
-//     survives).
+//     Boot power it off and on again, Reboot does both (its disk, an overlay
+//     upper directory, survives).
 //   - Cluster.Network cuts a server's link and restores it; its DialContext
 //     reaches the servers and the host services from the test process,
 //     which is not in those namespaces itself, and its Listen gives the

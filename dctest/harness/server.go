@@ -77,7 +77,10 @@ func (s *Server) Shell() string { return s.shell }
 // Boot mounts the server's root, starts systemd-nspawn --boot in the
 // server's own cgroup and waits until systemd inside reports running or
 // degraded. Its error carries the end of the console log.
-func (s *Server) Boot(ctx context.Context) error {
+func (s *Server) Boot(ctx context.Context) error { return s.boot(ctx, s.waitRunning) }
+
+// boot is Boot, with ready saying when the boot is far enough along.
+func (s *Server) boot(ctx context.Context, ready func(context.Context) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
@@ -122,7 +125,12 @@ func (s *Server) Boot(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	s.cmd, s.done = cmd, done
-	if err := s.waitRunning(ctx); err != nil {
+	pid, err := s.findInit(ctx)
+	if err == nil {
+		s.init = pid
+		err = ready(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("%s: %w; last lines of %s:\n%s", s.Name, err, s.ConsoleLog(), tail(s.ConsoleLog(), 30))
 	}
 	if err := s.writeShell(); err != nil {
@@ -131,15 +139,11 @@ func (s *Server) Boot(ctx context.Context) error {
 	return nil
 }
 
-// waitRunning finds the container's systemd (a child of nspawn) and waits
-// with systemctl is-system-running --wait, which returns when the boot is
-// over; it is retried only while systemd's socket is not up yet.
+// waitRunning waits with systemctl is-system-running --wait, which
+// returns when the boot is over; it is retried only while systemd's
+// socket is not up yet.
 func (s *Server) waitRunning(ctx context.Context) error {
-	pid, err := s.findInit(ctx)
-	if err != nil {
-		return err
-	}
-	s.init = pid
+	pid := s.init
 	var last string
 	for {
 		res, _ := s.execAs(ctx, pid, nil, []string{"systemctl", "is-system-running", "--wait"})
@@ -160,6 +164,26 @@ func (s *Server) waitRunning(ctx context.Context) error {
 			return errors.New("systemd-nspawn exited")
 		case <-ctx.Done():
 			return fmt.Errorf("not running (last: %q): %w", last, context.Cause(ctx))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// waitMultiUser waits until multi-user.target is active in the server.
+func (s *Server) waitMultiUser(ctx context.Context) error {
+	var last string
+	for {
+		res, _ := s.execAs(ctx, s.init, nil, []string{"systemctl", "is-active", "multi-user.target"})
+		state := strings.TrimSpace(res.Stdout)
+		if state == "active" {
+			return nil
+		}
+		last = strings.TrimSpace(state + " " + res.Stderr)
+		select {
+		case <-s.done:
+			return errors.New("systemd-nspawn exited")
+		case <-ctx.Done():
+			return fmt.Errorf("multi-user.target not reached (last: %q): %w", last, context.Cause(ctx))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -209,6 +233,31 @@ func (s *Server) Stop(ctx context.Context) error {
 		s.cmd, s.done, s.init = nil, nil, 0
 	}
 	return errors.Join(err, s.cg.remove(), unmountUnder(filepath.Join(s.dir, "root")))
+}
+
+// Reboot is an operator's reboot of the server: Stop powers it off
+// cleanly (systemd stops every unit, as for `systemctl reboot`), then it
+// boots again on the same disk and containerd directory, so what it
+// installed stays, its enabled units start again, and /run and /tmp
+// inside start empty. Its network namespace, address and link are kept.
+//
+// Unlike Boot it returns once multi-user.target is reached (which comes
+// after every unit it wants, so the enabled ones are up), not when the
+// boot is over: a job queued while the server boots, such as a restart
+// that a resuming neco-worker runs, keeps systemd "starting" until that
+// job ends, and a test may hold such a job until after the reboot.
+func (s *Server) Reboot(ctx context.Context) error {
+	start := time.Now()
+	if err := s.Stop(ctx); err != nil {
+		return fmt.Errorf("%s: reboot: power off: %w", s.Name, err)
+	}
+	off := time.Since(start)
+	if err := s.boot(ctx, s.waitMultiUser); err != nil {
+		return fmt.Errorf("reboot: %w", err)
+	}
+	s.logf("%s: rebooted: powered off in %v, booted in %v", s.Name,
+		off.Round(100*time.Millisecond), (time.Since(start) - off).Round(100*time.Millisecond))
+	return nil
 }
 
 // Running reports whether the server is booted (its nspawn has not exited).

@@ -20,8 +20,12 @@
 // stop-all and an anytime unit, an image (pushed to the registry first and
 // pinned by digest) and a once-step; each unit records, when it starts,
 // the site version it started with; a release can ship a rolling unit
-// that is unhealthy on one server (Release.UnhealthyOn). A Receiver stands
-// in for Slack and a webhook endpoint: an https server of the test process
-// whose CA Install makes the servers trust (Options.TrustCA). The
-// scenarios (package dctest) and the demo (dctest/demo) are built on it.
+// that is unhealthy on one server (Release.UnhealthyOn), or whose start
+// waits on one server until the test lets it go on (Release.HoldRollingOn,
+// ProceedRolling), and SHA256SUMS can be signed with a Signer's OpenPGP key
+// (Release.SignedBy), whose public half the operator sets as signing-keys.
+// A Receiver stands in for Slack and a webhook endpoint: an https server
+// of the test process whose CA Install makes the servers trust
+// (Options.TrustCA). The scenarios (package dctest) and the demo
+// (dctest/demo) are built on it.
 package site

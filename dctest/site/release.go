@@ -57,6 +57,16 @@ type Release struct {
 	// endpoint fails does: its health check then fails there, and passes
 	// elsewhere (see unhealthyMarker).
 	UnhealthyOn string
+	// SignedBy signs the release's SHA256SUMS (SHA256SUMS.sig beside
+	// it); nil publishes no signature, as a release made without the
+	// signing key would be.
+	SignedBy *Signer
+	// HoldRollingOn is the hostname of a server where the release's
+	// rolling unit, when started, waits until the test lets it go on
+	// (ProceedRolling): that server's rolling step stays in progress, and
+	// the servers after it in LRN order wait for their turn, for as long
+	// as the test needs to break something (see holdProceed).
+	HoldRollingOn string
 }
 
 // Tag is the release's tag.
@@ -82,7 +92,7 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 	files := map[string]string{
 		"usr/share/neco/plan.yaml":              planYAML(r, ref),
 		"usr/share/" + PackageName + "/version": r.Version + "\n",
-		"lib/systemd/system/" + RollingUnit:     unitFile(RollingUnit, r.UnhealthyOn),
+		"lib/systemd/system/" + RollingUnit:     unitFile(RollingUnit, rollingFaults(r)),
 		"lib/systemd/system/" + StopAllUnit:     unitFile(StopAllUnit, ""),
 		"lib/systemd/system/" + AnytimeUnit:     unitFile(AnytimeUnit, ""),
 	}
@@ -91,21 +101,20 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 		return err
 	}
 	req := mirror.PublishRequest{Repo: Repo, Tag: r.Tag(), Prerelease: r.Prerelease, Files: []string{path}}
-	if r.CorruptChecksums {
-		bad := filepath.Join(dir, "corrupt-"+r.Version, mirror.ChecksumsName)
-		if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(bad, fmt.Appendf(nil, "%064x  %s\n", 1, filepath.Base(path)), 0o644); err != nil {
-			return err
-		}
-		req.Files = append(req.Files, bad)
+	verify, err := verificationFiles(filepath.Join(dir, "verify-"+r.Version), r, path)
+	if err != nil {
+		return fmt.Errorf("site: publish %s: %w", r.Tag(), err)
 	}
+	req.Files = append(req.Files, verify...)
 	if _, err := mirror.Publish(s.MirrorDir, req); err != nil {
 		return fmt.Errorf("site: publish %s: %w", r.Tag(), err)
 	}
-	s.logf("site: published %s (prerelease %v, corrupt checksums %v, unhealthy on %q, image %s)",
-		r.Tag(), r.Prerelease, r.CorruptChecksums, r.UnhealthyOn, ref)
+	signer := ""
+	if r.SignedBy != nil {
+		signer = r.SignedBy.Name
+	}
+	s.logf("site: published %s (prerelease %v, corrupt checksums %v, signed by %q, unhealthy on %q, rolling held on %q, image %s)",
+		r.Tag(), r.Prerelease, r.CorruptChecksums, signer, r.UnhealthyOn, r.HoldRollingOn, ref)
 	return nil
 }
 
@@ -160,22 +169,44 @@ once:
 		OnceName, filepath.Dir(OnceLog), OnceLog)
 }
 
-// unitFile is a unit that records the site version it started with, then
-// sleeps: what runs is visible without any program of its own. With
-// unhealthyOn, an ExecStartPre (done before the unit counts as started,
-// so no health check can run before it) marks the unit unhealthy on the
-// server of that hostname (%H) and healthy elsewhere.
-func unitFile(unit, unhealthyOn string) string {
-	name := strings.TrimSuffix(unit, ".service")
-	var pre string
-	if unhealthyOn != "" {
-		pre = fmt.Sprintf("ExecStartPre=/bin/sh -c 'mkdir -p %s && if [ %%H = %s ]; then touch %s; else rm -f %s; fi'\n",
-			startedDir, unhealthyOn, unhealthyMarker, unhealthyMarker)
+// holdProceed is the file inside a server that lets the rolling unit of
+// a release with HoldRollingOn finish starting there.
+const holdProceed = startedDir + "/" + RollingUnit + ".proceed"
+
+// holdTimeout bounds how long the held unit waits (systemd's default
+// start timeout, 90 s, could end a hold across a slow reboot); it stays
+// under the plan's restart timeout (5m), so the step fails on systemd's
+// timeout, not neco's, if a test never lets it go on.
+const holdTimeout = "4min"
+
+// rollingFaults are the rolling unit's extra [Service] lines for r. With
+// UnhealthyOn, an ExecStartPre (done before the unit counts as started, so
+// no health check can run before it) marks the unit unhealthy on the
+// server of that hostname (%H) and healthy elsewhere. With HoldRollingOn,
+// another waits on that server until holdProceed exists: the unit is
+// "activating" meanwhile, and so the worker's restart is in progress.
+func rollingFaults(r Release) string {
+	var b strings.Builder
+	if r.UnhealthyOn != "" {
+		fmt.Fprintf(&b, "ExecStartPre=/bin/sh -c 'mkdir -p %s && if [ %%H = %s ]; then touch %s; else rm -f %s; fi'\n",
+			startedDir, r.UnhealthyOn, unhealthyMarker, unhealthyMarker)
 	}
+	if r.HoldRollingOn != "" {
+		fmt.Fprintf(&b, "ExecStartPre=/bin/sh -c 'if [ %%H = %s ]; then while [ ! -e %s ]; do sleep 0.2; done; fi'\nTimeoutStartSec=%s\n",
+			r.HoldRollingOn, holdProceed, holdTimeout)
+	}
+	return b.String()
+}
+
+// unitFile is a unit that records the site version it started with, then
+// sleeps: what runs is visible without any program of its own. extra are
+// more [Service] lines (rollingFaults).
+func unitFile(unit, extra string) string {
+	name := strings.TrimSuffix(unit, ".service")
 	return fmt.Sprintf(`[Unit]
 Description=dctest site program %s
 
 [Service]
 %sExecStart=/bin/sh -c 'mkdir -p %s && cat /usr/share/%s/version > %s/%%n.version && exec sleep infinity'
-`, name, pre, startedDir, PackageName, startedDir)
+`, name, extra, startedDir, PackageName, startedDir)
 }

@@ -145,3 +145,26 @@ func Events(ctx context.Context, srv *harness.Server, unit string, since time.Ti
 	}
 	return events, nil
 }
+
+// RollingHeld reports whether the rolling unit in srv is held in its
+// start (a release with HoldRollingOn naming srv): activating, its
+// ExecStartPre still waiting for ProceedRolling.
+func RollingHeld(ctx context.Context, srv *harness.Server) (bool, error) {
+	res, err := srv.Exec(ctx, "systemctl", "show", "-p", "ActiveState,SubState", RollingUnit)
+	if err != nil {
+		return false, err
+	}
+	props := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		props[k] = v
+	}
+	return props["ActiveState"] == "activating" && props["SubState"] == "start-pre", nil
+}
+
+// ProceedRolling lets the rolling unit held in srv finish starting: the
+// worker's restart there goes on.
+func ProceedRolling(ctx context.Context, srv *harness.Server) error {
+	_, err := srv.Exec(ctx, "sh", "-c", "mkdir -p "+startedDir+" && touch "+holdProceed)
+	return err
+}
