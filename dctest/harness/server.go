@@ -144,46 +144,46 @@ func (s *Server) boot(ctx context.Context, ready func(context.Context) error) er
 // socket is not up yet.
 func (s *Server) waitRunning(ctx context.Context) error {
 	pid := s.init
-	var last string
-	for {
+	return s.poll(ctx, "not running", func() (bool, string, error) {
 		res, _ := s.execAs(ctx, pid, nil, []string{"systemctl", "is-system-running", "--wait"})
 		state := strings.TrimSpace(res.Stdout)
 		switch state {
 		case "running":
-			return nil
+			return true, "", nil
 		case "degraded":
 			failed, _ := s.execAs(ctx, pid, nil, []string{"systemctl", "--failed", "--no-legend", "--plain"})
 			s.logf("%s: degraded; failed units:\n%s", s.Name, failed.Stdout)
-			return nil
+			return true, "", nil
 		case "maintenance", "stopping":
-			return fmt.Errorf("systemd is %s", state)
+			return false, "", fmt.Errorf("systemd is %s", state)
 		}
-		last = strings.TrimSpace(state + " " + res.Stderr)
-		select {
-		case <-s.done:
-			return errors.New("systemd-nspawn exited")
-		case <-ctx.Done():
-			return fmt.Errorf("not running (last: %q): %w", last, context.Cause(ctx))
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+		return false, strings.TrimSpace(state + " " + res.Stderr), nil
+	})
 }
 
 // waitMultiUser waits until multi-user.target is active in the server.
 func (s *Server) waitMultiUser(ctx context.Context) error {
-	var last string
-	for {
+	return s.poll(ctx, "multi-user.target not reached", func() (bool, string, error) {
 		res, _ := s.execAs(ctx, s.init, nil, []string{"systemctl", "is-active", "multi-user.target"})
 		state := strings.TrimSpace(res.Stdout)
-		if state == "active" {
-			return nil
+		return state == "active", strings.TrimSpace(state + " " + res.Stderr), nil
+	})
+}
+
+// poll runs check every 200ms until it is done or fails, systemd-nspawn
+// exits, or ctx ends; then the error says what (notYet) with check's
+// last answer.
+func (s *Server) poll(ctx context.Context, notYet string, check func() (done bool, last string, err error)) error {
+	for {
+		done, last, err := check()
+		if done || err != nil {
+			return err
 		}
-		last = strings.TrimSpace(state + " " + res.Stderr)
 		select {
 		case <-s.done:
 			return errors.New("systemd-nspawn exited")
 		case <-ctx.Done():
-			return fmt.Errorf("multi-user.target not reached (last: %q): %w", last, context.Cause(ctx))
+			return fmt.Errorf("%s (last: %q): %w", notYet, last, context.Cause(ctx))
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
