@@ -28,16 +28,8 @@ func (s *server) listDeployments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ds = slices.DeleteFunc(ds, func(d deploymentRecord) bool { return !matchesFilters(d, q) })
-	items, lastPage := pageOf(ds, perPage, page)
 	urls := s.repoURLs(r, names[0], names[1])
-	out := make([]apiDeployment, 0, len(items))
-	for _, d := range items {
-		out = append(out, urls.deployment(d))
-	}
-	if link := linkHeader(urls.api("/deployments"), q, perPage, page, lastPage); link != "" {
-		w.Header().Set("Link", link)
-	}
-	s.writeJSON(w, r, out)
+	writePage(s, w, r, urls.api("/deployments"), ds, perPage, page, urls.deployment)
 }
 
 // matchesFilters applies GitHub's list filters, each an exact match when
@@ -75,17 +67,9 @@ func (s *server) listDeploymentStatuses(w http.ResponseWriter, r *http.Request) 
 	}
 	sts := slices.Clone(d.Statuses)
 	slices.Reverse(sts)
-	items, lastPage := pageOf(sts, perPage, page)
 	urls := s.repoURLs(r, names[0], names[1])
-	out := make([]apiDeploymentStatus, 0, len(items))
-	for _, st := range items {
-		out = append(out, urls.deploymentStatus(d, st))
-	}
-	self := urls.deploymentURL(d.ID) + "/statuses"
-	if link := linkHeader(self, q, perPage, page, lastPage); link != "" {
-		w.Header().Set("Link", link)
-	}
-	s.writeJSON(w, r, out)
+	writePage(s, w, r, urls.deploymentURL(d.ID)+"/statuses", sts, perPage, page,
+		func(st deploymentStatusRecord) apiDeploymentStatus { return urls.deploymentStatus(d, st) })
 }
 
 // deploymentStatus serves GET

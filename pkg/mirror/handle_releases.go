@@ -34,12 +34,19 @@ func (s *server) listReleases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	urls := s.repoURLs(r, names[0], names[1])
-	items, lastPage := pageOf(recs, perPage, page)
-	out := make([]apiRelease, 0, len(items))
-	for _, rec := range items {
-		out = append(out, urls.release(rec))
+	writePage(s, w, r, urls.api("/releases"), recs, perPage, page, urls.release)
+}
+
+// writePage answers one page of items, perPage to a page, each rendered
+// by render, with GitHub's Link header to self's other pages: the lists
+// of releases, deployments and statuses all page this way.
+func writePage[T, J any](s *server, w http.ResponseWriter, r *http.Request, self string, items []T, perPage, page int, render func(T) J) {
+	part, lastPage := pageOf(items, perPage, page)
+	out := make([]J, 0, len(part))
+	for _, it := range part {
+		out = append(out, render(it))
 	}
-	if link := linkHeader(urls.api("/releases"), r.URL.Query(), perPage, page, lastPage); link != "" {
+	if link := linkHeader(self, r.URL.Query(), perPage, page, lastPage); link != "" {
 		w.Header().Set("Link", link)
 	}
 	s.writeJSON(w, r, out)
