@@ -168,7 +168,7 @@ lintian:
 # in beside ours. It reports bad lines as warnings and still exits 0: any
 # output fails the target. PID 1 need not be systemd.
 VERIFY_ROOT := build/verify-root
-UNITS       := neco-updater.service neco-worker.service neco-mirror.service
+UNITS       := neco-updater.service neco-worker.service neco-mirror.service neco-etcd.service
 
 verify-units:
 	@test -f $(DEB) || { echo "$(DEB) missing: run make deb first"; exit 1; }

@@ -56,14 +56,14 @@ func TestPackage(t *testing.T) {
 			files[f] = true
 		}
 		for _, want := range []string{
-			"/usr/bin/neco", "/usr/bin/neco-updater", "/usr/bin/neco-worker",
+			"/usr/bin/neco", "/usr/bin/neco-updater", "/usr/bin/neco-worker", "/usr/bin/neco-etcd",
 			"/lib/systemd/system/neco-updater.service", "/lib/systemd/system/neco-worker.service",
-			"/lib/systemd/system/neco-mirror.service",
+			"/lib/systemd/system/neco-mirror.service", "/lib/systemd/system/neco-etcd.service",
 			"/etc/neco/config.yml",
 			"/usr/share/bash-completion/completions/neco", "/usr/share/zsh/vendor-completions/_neco",
 			"/usr/share/man/man1/neco.1.gz", "/usr/share/man/man1/neco-status.1.gz",
 			"/usr/share/man/man1/neco-config-set.1.gz", "/usr/share/man/man1/neco-updater.1.gz",
-			"/usr/share/man/man1/neco-worker.1.gz",
+			"/usr/share/man/man1/neco-worker.1.gz", "/usr/share/man/man1/neco-etcd.1.gz",
 			"/usr/share/doc/neco/copyright",
 		} {
 			if !files[want] {
@@ -93,7 +93,7 @@ func TestPackage(t *testing.T) {
 	t.Run("units not enabled", func(t *testing.T) {
 		// The postinst ran (deb-systemd-helper recorded the units) and
 		// enabled nothing: a server must be configured first.
-		for _, unit := range []string{"neco-updater.service", "neco-worker.service"} {
+		for _, unit := range []string{"neco-updater.service", "neco-worker.service", "neco-etcd.service"} {
 			if _, err := os.Stat(filepath.Join(root, "var/lib/systemd/deb-systemd-helper-enabled", unit+".dsh-also")); err != nil {
 				t.Errorf("postinst did not record %s: %v", unit, err)
 			}
@@ -104,7 +104,7 @@ func TestPackage(t *testing.T) {
 	})
 
 	t.Run("version", func(t *testing.T) {
-		for _, argv := range [][]string{{"neco", "version"}, {"neco", "--version"}, {"neco-updater", "--version"}, {"neco-worker", "--version"}} {
+		for _, argv := range [][]string{{"neco", "version"}, {"neco", "--version"}, {"neco-updater", "--version"}, {"neco-worker", "--version"}, {"neco-etcd", "--version"}} {
 			if got := output(t, filepath.Join(root, "usr/bin", argv[0]), argv[1:]...); got != version {
 				t.Errorf("%s: %q, want %q (debian/changelog)", strings.Join(argv, " "), got, version)
 			}

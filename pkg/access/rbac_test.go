@@ -14,6 +14,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdmember"
 	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
@@ -31,7 +32,7 @@ type authSite struct {
 func newAuthSite(t *testing.T, lrns []int, p Principals) *authSite {
 	t.Helper()
 	l := etcdtest.EmbeddedLocal(t)
-	m, err := etcdconn.StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
+	m, err := etcdmember.StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

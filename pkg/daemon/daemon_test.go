@@ -19,7 +19,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/necoship/neco/pkg/config"
-	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdmember"
 	"github.com/necoship/neco/pkg/etcdtest"
 )
 
@@ -114,7 +114,7 @@ func TestDialClusterWaitsForEtcd(t *testing.T) {
 	defer cancel()
 	go func() {
 		time.Sleep(500 * time.Millisecond)
-		m, err := etcdconn.StartMember(ctx, l.DataDir, l.Etcd, zap.NewNop())
+		m, err := etcdmember.StartMember(ctx, l.DataDir, l.Etcd, zap.NewNop())
 		if err != nil {
 			t.Error(err)
 			return

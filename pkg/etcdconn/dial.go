@@ -112,13 +112,13 @@ func clientConfig(l config.Local) (e config.EtcdConfig, ownPKI bool) {
 
 // explainEmbedded says what a client of the embedded member lacks when it
 // cannot read the credentials: the common cases are a user other than
-// root and a neco-updater that never started.
+// root and a neco-etcd that never started.
 func explainEmbedded(err error, dir string) error {
 	switch {
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("%w: the embedded etcd takes only root's certificate in %s: run this as root", err, dir)
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: neco-updater creates the embedded etcd's credentials in %s when it first starts", err, dir)
+		return fmt.Errorf("%w: neco-etcd creates the embedded etcd's credentials in %s when it first starts", err, dir)
 	}
 	return err
 }

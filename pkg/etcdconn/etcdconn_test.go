@@ -1,8 +1,6 @@
 package etcdconn
 
 import (
-	"context"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,85 +14,6 @@ import (
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdtest"
 )
-
-func TestMemberKeepsDataAcrossRestarts(t *testing.T) {
-	ctx := t.Context()
-	l := etcdtest.EmbeddedLocal(t)
-	dataDir, e := l.DataDir, l.Etcd
-
-	m, err := StartMember(ctx, dataDir, e, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Dial(ctx, l, DialOptions{})
-	if err != nil {
-		m.Close()
-		t.Fatal(err)
-	}
-	if _, err := c.Put(ctx, "/neco/config/env", "staging"); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	m.Close()
-	if _, err := os.Stat(filepath.Join(dataDir, "etcd", "member")); err != nil {
-		t.Fatalf("member data not under data-dir/etcd: %v", err)
-	}
-
-	m, err = StartMember(ctx, dataDir, e, zap.NewNop())
-	if err != nil {
-		t.Fatalf("restart on the same data: %v", err)
-	}
-	defer m.Close()
-	c, err = Dial(ctx, l, DialOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	resp, err := c.Get(ctx, "/neco/config/env")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "staging" {
-		t.Fatalf("after restart got %v, want the value written before", resp.Kvs)
-	}
-}
-
-func TestMemberWaitEndsWithContext(t *testing.T) {
-	l := etcdtest.EmbeddedLocal(t)
-	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- m.Wait(ctx) }()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Wait after cancel = %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Wait did not return after cancel")
-	}
-}
-
-func TestMemberPortTaken(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	local := etcdtest.EmbeddedLocal(t)
-	local.Etcd.EmbeddedClientURL = "https://" + l.Addr().String()
-	if m, err := StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop()); err == nil {
-		m.Close()
-		t.Fatal("started on a port another process holds")
-	} else if !strings.Contains(err.Error(), "address already in use") {
-		t.Fatalf("error %q does not say the address is in use", err)
-	}
-}
 
 func TestDialNoAnswer(t *testing.T) {
 	l := config.DefaultLocal()
@@ -191,12 +110,10 @@ func TestDialTLS(t *testing.T) {
 // TestCheckTLSFiles: each unusable file is named by its config field.
 func TestCheckTLSFiles(t *testing.T) {
 	l := etcdtest.EmbeddedLocal(t)
-	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
+	pki, err := ensurePKI(l.DataDir, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Close()
-	pki := PKIDir(l.DataDir)
 	ca, cert, key := filepath.Join(pki, caCertFile), filepath.Join(pki, rootCertFile), filepath.Join(pki, rootKeyFile)
 	missing := filepath.Join(t.TempDir(), "missing")
 	tests := []struct {

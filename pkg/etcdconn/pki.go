@@ -55,6 +55,26 @@ const certLifetime = 10 * 365 * 24 * time.Hour
 // PKIDir is where the embedded member's authority lives under dataDir.
 func PKIDir(dataDir string) string { return filepath.Join(dataDir, pkiDirName) }
 
+// MemberFiles are the embedded member's own credentials: the authority
+// its clients' certificates must be signed by, and its certificate and key.
+type MemberFiles struct {
+	CAFile, CertFile, KeyFile string
+}
+
+// EnsurePKI returns the member's credentials under dataDir, creating the
+// authority on the first start.
+func EnsurePKI(dataDir string, now time.Time) (MemberFiles, error) {
+	dir, err := ensurePKI(dataDir, now)
+	if err != nil {
+		return MemberFiles{}, err
+	}
+	return MemberFiles{
+		CAFile:   filepath.Join(dir, caCertFile),
+		CertFile: filepath.Join(dir, memberCertFile),
+		KeyFile:  filepath.Join(dir, memberKeyFile),
+	}, nil
+}
+
 // ensurePKI returns the authority's directory under dataDir, creating
 // it on the first start. It is built in a temporary directory and renamed
 // into place, so that a client never finds half of it.

@@ -2,80 +2,16 @@ package etcdconn
 
 import (
 	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/necoship/neco/pkg/etcdtest"
 )
-
-// TestMemberRequiresCertificates: the embedded member answers root's
-// certificate, and refuses a TLS client without one and plain HTTP, on its
-// client port and on its peer port.
-func TestMemberRequiresCertificates(t *testing.T) {
-	l := etcdtest.EmbeddedLocal(t)
-	m, err := StartMember(t.Context(), l.DataDir, l.Etcd, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	c, err := Dial(t.Context(), l, DialOptions{})
-	if err != nil {
-		t.Fatalf("Dial with root's certificate: %v", err)
-	}
-	if _, err := c.Put(t.Context(), "/neco/config/github-token", "ghp_secret"); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-
-	for _, raw := range []string{l.Etcd.EmbeddedClientURL, l.Etcd.EmbeddedPeerURL} {
-		u, err := url.Parse(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Run(u.Host, func(t *testing.T) {
-			if err := getWithoutCertificate(u.Host); err == nil || !strings.Contains(err.Error(), "certificate required") {
-				t.Errorf("TLS without a client certificate: %v, want the member to require one", err)
-			}
-			resp, err := http.Get("http://" + u.Host + "/version")
-			if err == nil {
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					t.Errorf("plain HTTP answered %s: %s", resp.Status, body)
-				}
-			}
-		})
-	}
-}
-
-// getWithoutCertificate asks for /version over TLS with no client
-// certificate; in TLS 1.3 the server's refusal arrives at the first read.
-func getWithoutCertificate(host string) error {
-	conn, err := tls.Dial("tcp", host, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // the refusal is the point
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return err
-	}
-	if _, err := io.WriteString(conn, "GET /version HTTP/1.1\r\nHost: "+host+"\r\n\r\n"); err != nil {
-		return err
-	}
-	_, err = io.ReadAll(conn)
-	return err
-}
 
 // TestPKIFiles: the authority is created once with private modes, is
 // reused as it is, and a missing file or a key others can read stops the
@@ -136,7 +72,7 @@ func TestPKIFiles(t *testing.T) {
 func TestDialEmbeddedWithoutCredentials(t *testing.T) {
 	l := etcdtest.EmbeddedLocal(t)
 	_, err := Dial(t.Context(), l, DialOptions{})
-	if err == nil || !strings.Contains(err.Error(), "neco-updater creates the embedded etcd's credentials in "+PKIDir(l.DataDir)) {
+	if err == nil || !strings.Contains(err.Error(), "neco-etcd creates the embedded etcd's credentials in "+PKIDir(l.DataDir)) {
 		t.Fatalf("Dial before the member ever started: %v", err)
 	}
 }

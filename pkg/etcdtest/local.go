@@ -21,7 +21,7 @@ func FreeAddr(t testing.TB) string {
 
 // EmbeddedLocal is a single-server site's local config with a data
 // directory of its own and free ports, for a test that starts the
-// embedded member (etcdconn.StartMember) with its certificate authority.
+// embedded member (etcdmember.StartMember) with its certificate authority.
 func EmbeddedLocal(t testing.TB) config.Local {
 	t.Helper()
 	l := config.DefaultLocal()

@@ -11,7 +11,6 @@ import (
 	"github.com/necoship/neco/pkg/buildinfo"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/daemon"
-	"github.com/necoship/neco/pkg/etcdconn"
 	"github.com/necoship/neco/pkg/leader"
 	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/notify"
@@ -31,8 +30,8 @@ type DaemonOptions struct {
 	Service daemon.ServiceManager
 }
 
-// RunDaemon is neco-updater: it runs the embedded etcd member when the
-// local config lists no endpoints, connects, serves the release webhook
+// RunDaemon is neco-updater: it connects to etcd (on a single-server site
+// the embedded member neco-etcd runs), serves the release webhook
 // when webhook-listen is set, and campaigns; while it leads, Leader.Lead
 // drives updates. Every updater runs the same code, so any of them can take
 // over. It returns when ctx ends (nil) or a part fails for good.
@@ -40,15 +39,6 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log := o.Log
 	sup := daemon.NewSupervisor(o.Service, log)
 	sup.Status("connecting to etcd")
-	if o.Local.Etcd.Embedded() {
-		m, err := etcdconn.StartMember(ctx, o.Local.DataDir, o.Local.Etcd, log)
-		if err != nil {
-			return err
-		}
-		defer m.Close()
-		log.Info("embedded etcd started", zap.String(keyKey, o.Local.Etcd.EmbeddedClientURL))
-		ctx = withMember(ctx, m)
-	}
 	client, err := daemon.DialCluster(ctx, o.Local.ForUpdater(), log)
 	if err != nil {
 		return daemonEnd(ctx, err)
@@ -87,26 +77,10 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	return daemonEnd(ctx, g.Wait())
 }
 
-// daemonEnd turns the end of the process's context into a clean stop, and
-// reports a failed embedded member as the cause it is.
+// daemonEnd turns the end of the process's context into a clean stop.
 func daemonEnd(ctx context.Context, err error) error {
-	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
-	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
-}
-
-// withMember returns a context that ends, with the member's error as its
-// cause, when the embedded member fails: nothing can work without it.
-func withMember(ctx context.Context, m *etcdconn.Member) context.Context {
-	ctx, cancel := context.WithCancelCause(ctx)
-	go func() {
-		if err := m.Wait(ctx); err != nil {
-			cancel(err)
-		}
-	}()
-	return ctx
 }

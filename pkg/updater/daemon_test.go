@@ -21,6 +21,7 @@ import (
 
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdmember"
 	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/mirror"
 	"github.com/necoship/neco/pkg/model"
@@ -69,8 +70,9 @@ func deliver(t *testing.T, addr, secret, tag string) int {
 }
 
 // TestDaemonEmbeddedWithWebhook runs neco-updater as a single-server site
-// does: embedded etcd in its data directory, polling a mirror once a day,
-// and a signed release webhook that makes it check at once.
+// does: on the embedded member in its data directory (which neco-etcd
+// runs), polling a mirror once a day, and a signed release webhook that
+// makes it check at once.
 func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 	dir := t.TempDir()
 	publish := func(tag string) {
@@ -89,6 +91,11 @@ func TestDaemonEmbeddedWithWebhook(t *testing.T) {
 	local.Etcd.EmbeddedPeerURL = "https://" + etcdtest.FreeAddr(t)
 	local.WebhookListen = etcdtest.FreeAddr(t)
 	local.MetricsListen = etcdtest.FreeAddr(t)
+	member, err := etcdmember.StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(member.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	sm := &recordingService{}

@@ -23,6 +23,7 @@ import (
 	"github.com/necoship/neco/pkg/cli"
 	"github.com/necoship/neco/pkg/config"
 	"github.com/necoship/neco/pkg/etcdconn"
+	"github.com/necoship/neco/pkg/etcdmember"
 	"github.com/necoship/neco/pkg/etcdtest"
 	"github.com/necoship/neco/pkg/model"
 )
@@ -76,7 +77,7 @@ func TestEmbeddedSiteClosedToLocalUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	local.Etcd.EmbeddedClientURL, local.Etcd.EmbeddedPeerURL = "https://"+etcdtest.FreeAddr(t), "https://"+etcdtest.FreeAddr(t)
-	m, err := etcdconn.StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop())
+	m, err := etcdmember.StartMember(t.Context(), local.DataDir, local.Etcd, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package etcdconn
+package etcdmember
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/etcdconn"
 )
 
 // Member is the embedded single-member etcd of a single-server site.
@@ -34,7 +35,7 @@ const memberName = "neco"
 // listening on e's embedded URLs, and returns once it serves clients. An
 // existing data directory is reused: the cluster's state survives restarts.
 // Clients and peers must show a certificate of the member's own authority
-// in dataDir/etcd-pki, created on the first start (pki.go).
+// in dataDir/etcd-pki, created on the first start (etcdconn.EnsurePKI).
 func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *zap.Logger) (*Member, error) {
 	client, err := url.Parse(e.EmbeddedClientURL)
 	if err != nil {
@@ -48,7 +49,7 @@ func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded etcd: %w", err)
 	}
-	pki, err := ensurePKI(dataDir, time.Now())
+	creds, err := etcdconn.EnsurePKI(dataDir, time.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +60,9 @@ func StartMember(ctx context.Context, dataDir string, e config.EtcdConfig, log *
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
 	tlsInfo := transport.TLSInfo{
-		CertFile:       filepath.Join(pki, memberCertFile),
-		KeyFile:        filepath.Join(pki, memberKeyFile),
-		TrustedCAFile:  filepath.Join(pki, caCertFile),
+		CertFile:       creds.CertFile,
+		KeyFile:        creds.KeyFile,
+		TrustedCAFile:  creds.CAFile,
 		ClientCertAuth: true,
 	}
 	// The peer port too: a local user who could speak raft to it could
