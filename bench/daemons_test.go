@@ -17,7 +17,10 @@ import (
 const stopTimeout = 10 * time.Second
 
 // buildDaemons builds neco-updater and neco-worker into a temp dir as
-// `make build` does (a version linked in), and returns their paths.
+// debian/rules does (its tags, PIE through the external linker, a version
+// linked in), so that the footprint measured is the shipped binaries': a
+// PIE's relocated pointers are private pages, about 3 MiB more than a
+// plain `go build` (docs/bench.md). It returns their paths.
 func buildDaemons(b *testing.B) (updater, worker string) {
 	b.Helper()
 	gobin, err := exec.LookPath("go")
@@ -25,14 +28,18 @@ func buildDaemons(b *testing.B) (updater, worker string) {
 		b.Skip("go not found on PATH: the benchmark builds the daemons")
 	}
 	dir := b.TempDir()
-	cmd := exec.Command(gobin, "build", "-o", dir+"/",
-		"-ldflags", "-X github.com/necoship/neco/pkg/buildinfo.Version=0.1.0+bench",
+	cmd := exec.Command(gobin, "build", "-o", dir+"/", "-tags", buildTags, "-trimpath", "-buildmode=pie",
+		"-ldflags", "-linkmode=external -X github.com/necoship/neco/pkg/buildinfo.Version=0.1.0+bench",
 		"github.com/necoship/neco/cmd/neco-updater", "github.com/necoship/neco/cmd/neco-worker")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	return filepath.Join(dir, "neco-updater"), filepath.Join(dir, "neco-worker")
 }
+
+// buildTags are the shipped binaries' (the Makefile's GO_TAGS and
+// debian/rules, TestBuildTagsAgree): the footprint measured is theirs.
+const buildTags = "static_build,grpcnotrace"
 
 // writeLocalConfig writes the /etc/neco/config.yml of boot server 0, read
 // by both daemons: etcd at the test's server under prefix, both metrics
