@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/necoship/neco/pkg/daemon/daemontest"
 	"github.com/necoship/neco/pkg/deb/debtest"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
@@ -45,7 +46,7 @@ const settle = 5 * time.Second
 func BenchmarkFootprint(b *testing.B) {
 	debtest.NeedDpkg(b)
 	window := idleWindow(b)
-	updaterBin, workerBin := buildDaemons(b)
+	bins := daemontest.Build(b, "neco-updater", "neco-worker")
 	m := newReleaseMirror(b)
 	const repo = "bench/idle-site"
 	v := model.MustParseVersion("2026.11.23-1")
@@ -53,7 +54,7 @@ func BenchmarkFootprint(b *testing.B) {
 	st := newCluster(b, repo, m, map[string]string{"check-update-interval": "10s"})
 	config := writeLocalConfig(b, st.Prefix(), debtest.NewRoot(b))
 
-	updater, worker, h := firstUpdate(b, st, updaterBin, workerBin, config)
+	updater, worker, h := firstUpdate(b, st, bins["neco-updater"], bins["neco-worker"], config)
 	if h.Result != model.ResultCompleted || !h.Version.Equal(v) {
 		b.Fatalf("the first update ended %s at %s (%s), want completed at %s", h.Result, h.Version, h.Message, v)
 	}
@@ -64,7 +65,7 @@ func BenchmarkFootprint(b *testing.B) {
 
 // firstUpdate starts both daemons and waits for the update they start
 // at once to end. A daemon that exits meanwhile ends the wait.
-func firstUpdate(b *testing.B, st *storage.Storage, updaterBin, workerBin, config string) (updater, worker *process, h model.HistoryEntry) {
+func firstUpdate(b *testing.B, st *storage.Storage, updaterBin, workerBin, config string) (updater, worker *daemontest.Process, h model.HistoryEntry) {
 	b.Helper()
 	ctx, cancel := context.WithTimeoutCause(context.Background(), rolloutTimeout, errors.New("timed out"))
 	defer cancel()
@@ -75,12 +76,13 @@ func firstUpdate(b *testing.B, st *storage.Storage, updaterBin, workerBin, confi
 		b.Fatal(err)
 	}
 	events := st.Watch(ctx, snap.Revision, st.HistoryPrefix(), true)
-	updater, worker = startProcess(b, updaterBin, config), startProcess(b, workerBin, config)
+	args := []string{"--config", config, "--name", "boot-0"}
+	updater, worker = daemontest.Start(b, updaterBin, args...), daemontest.Start(b, workerBin, args...)
 	go func() {
 		select {
-		case <-updater.exited:
+		case <-updater.Exited:
 			exit(errors.New("neco-updater exited"))
-		case <-worker.exited:
+		case <-worker.Exited:
 			exit(errors.New("neco-worker exited"))
 		case <-ctx.Done():
 		}
@@ -92,13 +94,13 @@ func firstUpdate(b *testing.B, st *storage.Storage, updaterBin, workerBin, confi
 	return updater, worker, h
 }
 
-func measureIdle(b *testing.B, p *process, window time.Duration) {
+func measureIdle(b *testing.B, p *daemontest.Process, window time.Duration) {
 	var u usage
 	for range b.N {
-		w, err := sampleWindow(p.pid, window, p.exited)
+		w, err := sampleWindow(p.PID, window, p.Exited)
 		if err != nil {
-			out, _ := os.ReadFile(p.log)
-			b.Fatalf("%s: %v\n%s", p.name, err, out)
+			out, _ := os.ReadFile(p.Log)
+			b.Fatalf("%s: %v\n%s", p.Name, err, out)
 		}
 		u.peakRSS, u.peakAnon = max(u.peakRSS, w.peakRSS), max(u.peakAnon, w.peakAnon)
 		u.cpu += w.cpu

@@ -19,17 +19,14 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/necoship/neco/pkg/config"
+	"github.com/necoship/neco/pkg/daemon/daemontest"
 	"github.com/necoship/neco/pkg/decide"
 	"github.com/necoship/neco/pkg/etcdtest"
-	"github.com/necoship/neco/pkg/leader"
-	"github.com/necoship/neco/pkg/metrics"
 	"github.com/necoship/neco/pkg/mirror"
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/op"
 	"github.com/necoship/neco/pkg/plan"
-	"github.com/necoship/neco/pkg/releases"
 	"github.com/necoship/neco/pkg/storage"
-	"github.com/necoship/neco/pkg/updater"
 )
 
 const (
@@ -65,8 +62,8 @@ services:
 // BenchmarkBarrierScale measures the barrier protocol as the number of boot
 // servers grows: N workers, each the real Worker loop on its own etcd
 // client (as each neco-worker has one) with executors that succeed at once
-// (noopServer), and the real updater leader, all on the package's embedded
-// etcd. One op is one whole update of scalePlan with max-unavailable N/10,
+// (noopServer), and neco-updater, the shipped build run as a process (its
+// peak RSS is reported), all on the package's embedded etcd. One op is one whole update of scalePlan with max-unavailable N/10,
 // timed from the barrier of step 0 to the update's history entry. Besides
 // ns/op it reports the wall time per step and what one worker costs etcd
 // per step: KV requests of its client, watch events its loop took, rounds
@@ -82,6 +79,7 @@ services:
 // has no once-step, and election keys are written once, not per step.
 func BenchmarkBarrierScale(b *testing.B) {
 	limit := benchMaxWorkers(b)
+	updaterBin := daemontest.Build(b, "neco-updater")["neco-updater"]
 	var prev int
 	results := map[int]scaleResult{}
 	// 3000 runs only when asked for (NECO_BENCH_MAX_WORKERS=3000): it
@@ -91,7 +89,7 @@ func BenchmarkBarrierScale(b *testing.B) {
 			if n > limit {
 				b.Skipf("more than %s=%d workers", maxWorkersEnv, limit)
 			}
-			results[n] = benchUpdates(b, n)
+			results[n] = benchUpdates(b, n, updaterBin)
 			if smaller, ok := results[prev]; ok {
 				logGrowth(b, prev, smaller, n, results[n])
 			}
@@ -113,9 +111,9 @@ func benchMaxWorkers(b *testing.B) int {
 }
 
 // benchUpdates runs b.N updates on a new site of n workers.
-func benchUpdates(b *testing.B, n int) scaleResult {
+func benchUpdates(b *testing.B, n int, updaterBin string) scaleResult {
 	b.StopTimer() // set-up is not the op; update starts the timer
-	s := newScaleSite(b, n)
+	s := newScaleSite(b, n, updaterBin)
 	sum := newScaleMeasure(len(s.steps))
 	for i := range b.N {
 		sum.add(s.update(b, int64(i+1)))
@@ -129,7 +127,7 @@ type scaleSite struct {
 	client    *clientv3.Client // the benchmark's own, not counted
 	st        *storage.Storage
 	mirrorDir string
-	trigger   *releases.Trigger
+	updater   *daemontest.Process
 	steps     []decide.Step
 	counts    *scaleCounters
 	stores    []*countingStore
@@ -140,8 +138,8 @@ type scaleSite struct {
 	turns             *atomic.Int64
 }
 
-func newScaleSite(b *testing.B, n int) *scaleSite {
-	s := &scaleSite{n: n, client: srv.Client(b), mirrorDir: b.TempDir(), trigger: releases.NewTrigger(), counts: &scaleCounters{}}
+func newScaleSite(b *testing.B, n int, updaterBin string) *scaleSite {
+	s := &scaleSite{n: n, client: srv.Client(b), mirrorDir: b.TempDir(), counts: &scaleCounters{}}
 	s.st = storage.New(s.client, etcdtest.Prefix(b))
 	api := httptest.NewServer(mirror.NewServer(s.mirrorDir, mirror.ServerOptions{}))
 	b.Cleanup(api.Close)
@@ -163,7 +161,6 @@ func newScaleSite(b *testing.B, n int) *scaleSite {
 	s.steps = decide.Steps(tmpl)
 	// Every client exists before a loop starts: cleanups run last in,
 	// first out, so the loops stop before their clients close.
-	updaterClient := srv.Client(b)
 	workerClients := make([]*clientv3.Client, n)
 	for i := range workerClients {
 		c := srv.Client(b)
@@ -178,7 +175,7 @@ func newScaleSite(b *testing.B, n int) *scaleSite {
 	s.barriers = s.st.Watch(r.ctx, snap.Revision, s.st.StatusBarrierKey(), false)
 	s.history = s.st.Watch(r.ctx, snap.Revision, s.st.HistoryPrefix(), true)
 	s.turns = countEvents(r, s.st.Watch(r.ctx, snap.Revision, s.st.StatusTurnsKey(), false))
-	s.runUpdater(b, r, updaterClient)
+	s.runUpdater(b, updaterBin)
 	s.runWorkers(b, r, workerClients, tmpl)
 	s.ready(b)
 	s.settle(b, 0, "set-up")
@@ -219,19 +216,17 @@ func (r *scaleRunner) run(name string, fn func(context.Context) error) {
 	})
 }
 
-// runUpdater runs a real neco-updater leader, as site.runUpdater does but
-// with its default tick.
-func (s *scaleSite) runUpdater(b *testing.B, r *scaleRunner, client *clientv3.Client) {
-	st := storage.New(client, s.st.Prefix())
-	log := zap.NewNop()
-	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderUpdaterKey(), Name: "updater", Logger: log})
-	if err != nil {
+// runUpdater runs neco-updater, built as shipped, as a process on the
+// site's etcd with its default tick. It leads at once: it is the only one.
+func (s *scaleSite) runUpdater(b *testing.B, bin string) {
+	dir := b.TempDir()
+	cfg := fmt.Sprintf("etcd:\n  endpoints: [%s]\n  prefix: %s\nlog-level: warn\nmetrics-listen: %s\ndata-dir: %s\n",
+		srv.Endpoint, s.st.Prefix(), etcdtest.FreeAddr(b), filepath.Join(dir, "data"))
+	path := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	m := metrics.NewUpdater(metrics.NewRegistry("bench"))
-	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(log, m), Notifier: nopNotifier{},
-		Trigger: s.trigger, Log: log, Now: time.Now, Metrics: m}
-	r.run("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+	s.updater = daemontest.Start(b, bin, "--config", path, "--name", "updater")
 }
 
 // runWorkers runs one Worker loop per client, server i being LRN i. The
@@ -320,7 +315,10 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 	opened := make([]time.Time, len(s.steps))
 	marks := make([]scaleCounts, len(s.steps))
 	before, turnsBefore := s.counts.load(), s.turns.Load()
-	s.trigger.Fire()
+	// As `neco update check` does: the leader checks at once.
+	if _, err := s.st.RequestCheck(context.Background(), model.CheckRequest{By: "bench", At: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
 	timeout := time.NewTimer(scaleUpdateTimeout)
 	defer timeout.Stop()
 	var end time.Time

@@ -287,6 +287,13 @@ func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
 		(wall / time.Duration(m.updates)).Round(time.Millisecond), (m.backlog / time.Duration(m.updates)).Round(time.Millisecond),
 		float64(m.turns)/float64(m.updates))
 	m.logSteps(b, s)
+	// The updater's highest resident set over the site's updates (VmHWM):
+	// it reads every report.
+	if peak, err := s.updater.PeakRSS(); err != nil {
+		b.Errorf("neco-updater: %v", err)
+	} else {
+		b.ReportMetric(float64(peak)/(1<<20), "updater-peak-rss-MiB")
+	}
 	for _, c := range []struct {
 		when string
 		c    scaleCounts
