@@ -53,8 +53,8 @@ func canaryDone(p participant) bool {
 func endCanaryPhase(in UpdaterInput, cur model.Update, canaries []participant) Action {
 	var done time.Time
 	for _, p := range canaries {
-		if p.report.UpdatedAt.After(done) {
-			done = p.report.UpdatedAt
+		if t := p.reportedAt(); t.After(done) {
+			done = t
 		}
 	}
 	rest := slices.DeleteFunc(slices.Clone(cur.Servers), cur.IsCanary)

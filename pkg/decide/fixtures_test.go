@@ -194,6 +194,12 @@ func input(c config.Cluster, latest *model.Release, s model.Snapshot) UpdaterInp
 	return UpdaterInput{Snapshot: s, Config: c, Latest: latest, Now: now}
 }
 
+// seen sets when the updater saw each server's report (SeenAt).
+func seen(in UpdaterInput, at map[int]time.Time) UpdaterInput {
+	in.SeenAt = at
+	return in
+}
+
 func at(in UpdaterInput, t time.Time) UpdaterInput {
 	in.Now = t
 	return in

@@ -17,6 +17,21 @@ type participant struct {
 	lrn int
 	// report is nil until the worker reports for this update.
 	report *model.WorkerStatus
+	// seen is when the updater first saw report (UpdaterInput.SeenAt);
+	// zero when unknown.
+	seen time.Time
+}
+
+// reportedAt is when the report was made, on the updater's clock when it
+// is known (see UpdaterInput.SeenAt); zero before the first report.
+func (p participant) reportedAt() time.Time {
+	switch {
+	case p.report == nil:
+		return time.Time{}
+	case !p.seen.IsZero():
+		return p.seen
+	}
+	return p.report.UpdatedAt
 }
 
 func (p participant) cond() model.Cond {
@@ -47,7 +62,7 @@ func (p participant) passed(barrier int) bool {
 func (p participant) lastProgress(cur model.Update, b *model.Barrier) time.Time {
 	t := cur.StartedAt
 	if p.report != nil {
-		t = p.report.UpdatedAt
+		t = p.reportedAt()
 	}
 	if b != nil && b.ID == cur.ID && b.OpenedAt.After(t) {
 		t = b.OpenedAt
@@ -77,6 +92,16 @@ func participantsOf(s model.Snapshot) []participant {
 	return ps
 }
 
+// participantsSeen is participantsOf in's snapshot, with when the updater
+// saw each report.
+func participantsSeen(in UpdaterInput) []participant {
+	ps := participantsOf(in.Snapshot)
+	for i := range ps {
+		ps[i].seen = in.SeenAt[ps[i].lrn]
+	}
+	return ps
+}
+
 // barrierStep is the step workers of the current update may enter, or -1
 // when no barrier was written for it: then no step is open yet, and the
 // next barrier opens step 0.
@@ -92,7 +117,7 @@ func barrierStep(s model.Snapshot) int {
 // completed, whatever the others report.
 func decideRunning(in UpdaterInput) Action {
 	cur := *in.Snapshot.Current
-	ps := participantsOf(in.Snapshot)
+	ps := participantsSeen(in)
 	barrier := barrierStep(in.Snapshot)
 	canary := InCanaryPhase(in.Snapshot)
 	// The servers the barrier waits for: in the canary phase the canaries

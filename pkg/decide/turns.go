@@ -98,8 +98,8 @@ func newSoakClock(ps []participant, soak time.Duration) *soakClock {
 func (c *soakClock) at(pos int) (time.Time, int) {
 	for ; c.below < pos; c.below++ {
 		p := c.ps[c.below]
-		if p.report != nil && p.report.UpdatedAt.After(c.latest) {
-			c.latest, c.who = p.report.UpdatedAt, p.lrn
+		if t := p.reportedAt(); t.After(c.latest) {
+			c.latest, c.who = t, p.lrn
 		}
 	}
 	if c.latest.IsZero() {

@@ -20,6 +20,14 @@ type UpdaterInput struct {
 	Latest *model.Release
 	// Now is the caller's clock, read once per decision.
 	Now time.Time
+	// SeenAt is when the updater leader first saw each server's report as
+	// it stands (the same etcd revision), on Now's clock. Silence, the
+	// canary soak and the rolling soak count from it rather than from the
+	// report's UpdatedAt, which is the worker's clock: a server whose
+	// clock runs behind must not look silent early, nor one ahead late. A
+	// server missing from it (no report, or a caller that tracks none)
+	// counts from UpdatedAt.
+	SeenAt map[int]time.Time
 }
 
 // ActionKind says what the updater must do next.

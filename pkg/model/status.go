@@ -162,6 +162,11 @@ type WorkerStatus struct {
 	// the step's max-unavailable and soak, from which the updater leader
 	// computes status/turns.
 	Turn *RollingTurn `json:"turn,omitempty"`
+	// Revision is the etcd revision the report was written at; storage
+	// fills it from the key when it reads a snapshot, it is not stored in
+	// the value. The updater leader tells a new report from one it saw by
+	// it, on its own clock (decide.UpdaterInput.SeenAt).
+	Revision int64 `json:"-"`
 }
 
 // Content records a once-per-cluster step (key contents/<name>).

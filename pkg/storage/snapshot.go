@@ -103,8 +103,14 @@ func (b *snapshotBuilder) add(kv *mvccpb.KeyValue) {
 	if err == nil {
 		err = b.decode(pk, kv.Value)
 	}
-	if err == nil && pk.kind == kindCheckRequest {
+	switch {
+	case err != nil:
+	case pk.kind == kindCheckRequest:
 		b.snap.CheckRequest.Revision = kv.ModRevision
+	case pk.kind == kindWorker:
+		w := b.snap.Workers[pk.lrn]
+		w.Revision = kv.ModRevision
+		b.snap.Workers[pk.lrn] = w
 	}
 	if err != nil {
 		b.snap.Invalid = append(b.snap.Invalid, model.InvalidKey{Key: string(kv.Key), Err: err})

@@ -71,6 +71,7 @@ func baseline(t *testing.T) (map[string]string, model.Snapshot) {
 
 var snapshotOpts = cmp.Options{
 	cmpopts.IgnoreFields(model.Snapshot{}, "Revision", "Invalid"),
+	cmpopts.IgnoreFields(model.WorkerStatus{}, "Revision"), // TestSnapshotRoundTrip
 	cmpopts.EquateEmpty(),
 }
 
@@ -93,6 +94,17 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if lrns := got.LRNs(); !slices.Equal(lrns, []int{2, 10}) {
 		t.Errorf("LRNs %v, want numeric order [2 10]", lrns)
+	}
+	// A report carries the revision it was written at, which the value
+	// does not hold.
+	for _, lrn := range []int{2, 10} {
+		resp, err := c.Get(testContext(t), s.WorkerStatusKey(lrn))
+		if err != nil || len(resp.Kvs) != 1 {
+			t.Fatalf("get report %d: %v", lrn, err)
+		}
+		if w := got.Workers[lrn]; w.Revision != resp.Kvs[0].ModRevision {
+			t.Errorf("report %d: revision %d, want its key's %d", lrn, w.Revision, resp.Kvs[0].ModRevision)
+		}
 	}
 }
 

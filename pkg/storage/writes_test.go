@@ -47,7 +47,7 @@ func TestWorkerAndBootserverWrites(t *testing.T) {
 		t.Errorf("bootservers %v, want [10]", lrns)
 	}
 	want := map[int]model.WorkerStatus{2: workerStatus(3, 2), 10: workerStatus(3, 10)}
-	if diff := cmp.Diff(want, snap.Workers); diff != "" || len(snap.Invalid) != 0 {
+	if diff := cmp.Diff(want, snap.Workers, snapshotOpts); diff != "" || len(snap.Invalid) != 0 {
 		t.Errorf("invalid %v, workers (-want +got)\n%s", snap.Invalid, diff)
 	}
 }

@@ -96,6 +96,8 @@ type Leader struct {
 	seen int64
 	// asked is the check request this term answers next.
 	asked checkAsked
+	// reports dates the reports this term saw, on this clock.
+	reports reportsSeen
 	// wakeAt is when the last decision wants to be made again even
 	// without news (its Until: a soak at a rolling step ends); zero for
 	// none.
@@ -120,7 +122,7 @@ func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
 	defer cancel()
 	var events <-chan storage.WatchEvent
 	force := true
-	l.seen, l.asked = 0, checkAsked{}
+	l.seen, l.asked, l.reports = 0, checkAsked{}, reportsSeen{}
 	for {
 		l.Supervisor.Beat()
 		err := l.step(ctx, term.Key, force)
@@ -245,7 +247,8 @@ func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
 	if err := l.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
 		return err
 	}
-	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now})
+	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now,
+		SeenAt: l.reports.at(snap, now)})
 	l.wakeAt = act.Until
 	l.Supervisor.Status(statusLine(snap, act))
 	return l.apply(ctx, leaderKey, cfg, act)
