@@ -93,13 +93,19 @@ func TestPackage(t *testing.T) {
 	t.Run("units not enabled", func(t *testing.T) {
 		// The postinst ran (deb-systemd-helper recorded the units) and
 		// enabled nothing: a server must be configured first.
-		for _, unit := range []string{"neco-updater.service", "neco-worker.service", "neco-etcd.service"} {
+		for _, unit := range []string{"neco-updater.service", "neco-worker.service"} {
 			if _, err := os.Stat(filepath.Join(root, "var/lib/systemd/deb-systemd-helper-enabled", unit+".dsh-also")); err != nil {
 				t.Errorf("postinst did not record %s: %v", unit, err)
 			}
 			if _, err := os.Lstat(filepath.Join(root, "etc/systemd/system/multi-user.target.wants", unit)); err == nil {
 				t.Errorf("%s is enabled on installation", unit)
 			}
+		}
+		// neco-etcd.service has no [Install]: neco-updater.service
+		// wants it.
+		if wants, err := os.ReadFile(filepath.Join(root, "lib/systemd/system/neco-updater.service")); err != nil ||
+			!regexp.MustCompile(`(?m)^Wants=.*\bneco-etcd\.service\b`).Match(wants) {
+			t.Errorf("neco-updater.service does not want neco-etcd.service (%v)", err)
 		}
 	})
 
