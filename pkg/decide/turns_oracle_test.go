@@ -61,10 +61,12 @@ func oracleSoak(s model.Snapshot, lrn, i int, svc plan.Service) (time.Time, int)
 //
 //   - a server goes on the record exactly when, on every report, none
 //     ahead of it was unfinished and their restarts had soaked;
-//   - a server waiting for a soak on the record waits until the time the
-//     reports gave, after the same server's restart;
+//   - a server waiting for a soak on the record waits for the record the
+//     updater computes at the time the reports gave (after the same
+//     server's restart), which opens its turn; it never waits on its own
+//     clock;
 //   - a server waiting on the record is not woken by that same record
-//     (no busy loop), and a soak wait ends in a turn at its time;
+//     (no busy loop);
 //   - a record computed from an older state (stale: some servers had not
 //     finished yet) never opens a turn the reports would not.
 func checkTurnsAgainstReports(t *testing.T, s model.Snapshot, svc plan.Service, at time.Time, stale []int) {
@@ -78,7 +80,7 @@ func checkTurnsAgainstReports(t *testing.T, s model.Snapshot, svc plan.Service, 
 	fresh := turnsFor(participantsOf(s), *s.Barrier, rt, at)
 	old := withStale(s, i, at, stale)
 	staleTurns := turnsFor(participantsOf(old), *s.Barrier, rt, at)
-	for _, p := range participantsOf(s) {
+	for pos, p := range participantsOf(s) {
 		if p.passed(i) {
 			continue // a server that finished the step takes no turn
 		}
@@ -86,17 +88,19 @@ func checkTurnsAgainstReports(t *testing.T, s model.Snapshot, svc plan.Service, 
 		until, who := oracleSoak(s, p.lrn, i, svc)
 		goes := len(ahead) == 0 && !at.Before(until)
 		act, waits := rollingWait(onTurns(s, p.lrn, fresh, at), i, st)
+		soaking := fresh.Soak != nil && pos >= fresh.Open && pos < fresh.Soak.Upto
 		switch {
 		case waits == goes:
 			t.Fatalf("server %d: waits %v on %+v; on the reports ahead %v, soaked at %s", p.lrn, waits, fresh, ahead, until)
-		case waits && !act.Wait.OnTurns() && (!act.Wait.Until.Equal(until) || !strings.Contains(act.Reason, "server "+strconv.Itoa(who)+"'s")):
-			t.Fatalf("server %d: %q until %s; on the reports until %s after server %d", p.lrn, act.Reason, act.Wait.Until, until, who)
-		case waits && act.Wait.OnTurns() && act.Wait.Over(&fresh):
-			t.Fatalf("server %d waits on %+v, which says its wait is over", p.lrn, fresh)
 		case waits && !act.Wait.OnTurns():
-			in := onTurns(s, p.lrn, fresh, act.Wait.Until)
-			if _, again := rollingWait(in, i, st); again {
-				t.Fatalf("server %d: its soak ended at %s and it still waits", p.lrn, act.Wait.Until)
+			t.Fatalf("server %d: %q until %s on its own clock", p.lrn, act.Reason, act.Wait.Until)
+		case waits && act.Wait.Over(&fresh):
+			t.Fatalf("server %d waits on %+v, which says its wait is over", p.lrn, fresh)
+		case soaking && (!fresh.Soak.At.Equal(until) || !strings.Contains(act.Reason, "server "+strconv.Itoa(who)+"'s")):
+			t.Fatalf("server %d: %q on %+v; on the reports until %s after server %d", p.lrn, act.Reason, fresh, until, who)
+		case soaking:
+			if later := turnsFor(participantsOf(s), *s.Barrier, rt, until); !act.Wait.Over(&later) {
+				t.Fatalf("server %d: its soak ended at %s and the record then, %+v, does not open its turn", p.lrn, until, later)
 			}
 		}
 		if _, waits := rollingWait(onTurns(s, p.lrn, staleTurns, at), i, st); !waits && !goes {

@@ -113,13 +113,6 @@ func waitingAt(pos int, turn *model.RollingTurn, a WorkerAction) WorkerAction {
 	return withMessage(a)
 }
 
-// soakingUntil is a rolling wait for a soak to end at until.
-func soakingUntil(until time.Time, turn *model.RollingTurn, a WorkerAction) WorkerAction {
-	a.Wait = &Wait{Position: -1, Until: until, ID: curID, Step: a.StepIndex}
-	a.Report.Turn = turn
-	return withMessage(a)
-}
-
 // reportsCanaried is a canary's report that it is done with the canary phase.
 func reportsCanaried(a WorkerAction) WorkerAction {
 	a.Report.Canaried = true

@@ -27,11 +27,12 @@ func rollingWait(in WorkerInput, i int, st Step) (WorkerAction, bool) {
 		// step, which every server then finished (this one's report was
 		// lost: the step is run again).
 	case pos < t.Open:
-	case t.Soak != nil && pos < t.Soak.Upto && in.Now.Before(t.Soak.At):
-		w.Until = t.Soak.At
+	case t.Soak != nil && pos < t.Soak.Upto:
+		// The leader opens the turn when the soak ends on its clock,
+		// which this server's is not compared with.
+		w.Position = pos
 		return wait(in, i, st, w, fmt.Sprintf("waiting for server %d's %s to soak until %s",
 			t.Soak.After, st.Name, t.Soak.At.UTC().Format("15:04:05 MST"))), true
-	case t.Soak != nil && pos < t.Soak.Upto:
 	case ahead > t.Done:
 		// The last of those ahead is the likeliest to finish last; some
 		// may have finished already, out of order.

@@ -22,7 +22,6 @@ func TestNextWorkerActionRolling(t *testing.T) {
 	const name = "restart etcd.service (rolling)"
 	goes := want(WorkerRun, 1, 1, model.CondRunning, name, name)
 	waits := func(reason string) WorkerAction { return want(WorkerWait, 1, 1, model.CondRunning, name, reason) }
-	soakEnd := now.Add(4 * time.Minute) // worker() reports a minute ago; the soak is 5m
 	soaks := withPlan(testPlan(soak(5 * time.Minute)))
 	two := withPlan(testPlan(maxUnavailable(2)))
 	tests := []struct {
@@ -48,16 +47,19 @@ func TestNextWorkerActionRolling(t *testing.T) {
 			waitingAt(2, turnOf(1, 0), waits("waiting for servers 0, 2 to finish restart etcd.service (rolling)"))},
 		{"the barrier past the step (its report was lost): it goes", workerIn(10, running(withBarrier(curID, 3), worker(10, 1, model.CondRunning))), goes},
 		{"soak: the next server waits for the restart to soak", workerIn(2, running(worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning), byUpdater(1, 5*time.Minute)), soaks),
-			soakingUntil(soakEnd, turnOf(1, 5*time.Minute), waits("waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			waitingAt(1, turnOf(1, 5*time.Minute), waits("waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{"soak: soaked long enough, the turn comes", workerIn(2, running(worker(0, 2, model.CondRunning, reportedAt(now.Add(-5*time.Minute))),
 			worker(2, 1, model.CondRunning), byUpdater(1, 5*time.Minute)), soaks), goes},
-		{"soak: the record's next turns go when their soak ends, without a new record", workerIn(2, running(worker(2, 1, model.CondRunning),
-			withTurns(model.Turns{ID: curID, Step: 1, Done: 1, Open: 1, Soak: &model.TurnSoak{Upto: 2, At: now, After: 0}})), soaks), goes},
+		{"soak: past soak.at on this server's clock it still waits for the leader's record (clocks differ)", workerIn(2, running(worker(2, 1, model.CondRunning),
+			withTurns(model.Turns{ID: curID, Step: 1, Done: 1, Open: 1, Soak: &model.TurnSoak{Upto: 2, At: now.Add(-time.Minute), After: 0}})), soaks),
+			waitingAt(1, turnOf(1, 5*time.Minute), waits("waiting for server 0's restart etcd.service (rolling) to soak until 02:09:00 UTC"))},
+		{"soak: the leader's record opens the turn", workerIn(2, running(worker(2, 1, model.CondRunning),
+			withTurns(model.Turns{ID: curID, Step: 1, Done: 1, Open: 2})), soaks), goes},
 		{"soak: counted from the latest restart ahead", workerIn(10, running(worker(0, 2, model.CondRunning, reportedAt(now.Add(-time.Hour))),
 			worker(2, 2, model.CondRunning), worker(10, 1, model.CondRunning), byUpdater(1, 5*time.Minute)), soaks),
-			soakingUntil(soakEnd, turnOf(1, 5*time.Minute), waits("waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			waitingAt(2, turnOf(1, 5*time.Minute), waits("waiting for server 2's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{"soak: a completed server ahead soaks too", workerIn(2, running(worker(0, 7, model.CondCompleted), worker(2, 1, model.CondRunning), byUpdater(1, 5*time.Minute)), soaks),
-			soakingUntil(soakEnd, turnOf(1, 5*time.Minute), waits("waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
+			waitingAt(1, turnOf(1, 5*time.Minute), waits("waiting for server 0's restart etcd.service (rolling) to soak until 02:14:00 UTC"))},
 		{"soak: the first server does not wait", workerIn(0, running(worker(0, 1, model.CondRunning)), soaks), goes},
 		{"soak, max-unavailable 2: second goes with the first", workerIn(2, running(worker(0, 2, model.CondRunning), worker(2, 1, model.CondRunning)),
 			withPlan(testPlan(soak(5*time.Minute), maxUnavailable(2)))), goes},
@@ -75,9 +77,9 @@ func TestNextWorkerActionRolling(t *testing.T) {
 }
 
 // TestRollingSoaksBeyondTheNextTurns: with max-unavailable 2 and a soak,
-// the servers ahead of two turns finished at different times: the first
-// of the two waits for its soak by itself, the second for the record that
-// the updater writes when that soak ends.
+// the servers ahead of two turns finished at different times: both wait
+// for the records the updater writes, the first for the one it writes
+// when its soak ends, the second for a later one.
 func TestRollingSoaksBeyondTheNextTurns(t *testing.T) {
 	s := snap(registered(0, 2, 10, 11), withCurrent(v10, 0, 2, 10, 11), withBarrier(curID, 1),
 		worker(0, 2, model.CondRunning, reportedAt(now.Add(-4*time.Minute))), worker(2, 2, model.CondRunning),
@@ -93,7 +95,7 @@ func TestRollingSoaksBeyondTheNextTurns(t *testing.T) {
 		lrn  int
 		want WorkerAction
 	}{
-		{10, soakingUntil(now.Add(time.Minute), turn, want(WorkerWait, 1, 1, model.CondRunning, name,
+		{10, waitingAt(2, turn, want(WorkerWait, 1, 1, model.CondRunning, name,
 			"waiting for server 0's restart etcd.service (rolling) to soak until 02:11:00 UTC"))},
 		{11, waitingAt(3, turn, want(WorkerWait, 1, 1, model.CondRunning, name,
 			"waiting for the restarts ahead of it to soak 5m0s before restart etcd.service (rolling)"))},
@@ -118,7 +120,7 @@ func TestWaitOver(t *testing.T) {
 	}{
 		{"more done, its turn not open", turns(curID, 1, false, 1, 2, nil), false},
 		{"its turn opens", turns(curID, 1, false, 2, 3, nil), true},
-		{"its turn opens when a soak ends", turns(curID, 1, false, 2, 2, later), true},
+		{"a soak holds its turn: not open until a record opens it", turns(curID, 1, false, 2, 2, later), false},
 		{"another step", turns(curID, 2, false, 0, 1, nil), true},
 		{"another phase", turns(curID, 1, true, 0, 1, nil), true},
 		{"another update", turns(curID+1, 1, false, 0, 1, nil), true},

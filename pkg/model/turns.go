@@ -28,18 +28,21 @@ type Turns struct {
 }
 
 // TurnSoak: the servers at positions from Turns.Open up to (not
-// including) Upto may start their turn at At, when the restart of server
-// After, the latest to finish ahead of them, has soaked.
+// including) Upto get their turn at At, on the leader's clock, when the
+// restart of server After, the latest to finish ahead of them, has
+// soaked; the leader then writes a record that opens them.
 type TurnSoak struct {
 	Upto  int       `json:"upto"`
 	At    time.Time `json:"at"`
 	After int       `json:"after"`
 }
 
-// Opens says whether the record may have opened the turn of the server at
-// position pos: now, or when its soak ends.
+// Opens says whether the record opened the turn of the server at position
+// pos. The turns a soak holds (Soak) open in the record the leader writes
+// when the soak has ended on its clock, never by a server's own: boot
+// servers' clocks differ.
 func (t Turns) Opens(pos int) bool {
-	return pos < t.Open || (t.Soak != nil && pos < t.Soak.Upto)
+	return pos < t.Open
 }
 
 // For says whether the record belongs to barrier b.

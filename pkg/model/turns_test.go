@@ -38,7 +38,8 @@ func TestTurnsValidate(t *testing.T) {
 func TestTurnsOpensAndOrder(t *testing.T) {
 	at := time.Date(2026, 11, 23, 1, 2, 3, 0, time.UTC)
 	tu := Turns{ID: 7, Step: 5, Done: 2, Open: 3, Soak: &TurnSoak{Upto: 5, At: at, After: 10}}
-	for pos, want := range []bool{true, true, true, true, true, false, false} {
+	// A soak's turns are not open until a record opens them.
+	for pos, want := range []bool{true, true, true, false, false, false, false} {
 		if got := tu.Opens(pos); got != want {
 			t.Errorf("Opens(%d) = %v, want %v", pos, got, want)
 		}
