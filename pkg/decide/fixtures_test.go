@@ -170,6 +170,12 @@ func release(version string) *model.Release {
 	return &model.Release{Tag: "release-" + version, Prefix: "release", Version: model.MustParseVersion(version)}
 }
 
+// sourceSkew says the source that listed r had a clock d ahead of ours.
+func sourceSkew(r *model.Release, d time.Duration) *model.Release {
+	r.SourceSkew = d
+	return r
+}
+
 // publishedAgo sets when r was published, d before now.
 func publishedAgo(r *model.Release, d time.Duration) *model.Release {
 	r.PublishedAt = now.Add(-d)

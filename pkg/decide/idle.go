@@ -222,11 +222,13 @@ func awaitAge(in UpdaterInput) (Action, bool) {
 		return Action{Kind: ActionNone, Reason: fmt.Sprintf(
 			"release %s has no publication time; min-release-age %s cannot be checked", l.Version, age)}, true
 	}
-	until := l.PublishedAt.Add(age)
+	// Published on this clock: GitHub's clock wrote published_at.
+	published := l.Published()
+	until := published.Add(age)
 	if in.Now.Before(until) {
 		return Action{Kind: ActionWaitAge, Until: until, Reason: fmt.Sprintf(
 			"release %s was published %s ago; min-release-age %s: a candidate at %s",
-			l.Version, in.Now.Sub(l.PublishedAt).Round(time.Second), age, until.UTC().Format("2006-01-02 15:04 MST"))}, true
+			l.Version, in.Now.Sub(published).Round(time.Second), age, until.UTC().Format("2006-01-02 15:04 MST"))}, true
 	}
 	return Action{}, false
 }

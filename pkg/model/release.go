@@ -18,6 +18,18 @@ type Release struct {
 	// URL is the release's web page (GitHub's html_url), linked from
 	// notifications; empty when the server did not say.
 	URL string `json:"url,omitempty"`
+	// SourceSkew is how far the clock of the server that listed the
+	// release (GitHub, a mirror) ran ahead of the reader's, by its Date
+	// header; PublishedAt, which that clock wrote, is PublishedAt -
+	// SourceSkew on the reader's clock (Published). Zero when unknown or
+	// within seconds. Not stored.
+	SourceSkew time.Duration `json:"-"`
+}
+
+// Published is when the release was published on the clock of the one
+// who listed it (see SourceSkew).
+func (r Release) Published() time.Time {
+	return r.PublishedAt.Add(-r.SourceSkew)
 }
 
 // Asset is a file attached to a release.

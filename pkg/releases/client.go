@@ -53,6 +53,9 @@ type Options struct {
 	Logger       *zap.Logger
 	// Sleep waits d or until ctx ends; tests replace it to observe waits.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Now reads this server's clock, against which the release source's
+	// is measured (model.Release.SourceSkew); nil is time.Now.
+	Now func() time.Time
 	// OnResponse, when set, is called once per API request sent, retries
 	// included, with the status that came back over the wire (304 for a
 	// conditional request that was not modified; 0 when no answer came)
@@ -75,6 +78,7 @@ type Client struct {
 	maxAssetSize int64
 	log          *zap.Logger
 	sleep        func(context.Context, time.Duration) error
+	now          func() time.Time
 
 	mu      sync.Mutex
 	badTags map[string]bool // tags already warned about
@@ -112,6 +116,9 @@ func New(o Options) (*Client, error) {
 	if o.Sleep == nil {
 		o.Sleep = backoff.Sleep
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.MaxAssetSize <= 0 {
 		o.MaxAssetSize = DefaultMaxAssetSize
 	}
@@ -132,6 +139,7 @@ func New(o Options) (*Client, error) {
 		maxAssetSize: o.MaxAssetSize,
 		log:          o.Logger.With(zap.String(keyRepo, o.Repo)),
 		sleep:        o.Sleep,
+		now:          o.Now,
 		badTags:      map[string]bool{},
 	}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -18,6 +19,7 @@ import (
 // is logged once per Client, not on every poll.
 func (c *Client) ListReleases(ctx context.Context) ([]model.Release, error) {
 	var all []model.Release
+	var skew time.Duration // the first page's: one listing, one clock
 	page := 1
 	for range maxPages {
 		var rels []apiRelease
@@ -30,8 +32,13 @@ func (c *Client) ListReleases(ctx context.Context) ([]model.Release, error) {
 		if err != nil {
 			return nil, err
 		}
+		if page == 1 {
+			skew = sourceSkew(resp.Header, c.now())
+		}
 		for _, r := range rels {
-			all = append(all, c.convert(r))
+			rel := c.convert(r)
+			rel.SourceSkew = skew
+			all = append(all, rel)
 		}
 		if resp.NextPage == 0 {
 			return all, nil

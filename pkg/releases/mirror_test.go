@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -142,5 +143,39 @@ func TestClientPaginatesMirror(t *testing.T) {
 	r, _ := releases.Channel{Env: model.EnvProduction, Prefixes: []string{"release"}}.Pick(rs)
 	if r.Tag != fmt.Sprintf("release-1.%d", n-1) {
 		t.Errorf("picked %s", r.Tag)
+	}
+}
+
+// TestListingMeasuresTheSourceClock: a listing carries how far the
+// source's clock (its Date header) ran ahead of the reader's, so that
+// published_at can be read on the reader's clock; a clock that agrees
+// gives none.
+func TestListingMeasuresTheSourceClock(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := mirror.Publish(dir, mirror.PublishRequest{Repo: "example/site", Tag: "release-2026.11.23-1", NoChecksums: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ahead := range []time.Duration{0, 30 * time.Minute, -3 * time.Hour} {
+		api := mirror.NewServer(dir, mirror.ServerOptions{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Date", time.Now().Add(ahead).UTC().Format(http.TimeFormat))
+			api.ServeHTTP(w, r)
+		}))
+		c, err := releases.New(releases.Options{APIURL: srv.URL, Repo: "example/site"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := c.ListReleases(context.Background())
+		srv.Close()
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("ahead %s: %v, %v", ahead, rs, err)
+		}
+		// The Date header has a resolution of a second.
+		if d := rs[0].SourceSkew - ahead; d < -2*time.Second || d > 2*time.Second {
+			t.Errorf("ahead %s: SourceSkew %s", ahead, rs[0].SourceSkew)
+		}
+		if got, want := rs[0].Published(), rs[0].PublishedAt.Add(-rs[0].SourceSkew); !got.Equal(want) {
+			t.Errorf("ahead %s: Published %s, want %s", ahead, got, want)
+		}
 	}
 }
