@@ -19,7 +19,7 @@ const detectPollInterval = 10 * time.Second
 // a new release: from the moment mirror.Publish made it visible to the
 // moment status/current names it (observed through an etcd watch). It
 // runs the real updater (RunDaemon: election, release checks, webhook
-// endpoint, the production 5s leader tick) against the embedded etcd with
+// endpoint, the production 5s Controller tick) against the embedded etcd with
 // one joined server, and a mirror on loopback. Between iterations, outside
 // the timer, the update is driven to completion as workers would.
 //

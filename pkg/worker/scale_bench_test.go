@@ -229,9 +229,9 @@ func (s *scaleSite) runUpdater(b *testing.B, r *scaleRunner, client *clientv3.Cl
 		b.Fatal(err)
 	}
 	m := metrics.NewUpdater(metrics.NewRegistry("bench"))
-	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(log, m), Notifier: nopNotifier{},
+	ctl := &updater.Controller{Store: st, Checker: updater.NewReleaseChecker(log, m), Notifier: nopNotifier{},
 		Trigger: s.trigger, Log: log, Now: time.Now, Metrics: m}
-	r.run("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+	r.run("updater", func(ctx context.Context) error { return el.Run(ctx, ctl.Run) })
 }
 
 // runWorkers runs one Worker loop per client, server i being LRN i. The
