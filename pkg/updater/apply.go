@@ -84,7 +84,7 @@ func (c *Controller) apply(ctx context.Context, leaderKey string, cfg config.Clu
 // releaseURL links the release of tag when it is the one the checker
 // picked (the usual case); other tags get no link rather than a guess.
 func (c *Controller) releaseURL(cfg config.Cluster, tag string) string {
-	if r := c.Checker.Latest(cfg); r != nil && r.Tag == tag {
+	if r := c.checks.result().Latest(cfg); r != nil && r.Tag == tag {
 		return r.URL
 	}
 	return ""
@@ -94,14 +94,13 @@ func (c *Controller) releaseURL(cfg config.Cluster, tag string) string {
 // writing only when the outcome changes: `neco status` then says since
 // when checks fail (bad token, rate limit) or succeed, without an etcd write
 // per poll.
-func (c *Controller) recordCheck(ctx context.Context, leaderKey string, stored *model.ReleaseCheck) error {
-	at, err := c.Checker.Status()
-	if at.IsZero() {
+func (c *Controller) recordCheck(ctx context.Context, leaderKey string, stored *model.ReleaseCheck, checked *CheckResult) error {
+	if checked == nil {
 		return nil // no check yet this term
 	}
-	rc := model.ReleaseCheck{Since: at}
-	if err != nil {
-		rc.Error = err.Error()
+	rc := model.ReleaseCheck{Since: checked.CheckedAt}
+	if checked.Err != nil {
+		rc.Error = checked.Err.Error()
 	}
 	if stored != nil && stored.Error == rc.Error {
 		return nil

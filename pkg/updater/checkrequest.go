@@ -36,19 +36,19 @@ func (c *Controller) takeCheckRequest(r *model.CheckRequest, now time.Time) bool
 }
 
 // answerCheck records how the check that answers the taken request went,
-// once it has finished: the channel's pick and whether it is new to
-// seen (info/release before this round records the pick), or the error.
-func (c *Controller) answerCheck(ctx context.Context, leaderKey string, seen *model.SeenRelease, latest *model.Release) error {
+// once it has finished (checked is the last finished check's result): the
+// channel's pick and whether it is new to seen (info/release before this
+// round records the pick), or the error.
+func (c *Controller) answerCheck(ctx context.Context, leaderKey string, seen *model.SeenRelease, checked *CheckResult, latest *model.Release) error {
 	if c.asked.rev == 0 || c.asked.answered {
 		return nil
 	}
-	at, err := c.Checker.Status()
-	if at.IsZero() || at.Before(c.asked.seen) {
+	if checked == nil || checked.CheckedAt.Before(c.asked.seen) {
 		return nil // still running, or it started before the request
 	}
-	a := model.CheckAnswer{Revision: c.asked.rev, CheckedAt: at}
-	if err != nil {
-		a.Error = err.Error()
+	a := model.CheckAnswer{Revision: c.asked.rev, CheckedAt: checked.CheckedAt}
+	if checked.Err != nil {
+		a.Error = checked.Err.Error()
 	}
 	if latest != nil {
 		a.Tag, a.Version = latest.Tag, latest.Version

@@ -66,7 +66,9 @@ const statusFollowing = "following: another neco-updater leads; campaigning"
 var errUnknownConfigKey = errors.New("unknown config key (set by a newer neco?); ignored")
 
 // defaultTick is how often the Controller re-evaluates with no etcd change:
-// timeouts and release-check intervals are measured against the clock.
+// timeouts are measured against the clock. Release checks keep their own
+// timer; each round's tell lets them read the clock too (a test's, which
+// moves without any timer).
 const defaultTick = 5 * time.Second
 
 // Controller is the loop of the elected neco-updater: observe, decide,
@@ -74,7 +76,7 @@ const defaultTick = 5 * time.Second
 // Run); the election itself is pkg/leader's.
 type Controller struct {
 	Store    Store
-	Checker  *ReleaseChecker
+	Checker  *ReleaseChecker // runs each term's release checks beside the loop
 	Notifier Notifier
 	// Trigger forces a release check at once (the webhook fires it).
 	Trigger interface{ C() <-chan struct{} }
@@ -89,6 +91,7 @@ type Controller struct {
 	Tick time.Duration
 
 	leading atomic.Bool
+	checks  *checkTerm  // this term's release checks
 	log     *zap.Logger // Log, with the running update's update_id
 	said    daemon.Repeats
 	invalid map[string]bool // keys already reported as invalid
@@ -116,12 +119,14 @@ func (c *Controller) Run(ctx context.Context, term leader.Term) error {
 		c.Metrics.Leading(false)
 		c.Supervisor.Status(statusFollowing)
 	}()
-	// Release checks run in the background, for this term only.
+	// Release checks run beside the loop, for this term only: Run returns
+	// once they have ended.
 	ctx, cancel := context.WithCancel(ctx)
-	defer c.Checker.Wait()
+	c.checks = c.Checker.start(ctx, c.Now)
+	defer c.checks.wait()
 	defer cancel()
 	var events <-chan storage.WatchEvent
-	force := true
+	var force bool // a release check was asked for
 	c.seen, c.asked = 0, checkAsked{}
 	for {
 		c.Supervisor.Beat()
@@ -160,9 +165,9 @@ type wake struct {
 }
 
 // wait blocks until something may have changed: an etcd event newer than
-// the last snapshot, a release trigger or the tick. Events the snapshot
-// already held are passed over: a burst of N reports read by one round
-// costs one round, not N.
+// the last snapshot, a release trigger, a finished release check or the
+// tick. Events the snapshot already held are passed over: a burst of N
+// reports read by one round costs one round, not N.
 func (c *Controller) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
 	tick := time.NewTimer(c.tick())
 	defer tick.Stop()
@@ -174,7 +179,7 @@ func (c *Controller) wait(ctx context.Context, events <-chan storage.WatchEvent)
 			return wake{force: true}
 		case <-tick.C:
 			return wake{}
-		case <-c.Checker.Done():
+		case <-c.checks.finished():
 			return wake{}
 		case ev, open := <-events:
 			switch {
@@ -228,20 +233,21 @@ func (c *Controller) step(ctx context.Context, leaderKey string, force bool) err
 	if c.takeCheckRequest(snap.CheckRequest, now) {
 		force = true
 	}
-	if c.Checker.Due(cfg, now, force) {
-		c.Checker.Start(ctx, cfg, now)
+	if err := c.checks.tell(ctx, cfg, force); err != nil {
+		return err
 	}
-	if err := c.recordCheck(ctx, leaderKey, snap.Check); err != nil {
+	checked := c.checks.result()
+	if err := c.recordCheck(ctx, leaderKey, snap.Check, checked); err != nil {
 		return err
 	}
 	if snap.Gate, err = c.recordGate(ctx, leaderKey, cfg, snap.Gate); err != nil {
 		return err
 	}
-	latest := c.Checker.Latest(cfg)
-	if snap.Promotion, err = c.recordPromotion(ctx, leaderKey, snap.Promotion, c.Checker.Promotion(cfg)); err != nil {
+	latest := checked.Latest(cfg)
+	if snap.Promotion, err = c.recordPromotion(ctx, leaderKey, snap.Promotion, checked.PromotionFor(cfg)); err != nil {
 		return err
 	}
-	if err := c.answerCheck(ctx, leaderKey, snap.Seen, latest); err != nil {
+	if err := c.answerCheck(ctx, leaderKey, snap.Seen, checked, latest); err != nil {
 		return err
 	}
 	if err := c.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
