@@ -111,7 +111,7 @@ func startWorker(b *testing.B, g *group, st *storage.Storage, root string, pulle
 	}
 }
 
-// startUpdater runs neco-updater's election and leader loop as
+// startUpdater runs neco-updater's election and Controller as
 // updater.RunDaemon builds them, production timings included; it finds
 // the release at its first check and starts the update.
 func startUpdater(b *testing.B, g *group, st *storage.Storage) {
@@ -122,9 +122,9 @@ func startUpdater(b *testing.B, g *group, st *storage.Storage) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(log, m), Notifier: nopNotifier{},
+	ctl := &updater.Controller{Store: st, Checker: updater.NewReleaseChecker(log, m), Notifier: nopNotifier{},
 		Trigger: releases.NewTrigger(), Log: log, Now: time.Now, Metrics: m}
-	g.Go("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+	g.Go("updater", func(ctx context.Context) error { return el.Run(ctx, ctl.Run) })
 }
 
 type nopNotifier struct{}

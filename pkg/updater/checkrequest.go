@@ -11,7 +11,7 @@ import (
 )
 
 // A release check asked for now (request/check: `neco update check`, or a
-// webhook delivery to any neco-updater) is forced at the leader's next
+// webhook delivery to any neco-updater) is forced at the Controller's next
 // round and answered in info/check-answer once a check that started no
 // earlier than the leader saw the request has finished.
 
@@ -26,37 +26,37 @@ type checkAsked struct {
 
 // takeCheckRequest notes a request newer than the last one taken and says
 // whether a check must be forced now.
-func (l *Leader) takeCheckRequest(r *model.CheckRequest, now time.Time) bool {
-	if r == nil || r.Revision <= l.asked.rev {
+func (c *Controller) takeCheckRequest(r *model.CheckRequest, now time.Time) bool {
+	if r == nil || r.Revision <= c.asked.rev {
 		return false
 	}
-	l.asked = checkAsked{rev: r.Revision, seen: now}
-	l.logger().Info("release check requested", zap.String(keyBy, r.By))
+	c.asked = checkAsked{rev: r.Revision, seen: now}
+	c.logger().Info("release check requested", zap.String(keyBy, r.By))
 	return true
 }
 
 // answerCheck records how the check that answers the taken request went,
-// once it has finished: the channel's pick and whether it is new to
-// seen (info/release before this round records the pick), or the error.
-func (l *Leader) answerCheck(ctx context.Context, leaderKey string, seen *model.SeenRelease, latest *model.Release) error {
-	if l.asked.rev == 0 || l.asked.answered {
+// once it has finished (checked is the last finished check's result): the
+// channel's pick and whether it is new to seen (info/release before this
+// round records the pick), or the error.
+func (c *Controller) answerCheck(ctx context.Context, leaderKey string, seen *model.SeenRelease, checked *CheckResult, latest *model.Release) error {
+	if c.asked.rev == 0 || c.asked.answered {
 		return nil
 	}
-	at, err := l.Checker.Status()
-	if at.IsZero() || at.Before(l.asked.seen) {
+	if checked == nil || checked.CheckedAt.Before(c.asked.seen) {
 		return nil // still running, or it started before the request
 	}
-	a := model.CheckAnswer{Revision: l.asked.rev, CheckedAt: at}
-	if err != nil {
-		a.Error = err.Error()
+	a := model.CheckAnswer{Revision: c.asked.rev, CheckedAt: checked.CheckedAt}
+	if checked.Err != nil {
+		a.Error = checked.Err.Error()
 	}
 	if latest != nil {
 		a.Tag, a.Version = latest.Tag, latest.Version
 		a.New = seen == nil || seen.Tag != latest.Tag
 	}
-	if err := l.Store.AnswerCheck(ctx, leaderKey, a); err != nil {
+	if err := c.Store.AnswerCheck(ctx, leaderKey, a); err != nil {
 		return fmt.Errorf("answer check request: %w", err)
 	}
-	l.asked.answered = true
+	c.asked.answered = true
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,42 @@ func TestCheckRequestAnswered(t *testing.T) {
 			t.Errorf("answer %d without a check reaching the API (%d requests before, %d after)", i, before, got)
 		}
 		before = s.api.counts().requests
+	}
+}
+
+// TestCheckRequestAnsweredByItsCheck: a request is answered once the
+// check it forced has finished, not by one that started before it: with
+// that check's error while the API fails, then with its pick.
+func TestCheckRequestAnsweredByItsCheck(t *testing.T) {
+	h := newHarness(t, map[string]string{"env": "staging"}, []int{0}, "release-1.0")
+	h.failAPI.Store(true)
+	h.runUpdater("a")
+	h.waitFor("failed check recorded", func(s model.Snapshot) bool { return s.Check != nil && s.Check.Error != "" })
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	ask := func() model.CheckAnswer {
+		t.Helper()
+		h.clock.Advance(time.Second) // within the interval: only the request checks
+		rev, err := h.st.RequestCheck(ctx, model.CheckRequest{By: "alice@boot-0", At: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := h.st.WaitCheckAnswer(ctx, rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Revision != rev || !a.CheckedAt.Equal(h.clock.Now()) {
+			t.Errorf("answer to revision %d of the check at %s, want %d and the check the request forced at %s",
+				a.Revision, a.CheckedAt, rev, h.clock.Now())
+		}
+		return a
+	}
+	if a := ask(); !strings.Contains(a.Error, "unauthorized") || a.Tag != "" {
+		t.Errorf("answer %+v, want the unauthorized error and no pick", a)
+	}
+	h.failAPI.Store(false)
+	if a := ask(); a.Error != "" || a.Tag != "release-1.0" || !a.New {
+		t.Errorf("answer %+v, want the new release-1.0", a)
 	}
 }
 

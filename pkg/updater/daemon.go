@@ -32,7 +32,7 @@ type DaemonOptions struct {
 
 // RunDaemon is neco-updater: it connects to etcd (on a single-server site
 // the embedded member neco-etcd runs), serves the release webhook
-// when webhook-listen is set, and campaigns; while it leads, Leader.Lead
+// when webhook-listen is set, and campaigns; while it leads, Controller.Run
 // drives updates. Every updater runs the same code, so any of them can take
 // over. It returns when ctx ends (nil) or a part fails for good.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
@@ -55,17 +55,17 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	trigger := releases.NewTrigger()
 	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed}, m)
-	l := &Leader{
+	ctl := &Controller{
 		Store: st, Checker: NewReleaseChecker(log.Named("releases"), m), Notifier: notes,
 		Trigger: trigger, Gate: &PrometheusGate{}, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { notes.Run(gctx); return nil })
-	g.Go(func() error { return el.Run(gctx, l.Lead) })
-	// While campaigning the loop is not ours to watch; while leading, Lead
+	g.Go(func() error { return el.Run(gctx, ctl.Run) })
+	// While campaigning the loop is not ours to watch; while leading, Run
 	// beats itself and a stuck round starves the watchdog.
-	g.Go(func() error { sup.BeatWhile(gctx, func() bool { return !l.Leading() }); return nil })
+	g.Go(func() error { sup.BeatWhile(gctx, func() bool { return !ctl.Leading() }); return nil })
 	if addr := o.Local.MetricsListen; addr != "" {
 		g.Go(func() error { return daemon.Serve(gctx, addr, reg.Handler(), log.Named("metrics")) })
 	}

@@ -46,7 +46,7 @@ func (s *deploymentSender) client(cfg config.Cluster) (notify.DeploymentAPI, err
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if k := clientKey(cfg); s.api == nil || k != s.key {
-		c, err := releases.New(githubOptions(cfg, s.log, s.metrics))
+		c, err := releases.New(githubOptions(cfg, s.log, s.metrics, nil))
 		if err != nil {
 			// Only a config that cannot work gets here; retrying will not fix it.
 			return nil, fmt.Errorf("%w: deployments client: %w", notify.ErrPermanent, err)

@@ -19,7 +19,7 @@ const detectPollInterval = 10 * time.Second
 // a new release: from the moment mirror.Publish made it visible to the
 // moment status/current names it (observed through an etcd watch). It
 // runs the real updater (RunDaemon: election, release checks, webhook
-// endpoint, the production 5s leader tick) against the embedded etcd with
+// endpoint, the production 5s Controller tick) against the embedded etcd with
 // one joined server, and a mirror on loopback. Between iterations, outside
 // the timer, the update is driven to completion as workers would.
 //
@@ -36,11 +36,10 @@ const detectPollInterval = 10 * time.Second
 //   - steady: the idle updater at check-update-interval 10s after one
 //     release. One op is one API request reaching the mirror, which is one
 //     release check while the listing fits in a page: ns/op is the
-//     observed poll period (the leader looks at the clock only when it
-//     wakes, every 5s or on an etcd event, so a check can come up to one
-//     tick late), req/hour the request rate at that interval (1/6 of it at
-//     the default 1m) and 304/req the share answered "not modified", which
-//     should be 1.
+//     observed poll period (the release checks' own timer starts one when
+//     the interval since the last one started has passed), req/hour the
+//     request rate at that interval (1/6 of it at the default 1m) and
+//     304/req the share answered "not modified", which should be 1.
 //     Requests not answered 304 are logged. It is a sub-benchmark of its
 //     own so that -benchtime sets the window: -benchtime=20x is 20 polls.
 func BenchmarkDetection(b *testing.B) {

@@ -102,7 +102,7 @@ func (s *detectSite) runFollower() {
 }
 
 // runUpdater runs neco-updater named name until the benchmark ends:
-// production timing (the 5s leader tick, time.Now), no metrics endpoint.
+// production timing (the 5s Controller tick, time.Now), no metrics endpoint.
 func (s *detectSite) runUpdater(name, hookAddr string) {
 	local := config.DefaultLocal()
 	local.Etcd.Endpoints = []string{srv.Endpoint}

@@ -57,41 +57,41 @@ func (g *PrometheusGate) sourceFor(cfg config.Cluster) (*alerts.Source, error) {
 	return src, nil
 }
 
-// gateTimeout bounds one question to the gate within a leader's round.
+// gateTimeout bounds one question to the gate within one round.
 const gateTimeout = 10 * time.Second
 
 // recordGate asks the alert gate, when one is configured, and records its
 // answer in info/gate when it differs from the stored one. It returns the
 // state the round decides on: the new one once written, else the stored.
-func (l *Leader) recordGate(ctx context.Context, leaderKey string, cfg config.Cluster, stored *model.GateState) (*model.GateState, error) {
-	if cfg.GatePrometheusURL == "" || l.Gate == nil {
+func (c *Controller) recordGate(ctx context.Context, leaderKey string, cfg config.Cluster, stored *model.GateState) (*model.GateState, error) {
+	if cfg.GatePrometheusURL == "" || c.Gate == nil {
 		return stored, nil
 	}
 	qctx, cancel := context.WithTimeout(ctx, gateTimeout)
-	firing, err := l.Gate.Firing(qctx, cfg)
+	firing, err := c.Gate.Firing(qctx, cfg)
 	cancel()
-	state := model.GateState{Firing: firing, Since: l.Now().UTC()}
+	state := model.GateState{Firing: firing, Since: c.Now().UTC()}
 	if err != nil {
 		state = model.GateState{Error: err.Error(), Since: state.Since}
 	}
 	if stored != nil && stored.SameAs(state) {
 		return stored, nil
 	}
-	if err := l.Store.PutGateState(ctx, leaderKey, state); err != nil {
+	if err := c.Store.PutGateState(ctx, leaderKey, state); err != nil {
 		return stored, fmt.Errorf("record alert gate: %w", err)
 	}
-	l.logGate(state)
+	c.logGate(state)
 	return &state, nil
 }
 
 // logGate logs each change of the gate's state: it is written only then.
-func (l *Leader) logGate(g model.GateState) {
+func (c *Controller) logGate(g model.GateState) {
 	switch {
 	case g.Error != "":
-		l.logger().Warn("alert gate holds: no answer from Prometheus", zap.String(keyReason, g.Error))
+		c.logger().Warn("alert gate holds: no answer from Prometheus", zap.String(keyReason, g.Error))
 	case len(g.Firing) > 0:
-		l.logger().Warn("alert gate holds: alerts firing", zap.Strings(keyAlerts, g.Firing))
+		c.logger().Warn("alert gate holds: alerts firing", zap.Strings(keyAlerts, g.Firing))
 	default:
-		l.logger().Info("alert gate open: no matching alert fires")
+		c.logger().Info("alert gate open: no matching alert fires")
 	}
 }

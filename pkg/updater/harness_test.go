@@ -153,11 +153,11 @@ func (h *harness) runUpdater(name string) (client *clientv3.Client, stop func())
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	l := &Leader{Store: st, Checker: NewReleaseChecker(h.log, nil), Notifier: h.notes, Trigger: releases.NewTrigger(),
+	ctl := &Controller{Store: st, Checker: NewReleaseChecker(h.log, nil), Notifier: h.notes, Trigger: releases.NewTrigger(),
 		Log: h.log.With(zap.String("updater", name)), Now: h.clock.Now, Tick: 20 * time.Millisecond}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- el.Run(ctx, l.Lead) }()
+	go func() { done <- el.Run(ctx, ctl.Run) }()
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {

@@ -26,18 +26,18 @@ func running(snap model.Snapshot) *model.Update {
 // roundLog is the logger of one round: every line written while an update
 // runs carries its update_id, so `journalctl -o json | jq
 // 'select(.update_id==7)'` shows the whole update.
-func (l *Leader) roundLog(snap model.Snapshot) *zap.Logger {
+func (c *Controller) roundLog(snap model.Snapshot) *zap.Logger {
 	if cur := running(snap); cur != nil {
-		return l.Log.With(zap.Int64(keyUpdateID, cur.ID))
+		return c.Log.With(zap.Int64(keyUpdateID, cur.ID))
 	}
-	return l.Log
+	return c.Log
 }
 
 // observe publishes the target version and each server's cond of snap.
-func (l *Leader) observe(snap model.Snapshot) {
+func (c *Controller) observe(snap model.Snapshot) {
 	cur := snap.Current
 	if cur == nil {
-		l.Metrics.Current("", "", 0, nil)
+		c.Metrics.Current("", "", 0, nil)
 		return
 	}
 	servers := make([]metrics.ServerCond, 0, len(cur.Servers))
@@ -48,7 +48,7 @@ func (l *Leader) observe(snap model.Snapshot) {
 		}
 		servers = append(servers, metrics.ServerCond{LRN: lrn, Cond: cond})
 	}
-	l.Metrics.Current(cur.Version.String(), cur.Tag, cur.ID, servers)
+	c.Metrics.Current(cur.Version.String(), cur.Tag, cur.ID, servers)
 }
 
 // statusLine is what `systemctl status neco-updater` shows while leading.

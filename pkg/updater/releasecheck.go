@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,36 +24,14 @@ type ReleaseLister interface {
 
 var _ ReleaseLister = (*releases.Client)(nil)
 
-// ReleaseChecker polls the site repository at the configured interval, or
-// at once when triggered, and keeps the last good listing. Cluster config is
-// passed on every call, so a config change takes effect without a restart:
-// env and prefixes re-pick from the kept listing at once, and the client
-// is rebuilt (with its conditional-request cache) when github-repo,
-// github-api-url, github-token or proxy change.
-//
-// Start runs a check in the background: GitHub retrying for minutes must
-// not stop the leader from advancing barriers of a running update. It is
-// safe for concurrent use.
+// ReleaseChecker runs the release checks of each leadership term (start,
+// in checkterm.go): it says how clients are built and where checks are
+// logged and counted. It keeps no state itself: a term starts from
+// nothing, and nothing of it outlives the term.
 type ReleaseChecker struct {
 	newLister func(o releases.Options) (ReleaseLister, error)
 	log       *zap.Logger
 	metrics   *metrics.Updater
-	done      chan struct{} // a background check ended
-	wg        sync.WaitGroup
-
-	mu        sync.Mutex
-	listerKey [32]byte // clientKey of lister
-	lister    ReleaseLister
-	listing   []model.Release  // last good listing
-	promotion *model.Promotion // of the listing's pick, when require-deployed is set
-	checkedAt time.Time        // when the last check started
-	err       error            // the last check's error; nil on success
-	checked   bool
-	clientKey [32]byte // clientKey of the last check's config
-	forced    bool     // a check was asked for while one ran
-	gen       int      // Start's count: only the newest check records
-	cancel    context.CancelFunc
-	running   bool
 }
 
 // NewReleaseChecker returns a checker that builds real GitHub clients. It
@@ -65,103 +41,88 @@ func NewReleaseChecker(log *zap.Logger, m *metrics.Updater) *ReleaseChecker {
 		newLister: func(o releases.Options) (ReleaseLister, error) { return releases.New(o) },
 		log:       log,
 		metrics:   m,
-		done:      make(chan struct{}, 1),
 	}
 }
 
 // ErrNoRepo is reported while github-repo is unset.
 var ErrNoRepo = errors.New("updater: github-repo is not configured")
 
-// Due reports whether a check should run now: never checked, forced (now
-// or while the last check ran), the settings that shape the client changed
-// (an operator who just fixed the token or the repository wants to know
-// at once), or the interval since the last check has passed.
-func (c *ReleaseChecker) Due(cfg config.Cluster, now time.Time, force bool) bool {
-	key := clientKey(cfg)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	changed := key != c.clientKey
-	if c.running && !changed {
-		if force {
-			c.forced = true
-		}
-		return false
-	}
-	return !c.checked || force || c.forced || changed || now.Sub(c.checkedAt) >= cfg.CheckUpdateInterval
+// CheckResult is what a term's release checks know after the last one
+// finished. It is published whole and never changed, so the loop reads it
+// without a lock; nil until the term's first check finished.
+type CheckResult struct {
+	// Listing is the last good listing: a failed check keeps the one
+	// before (an outage must not look like "no releases").
+	Listing []model.Release
+	// Promotion is what the last good check learned of its pick's
+	// deployment to require-deployed; nil when it did not ask.
+	Promotion *model.Promotion
+	// CheckedAt is when the last finished check started, Err its error.
+	CheckedAt time.Time
+	Err       error
 }
 
-// Start runs a check in the background under ctx, superseding (cancelling)
-// one that still runs. Done signals its end; Wait waits for it.
-func (c *ReleaseChecker) Start(ctx context.Context, cfg config.Cluster, now time.Time) {
-	c.mu.Lock()
-	if c.cancel != nil {
-		c.cancel()
+// Latest is the newest release of the listing that cfg's channel accepts;
+// nil when nothing qualifies. It picks anew on every call, so a change of
+// env or prefixes takes effect at once, without a check.
+func (r *CheckResult) Latest(cfg config.Cluster) *model.Release {
+	if r == nil {
+		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	c.gen++
-	gen := c.gen
-	c.cancel, c.running, c.forced = cancel, true, false
-	c.clientKey = clientKey(cfg)
-	c.mu.Unlock()
-
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		defer cancel()
-		_ = c.check(ctx, cfg, now, gen) // recorded for Status, logged on change
-		select {
-		case c.done <- struct{}{}:
-		default: // a signal is already pending; one is enough
-		}
-	}()
+	if pick, ok := channelOf(cfg).Pick(r.Listing); ok {
+		return &pick
+	}
+	return nil
 }
 
-// Done receives after each background check.
-func (c *ReleaseChecker) Done() <-chan struct{} { return c.done }
-
-// Wait blocks until no background check runs; cancel their ctx first.
-func (c *ReleaseChecker) Wait() { c.wg.Wait() }
-
-// Check refreshes the listing and returns the check's error.
-func (c *ReleaseChecker) Check(ctx context.Context, cfg config.Cluster, now time.Time) error {
-	c.mu.Lock()
-	c.gen++
-	gen := c.gen
-	c.clientKey = clientKey(cfg)
-	c.mu.Unlock()
-	return c.check(ctx, cfg, now, gen)
+// PromotionFor is what the checks learned of the pick's deployment to
+// cfg's require-deployed; nil when it is not set, nothing qualifies or no
+// check asked about that environment yet.
+func (r *CheckResult) PromotionFor(cfg config.Cluster) *model.Promotion {
+	if r == nil || r.Promotion == nil || cfg.RequireDeployed == "" || r.Promotion.Environment != cfg.RequireDeployed {
+		return nil
+	}
+	p := *r.Promotion
+	return &p
 }
 
-// check lists releases and records the outcome, unless a newer check was
-// started meanwhile: then this one was superseded and says nothing. A
-// failure keeps the previous listing (an outage must not look like "no
-// releases") and is remembered for status.
-func (c *ReleaseChecker) check(ctx context.Context, cfg config.Cluster, now time.Time, gen int) error {
-	lister, err := c.client(cfg)
-	var rs []model.Release
-	if err == nil {
-		rs, err = lister.ListReleases(ctx)
+func channelOf(cfg config.Cluster) releases.Channel {
+	return releases.Channel{Env: cfg.Env, Prefixes: cfg.ReleasePrefixes, DevPrefixes: cfg.DevPrefixes}
+}
+
+// check lists the releases with l and, with require-deployed set, asks
+// whether the pick was deployed there. known is what the last good check
+// learned of it.
+func check(ctx context.Context, l ReleaseLister, cfg config.Cluster, known *model.Promotion, now time.Time) ([]model.Release, *model.Promotion, error) {
+	rs, err := l.ListReleases(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	var promo *model.Promotion
-	if err == nil && cfg.RequireDeployed != "" {
-		promo = c.checkPromotion(ctx, lister, cfg, rs, now)
+	if cfg.RequireDeployed == "" {
+		return rs, nil, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return err
+	return rs, checkPromotion(ctx, l, cfg, rs, known, now), nil
+}
+
+// checkPromotion asks whether the pick of rs was deployed with success to
+// require-deployed. A pick known deployed is not asked about again: a
+// success stays one. nil when nothing qualifies.
+func checkPromotion(ctx context.Context, l ReleaseLister, cfg config.Cluster, rs []model.Release, known *model.Promotion, now time.Time) *model.Promotion {
+	pick, ok := channelOf(cfg).Pick(rs)
+	if !ok {
+		return nil
 	}
-	c.running, c.cancel = false, nil
-	if ctx.Err() != nil {
-		return err // stopped, not failed: nothing learned
+	env := cfg.RequireDeployed
+	if known.For(pick.Tag, env) && known.Deployed {
+		return known
 	}
-	if err == nil {
-		c.listing, c.promotion = rs, promo
+	p := &model.Promotion{Tag: pick.Tag, Environment: env, CheckedAt: now}
+	deployed, err := l.DeploymentSucceeded(ctx, pick.Tag, env)
+	if err != nil {
+		p.Error = err.Error()
 	}
-	c.metrics.ReleaseCheck(err)
-	c.logChange(c.err, err)
-	c.checked, c.checkedAt, c.err = true, now, err
-	return err
+	p.Deployed = deployed
+	return p
 }
 
 // logChange logs when checks start failing, fail differently or recover:
@@ -175,51 +136,14 @@ func (c *ReleaseChecker) logChange(before, after error) {
 	}
 }
 
-// Latest is the newest release of the kept listing that cfg's channel
-// accepts; nil when nothing qualifies.
-func (c *ReleaseChecker) Latest(cfg config.Cluster) *model.Release {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := releases.Channel{Env: cfg.Env, Prefixes: cfg.ReleasePrefixes, DevPrefixes: cfg.DevPrefixes}
-	if r, ok := ch.Pick(c.listing); ok {
-		return &r
-	}
-	return nil
-}
-
-// Status reports when the last finished check started and its error.
-func (c *ReleaseChecker) Status() (checkedAt time.Time, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.checkedAt, c.err
-}
-
-// client returns the lister for cfg, building a new one when the settings
-// that shape it changed.
-func (c *ReleaseChecker) client(cfg config.Cluster) (ReleaseLister, error) {
-	if cfg.GitHubRepo == "" {
-		return nil, ErrNoRepo
-	}
-	key := clientKey(cfg)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.lister != nil && key == c.listerKey {
-		return c.lister, nil
-	}
-	l, err := c.newLister(githubOptions(cfg, c.log, c.metrics))
-	if err != nil {
-		return nil, fmt.Errorf("release client: %w", err)
-	}
-	c.lister, c.listerKey = l, key
-	return l, nil
-}
-
 // githubOptions configure a GitHub client from cfg; every answer it gets
-// is counted in m.
-func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) releases.Options {
+// is counted in m, and the source's clock is measured against now, the
+// clock the decisions read (model.Release.SourceSkew).
+func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater, now func() time.Time) releases.Options {
 	return releases.Options{
 		APIURL: cfg.GitHubAPIURL, Repo: cfg.GitHubRepo, Token: cfg.GitHubToken, Proxy: cfg.Proxy, NoProxy: cfg.NoProxy, Logger: log,
 		OnResponse: func(r releases.Response) { m.GitHubResponse(r.Code, r.RateRemaining) },
+		Now:        now,
 	}
 }
 
@@ -227,42 +151,4 @@ func githubOptions(cfg config.Cluster, log *zap.Logger, m *metrics.Updater) rele
 // part of it only as a hash.
 func clientKey(cfg config.Cluster) [32]byte {
 	return sha256.Sum256([]byte(cfg.GitHubRepo + "\x00" + cfg.GitHubAPIURL + "\x00" + cfg.Proxy + "\x00" + cfg.NoProxy + "\x00" + cfg.GitHubToken))
-}
-
-// checkPromotion asks whether the pick of rs was deployed with success to
-// require-deployed. A pick known deployed is not asked about again: a
-// success stays one. nil when nothing qualifies.
-func (c *ReleaseChecker) checkPromotion(ctx context.Context, l ReleaseLister, cfg config.Cluster, rs []model.Release, now time.Time) *model.Promotion {
-	ch := releases.Channel{Env: cfg.Env, Prefixes: cfg.ReleasePrefixes, DevPrefixes: cfg.DevPrefixes}
-	pick, ok := ch.Pick(rs)
-	if !ok {
-		return nil
-	}
-	env := cfg.RequireDeployed
-	c.mu.Lock()
-	known := c.promotion
-	c.mu.Unlock()
-	if known.For(pick.Tag, env) && known.Deployed {
-		return known
-	}
-	p := &model.Promotion{Tag: pick.Tag, Environment: env, CheckedAt: now}
-	deployed, err := l.DeploymentSucceeded(ctx, pick.Tag, env)
-	if err != nil {
-		p.Error = err.Error()
-	}
-	p.Deployed = deployed
-	return p
-}
-
-// Promotion is what the last check learned of the pick's deployment to
-// cfg's require-deployed; nil when it is not set, nothing qualifies or no
-// check asked yet.
-func (c *ReleaseChecker) Promotion(cfg config.Cluster) *model.Promotion {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cfg.RequireDeployed == "" || c.promotion == nil || c.promotion.Environment != cfg.RequireDeployed {
-		return nil
-	}
-	p := *c.promotion
-	return &p
 }

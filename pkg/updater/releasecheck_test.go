@@ -1,7 +1,6 @@
 package updater
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,97 +69,103 @@ func clusterConfig(t *testing.T, kv map[string]string) config.Cluster {
 	return c
 }
 
-func TestReleaseChecker(t *testing.T) {
+// TestReleaseChecks drives a term's checks against a mirror, on a clock
+// that moves only when told: the first word checks at once, the interval
+// (1m) and force make the next, an env change re-picks without a request,
+// and a failure keeps the listing.
+func TestReleaseChecks(t *testing.T) {
 	url, reqs, fail := mirrorWith(t, "release-1.0", "release-1.1!")
-	cfg := clusterConfig(t, map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": url})
-	c := NewReleaseChecker(zap.NewNop(), nil)
-	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	ctx := context.Background()
+	production := map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": url}
+	staging := with(production, "env", "staging")
+	cfg := clusterConfig(t, production)
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	ct := runChecks(t, NewReleaseChecker(zap.NewNop(), nil), clock.Now)
 
-	if !c.Due(cfg, now, false) {
-		t.Fatal("a never-checked checker is not due")
+	tellChecks(t, ct, production, false)
+	r := awaitResult(t, ct, "of the term's first check", checkedAt(clock.Now()))
+	if got := r.Latest(cfg); r.Err != nil || got == nil || got.Tag != "release-1.0" {
+		t.Fatalf("production latest = %v, %v", got, r.Err)
 	}
-	if err := c.Check(ctx, cfg, now); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.Latest(cfg); got == nil || got.Tag != "release-1.0" {
-		t.Fatalf("production latest = %v", got)
-	}
-	if c.Due(cfg, now.Add(30*time.Second), false) || !c.Due(cfg, now.Add(time.Minute), false) || !c.Due(cfg, now, true) {
-		t.Error("Due does not follow check-update-interval (1m) and force")
-	}
-	for k, v := range map[string]string{"github-token": "ghp_new", "github-repo": "example/other", "proxy": "http://127.0.0.1:3128"} {
-		changed := clusterConfig(t, map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": url, k: v})
-		if !c.Due(changed, now, false) {
-			t.Errorf("changing %s does not make a check due at once", k)
-		}
-	}
-	if other := clusterConfig(t, map[string]string{"env": "staging", "github-repo": "example/site", "github-api-url": url}); c.Due(other, now, false) {
-		t.Error("changing env made a check due; it only re-picks from the listing")
-	}
-
-	// An env change re-picks from the kept listing without a request.
-	before := reqs.Load()
-	staging := clusterConfig(t, map[string]string{"env": "staging", "github-repo": "example/site", "github-api-url": url})
-	if got := c.Latest(staging); got == nil || got.Tag != "release-1.1" {
+	if got := r.Latest(clusterConfig(t, staging)); got == nil || got.Tag != "release-1.1" {
 		t.Fatalf("staging latest = %v", got)
 	}
-	if reqs.Load() != before {
-		t.Error("re-picking for a new env made a request")
+
+	// Each check is one request: after the forced one, whatever was told
+	// before it made none.
+	before := reqs.Load()
+	clock.Advance(30 * time.Second)
+	tellChecks(t, ct, staging, false) // env is not a client setting
+	clock.Advance(10 * time.Second)
+	tellChecks(t, ct, production, false) // 40s into 1m
+	clock.Advance(10 * time.Second)
+	tellChecks(t, ct, production, true)
+	forcedAt := clock.Now()
+	awaitResult(t, ct, "of the forced check", checkedAt(forcedAt))
+	if n := reqs.Load() - before; n != 1 {
+		t.Errorf("%d requests up to the forced check, want its own only", n)
+	}
+	clock.Advance(59 * time.Second)
+	tellChecks(t, ct, production, false)
+	clock.Advance(time.Second)
+	tellChecks(t, ct, production, false) // the interval since the forced check has passed
+	awaitResult(t, ct, "a minute after the forced check", checkedAt(forcedAt.Add(time.Minute)))
+	if n := reqs.Load() - before; n != 2 {
+		t.Errorf("%d requests up to the next poll, want 2", n)
 	}
 
-	// A failing check keeps the listing and reports the error.
 	fail.Store(true)
-	err := c.Check(ctx, cfg, now.Add(time.Minute))
-	if !errors.Is(err, releases.ErrUnauthorized) {
-		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	clock.Advance(time.Second)
+	tellChecks(t, ct, production, true)
+	r = awaitResult(t, ct, "of the failing check", checkedAt(clock.Now()))
+	if !errors.Is(r.Err, releases.ErrUnauthorized) {
+		t.Errorf("err = %v, want ErrUnauthorized", r.Err)
 	}
-	if at, serr := c.Status(); !errors.Is(serr, releases.ErrUnauthorized) || !at.Equal(now.Add(time.Minute)) {
-		t.Errorf("Status = %v, %v", at, serr)
-	}
-	if got := c.Latest(cfg); got == nil || got.Tag != "release-1.0" {
+	if got := r.Latest(cfg); got == nil || got.Tag != "release-1.0" {
 		t.Errorf("an outage lost the pick: %v", got)
 	}
 }
 
-func TestReleaseCheckerRebuildsClientOnConfigChange(t *testing.T) {
+func TestReleaseChecksRebuildClientOnConfigChange(t *testing.T) {
 	urlA, _, _ := mirrorWith(t, "release-1.0")
 	urlB, _, _ := mirrorWith(t, "release-2.0")
 	c := NewReleaseChecker(zap.NewNop(), nil)
-	var built []releases.Options
+	var built atomic.Int64
 	real := c.newLister
 	c.newLister = func(o releases.Options) (ReleaseLister, error) {
-		built = append(built, o)
+		built.Add(1)
 		return real(o)
 	}
-	ctx, now := context.Background(), time.Now()
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
+	ct := runChecks(t, c, clock.Now)
 	for i, step := range []struct {
 		url, token, want string
-		builds           int
+		builds           int64
 	}{
 		{urlA, "", "release-1.0", 1},
 		{urlA, "", "release-1.0", 1},    // unchanged: same client
 		{urlB, "", "release-2.0", 2},    // api url changed
 		{urlB, "tok", "release-2.0", 3}, // token changed
 	} {
-		cfg := clusterConfig(t, map[string]string{"env": "production", "github-repo": "example/site",
-			"github-api-url": step.url, "github-token": step.token})
-		if err := c.Check(ctx, cfg, now); err != nil {
-			t.Fatalf("step %d: %v", i, err)
-		}
-		if got := c.Latest(cfg); got == nil || got.Tag != step.want || len(built) != step.builds {
-			t.Errorf("step %d: latest %v, %d clients built; want %s, %d", i, got, len(built), step.want, step.builds)
+		clock.Advance(time.Second)
+		kv := map[string]string{"env": "production", "github-repo": "example/site", "github-api-url": step.url, "github-token": step.token}
+		tellChecks(t, ct, kv, true)
+		r := awaitResult(t, ct, "of a forced check", checkedAt(clock.Now()))
+		if got := r.Latest(clusterConfig(t, kv)); r.Err != nil || got == nil || got.Tag != step.want || built.Load() != step.builds {
+			t.Errorf("step %d: latest %v (%v), %d clients built; want %s, %d", i, got, r.Err, built.Load(), step.want, step.builds)
 		}
 	}
 }
 
-func TestReleaseCheckerWithoutRepo(t *testing.T) {
-	c := NewReleaseChecker(zap.NewNop(), nil)
-	cfg := config.DefaultCluster()
-	if err := c.Check(context.Background(), cfg, time.Now()); !errors.Is(err, ErrNoRepo) {
-		t.Fatalf("err = %v, want ErrNoRepo", err)
+func TestReleaseChecksWithoutRepo(t *testing.T) {
+	ct := runChecks(t, NewReleaseChecker(zap.NewNop(), nil), time.Now)
+	if err := ct.tell(t.Context(), config.DefaultCluster(), false); err != nil {
+		t.Fatal(err)
 	}
-	if c.Latest(cfg) != nil {
+	r := awaitResult(t, ct, "without a repo", func(*CheckResult) bool { return true })
+	if !errors.Is(r.Err, ErrNoRepo) {
+		t.Fatalf("err = %v, want ErrNoRepo", r.Err)
+	}
+	if r.Latest(config.DefaultCluster()) != nil {
 		t.Error("latest without a repo")
 	}
 }

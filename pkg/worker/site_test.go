@@ -198,9 +198,9 @@ func (s *site) runUpdater() {
 	reg := metrics.NewRegistry("test")
 	m := metrics.NewUpdater(reg)
 	s.metricsURL = serveMetrics(s.t, reg)
-	l := &updater.Leader{Store: st, Checker: updater.NewReleaseChecker(s.log, m), Notifier: nopNotifier{},
+	ctl := &updater.Controller{Store: st, Checker: updater.NewReleaseChecker(s.log, m), Notifier: nopNotifier{},
 		Trigger: s.trigger, Gate: &updater.PrometheusGate{}, Log: s.log.Named("updater"), Now: time.Now, Tick: 50 * time.Millisecond, Metrics: m}
-	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, l.Lead) })
+	_, _ = s.background("updater", func(ctx context.Context) error { return el.Run(ctx, ctl.Run) })
 }
 
 // serveMetrics serves reg until the test ends and returns its /metrics URL.

@@ -19,7 +19,7 @@ import (
 	"github.com/necoship/neco/pkg/storage"
 )
 
-// Store is what the leader loop needs from etcd; *storage.Storage is one.
+// Store is what the Controller needs from etcd; *storage.Storage is one.
 type Store interface {
 	Snapshot(ctx context.Context) (model.Snapshot, error)
 	SnapshotWatchTargets() []storage.WatchTarget
@@ -65,15 +65,18 @@ const statusFollowing = "following: another neco-updater leads; campaigning"
 
 var errUnknownConfigKey = errors.New("unknown config key (set by a newer neco?); ignored")
 
-// defaultTick is how often the leader re-evaluates with no etcd change:
-// timeouts and release-check intervals are measured against the clock.
+// defaultTick is how often the Controller re-evaluates with no etcd change:
+// timeouts are measured against the clock. Release checks keep their own
+// timer; each round's tell lets them read the clock too (a test's, which
+// moves without any timer).
 const defaultTick = 5 * time.Second
 
-// Leader is the work of the elected neco-updater: observe, decide, record,
-// tell. It runs only while this process holds leadership (see Lead).
-type Leader struct {
+// Controller is the loop of the elected neco-updater: observe, decide,
+// record, tell. It runs only while this process holds leadership (see
+// Run); the election itself is pkg/leader's.
+type Controller struct {
 	Store    Store
-	Checker  *ReleaseChecker
+	Checker  *ReleaseChecker // runs each term's release checks beside the loop
 	Notifier Notifier
 	// Trigger forces a release check at once (the webhook fires it).
 	Trigger interface{ C() <-chan struct{} }
@@ -88,6 +91,7 @@ type Leader struct {
 	Tick time.Duration
 
 	leading atomic.Bool
+	checks  *checkTerm  // this term's release checks
 	log     *zap.Logger // Log, with the running update's update_id
 	said    daemon.Repeats
 	invalid map[string]bool // keys already reported as invalid
@@ -104,42 +108,45 @@ type Leader struct {
 	wakeAt time.Time
 }
 
-// Lead runs the loop for one term of leadership. It returns when ctx ends
-// (shutdown or lost leadership) or a write is refused because this process
-// is no longer leader; every other failure is logged and retried.
-func (l *Leader) Lead(ctx context.Context, term leader.Term) error {
-	l.Log.Info("leading", zap.String(keyKey, term.Key))
-	l.leading.Store(true)
-	l.Metrics.Leading(true)
+// Run runs the loop for one term of leadership; it is the leader.LeadFunc
+// that neco-updater's election calls. It returns when ctx ends (shutdown or
+// lost leadership) or a write is refused because this process is no longer
+// leader; every other failure is logged and retried.
+func (c *Controller) Run(ctx context.Context, term leader.Term) error {
+	c.Log.Info("leading", zap.String(keyKey, term.Key))
+	c.leading.Store(true)
+	c.Metrics.Leading(true)
 	defer func() {
-		l.leading.Store(false)
-		l.Metrics.Leading(false)
-		l.Supervisor.Status(statusFollowing)
+		c.leading.Store(false)
+		c.Metrics.Leading(false)
+		c.Supervisor.Status(statusFollowing)
 	}()
-	// Release checks run in the background, for this term only.
+	// Release checks run beside the loop, for this term only: Run returns
+	// once they have ended.
 	ctx, cancel := context.WithCancel(ctx)
-	defer l.Checker.Wait()
+	c.checks = c.Checker.start(ctx, c.Now)
+	defer c.checks.wait()
 	defer cancel()
 	var events <-chan storage.WatchEvent
-	force := true
-	l.seen, l.asked, l.reports = 0, checkAsked{}, reportsSeen{}
+	var force bool // a release check was asked for
+	c.seen, c.asked, c.reports = 0, checkAsked{}, reportsSeen{}
 	for {
-		l.Supervisor.Beat()
-		err := l.step(ctx, term.Key, force)
+		c.Supervisor.Beat()
+		err := c.step(ctx, term.Key, force)
 		switch {
 		case errors.Is(err, storage.ErrNoLeader):
 			return err
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case err != nil:
-			l.logError(err)
+			c.logError(err)
 		}
-		if events == nil && l.seen > 0 {
+		if events == nil && c.seen > 0 {
 			// From the snapshot on, so that no change in between is
 			// missed; the keys it read, so that install/ is not watched.
-			events = l.Store.WatchAll(ctx, l.seen, l.Store.SnapshotWatchTargets()...)
+			events = c.Store.WatchAll(ctx, c.seen, c.Store.SnapshotWatchTargets()...)
 		}
-		w := l.wait(ctx, events)
+		w := c.wait(ctx, events)
 		if w.done {
 			return ctx.Err()
 		}
@@ -160,27 +167,27 @@ type wake struct {
 }
 
 // wait blocks until something may have changed: an etcd event newer than
-// the last snapshot, a release trigger or the tick. Events the snapshot
-// already held are passed over: a burst of N reports read by one round
-// costs one round, not N.
-func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
-	tick := time.NewTimer(l.tick())
+// the last snapshot, a release trigger, a finished release check or the
+// tick. Events the snapshot already held are passed over: a burst of N
+// reports read by one round costs one round, not N.
+func (c *Controller) wait(ctx context.Context, events <-chan storage.WatchEvent) wake {
+	tick := time.NewTimer(c.tick())
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return wake{done: true}
-		case <-l.Trigger.C():
+		case <-c.Trigger.C():
 			return wake{force: true}
 		case <-tick.C:
 			return wake{}
-		case <-l.Checker.Done():
+		case <-c.checks.finished():
 			return wake{}
 		case ev, open := <-events:
 			switch {
 			case !open || ev.Compacted:
 				return wake{watchEnded: true, done: ctx.Err() != nil}
-			case ev.Revision > l.seen:
+			case ev.Revision > c.seen:
 				return wake{}
 			}
 		}
@@ -190,66 +197,67 @@ func (l *Leader) wait(ctx context.Context, events <-chan storage.WatchEvent) wak
 // tick is the longest wait between two rounds: the configured tick, or
 // shorter when the watchdog wants a beat sooner or the last decision
 // wants to be made again sooner (the turns a soak held open then).
-func (l *Leader) tick() time.Duration {
+func (c *Controller) tick() time.Duration {
 	d := defaultTick
-	if l.Tick > 0 {
-		d = l.Tick
+	if c.Tick > 0 {
+		d = c.Tick
 	}
-	d = l.Supervisor.MaxWait(d)
-	if until := l.wakeAt.Sub(l.Now()); until > 0 && until < d {
+	d = c.Supervisor.MaxWait(d)
+	if until := c.wakeAt.Sub(c.Now()); until > 0 && until < d {
 		d = until
 	}
 	return d
 }
 
 // Leading reports whether this process is in a term of leadership.
-func (l *Leader) Leading() bool { return l.leading.Load() }
+func (c *Controller) Leading() bool { return c.leading.Load() }
 
 // step is one observe-decide-record-tell round.
-func (l *Leader) step(ctx context.Context, leaderKey string, force bool) error {
-	l.wakeAt = time.Time{}
-	snap, err := l.Store.Snapshot(ctx)
+func (c *Controller) step(ctx context.Context, leaderKey string, force bool) error {
+	c.wakeAt = time.Time{}
+	snap, err := c.Store.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	l.seen = snap.Revision
-	l.log = l.roundLog(snap)
-	l.observe(snap)
+	c.seen = snap.Revision
+	c.log = c.roundLog(snap)
+	c.observe(snap)
 	cfg, unknown, err := config.ParseCluster(snap.Config)
 	invalid := snap.Invalid
 	for _, k := range unknown {
 		invalid = append(invalid, model.InvalidKey{Key: "config/" + k, Err: errUnknownConfigKey})
 	}
-	l.reportInvalid(invalid)
+	c.reportInvalid(invalid)
 	if err != nil {
 		return fmt.Errorf("cluster config: %w", err)
 	}
-	now := l.Now()
-	if l.takeCheckRequest(snap.CheckRequest, now) {
+	now := c.Now()
+	if c.takeCheckRequest(snap.CheckRequest, now) {
 		force = true
 	}
-	if l.Checker.Due(cfg, now, force) {
-		l.Checker.Start(ctx, cfg, now)
-	}
-	if err := l.recordCheck(ctx, leaderKey, snap.Check); err != nil {
+	if err := c.checks.tell(ctx, cfg, force); err != nil {
 		return err
 	}
-	if snap.Gate, err = l.recordGate(ctx, leaderKey, cfg, snap.Gate); err != nil {
+	checked := c.checks.result()
+	if err := c.recordCheck(ctx, leaderKey, snap.Check, checked); err != nil {
 		return err
 	}
-	latest := l.Checker.Latest(cfg)
-	if snap.Promotion, err = l.recordPromotion(ctx, leaderKey, snap.Promotion, l.Checker.Promotion(cfg)); err != nil {
+	if snap.Gate, err = c.recordGate(ctx, leaderKey, cfg, snap.Gate); err != nil {
 		return err
 	}
-	if err := l.answerCheck(ctx, leaderKey, snap.Seen, latest); err != nil {
+	latest := checked.Latest(cfg)
+	if snap.Promotion, err = c.recordPromotion(ctx, leaderKey, snap.Promotion, checked.PromotionFor(cfg)); err != nil {
 		return err
 	}
-	if err := l.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
+	if err := c.answerCheck(ctx, leaderKey, snap.Seen, checked, latest); err != nil {
+		return err
+	}
+	if err := c.recordSeen(ctx, leaderKey, snap.Seen, latest); err != nil {
 		return err
 	}
 	act := decide.NextAction(decide.UpdaterInput{Snapshot: snap, Config: cfg, Latest: latest, Now: now,
-		SeenAt: l.reports.at(snap, now)})
-	l.wakeAt = act.Until
-	l.Supervisor.Status(statusLine(snap, act))
-	return l.apply(ctx, leaderKey, cfg, act)
+		SeenAt: c.reports.at(snap, now)})
+	c.wakeAt = act.Until
+	c.Supervisor.Status(statusLine(snap, act))
+	return c.apply(ctx, leaderKey, cfg, act)
 }
