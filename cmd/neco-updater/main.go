@@ -43,7 +43,7 @@ func run(configPath, name string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-updater starting", zap.String("version", buildinfo.Version), zap.Int("lrn", local.LRN))
-	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: p.Name, Log: log, Service: units.ServiceNotifier{}}); err != nil {
+	if err := updater.RunDaemon(ctx, updater.DaemonOptions{Local: local, Name: p.Name, Log: log, Service: units.ServiceNotifier{}, Now: p.Now}); err != nil {
 		log.Error("neco-updater stopped", zap.Error(err))
 		return 1
 	}

@@ -55,7 +55,7 @@ func run(configPath, name string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log.Info("neco-worker starting", zap.String("version", buildinfo.String()), zap.Int("lrn", local.LRN))
-	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: p.Name, NecoVersion: necoVersion, Log: log, Service: units.ServiceNotifier{}})
+	err = worker.RunDaemon(ctx, worker.DaemonOptions{Local: local, Name: p.Name, NecoVersion: necoVersion, Log: log, Service: units.ServiceNotifier{}, Now: p.Now})
 	switch {
 	case errors.Is(err, op.ErrRestart):
 		log.Info("neco-worker exits to run the updated binary")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -43,6 +44,9 @@ var Units = []string{RollingUnit, StopAllUnit, AnytimeUnit}
 type Release struct {
 	Version    string
 	Prerelease bool
+	// RollingSoak is the rolling unit's soak: how long each server's
+	// restart runs before the next server's turn.
+	RollingSoak time.Duration
 	// CorruptChecksums publishes a SHA256SUMS that does not match the
 	// package.
 	CorruptChecksums bool
@@ -149,6 +153,10 @@ const unhealthyTimeout = "5s"
 // active everywhere (its restart succeeds) but unhealthy on that server.
 func planYAML(r Release, imageRef string) string {
 	health := fmt.Sprintf("{exec: [/bin/systemctl, is-active, --quiet, %s], timeout: 30s}", RollingUnit)
+	soak := ""
+	if r.RollingSoak > 0 {
+		soak = fmt.Sprintf("\n    soak: %s", r.RollingSoak)
+	}
 	if r.UnhealthyOn != "" {
 		health = fmt.Sprintf(`{exec: [/bin/sh, -c, "systemctl is-active --quiet %s && test ! -e %s"], timeout: %s}`,
 			RollingUnit, unhealthyMarker, unhealthyTimeout)
@@ -158,14 +166,14 @@ images:
   - {name: %s, ref: "%s"}
 services:
   - unit: %s
-    strategy: rolling
+    strategy: rolling%s
     health: %s
   - {unit: %s, strategy: stop-all, images: [%s]}
   - {unit: %s, strategy: anytime}
 once:
   - name: %s
     exec: [/bin/sh, -c, "mkdir -p %s && echo {{.Version}} >> %s"]
-`, r.Version, ImageName, imageRef, RollingUnit, health, StopAllUnit, ImageName, AnytimeUnit,
+`, r.Version, ImageName, imageRef, RollingUnit, soak, health, StopAllUnit, ImageName, AnytimeUnit,
 		OnceName, filepath.Dir(OnceLog), OnceLog)
 }
 

@@ -57,6 +57,8 @@ type Update struct {
 	State       string `json:"state"`
 	Message     string `json:"message"`
 	BarrierStep *int   `json:"barrier_step"`
+	// StartedAt is when the updater leader started it, on its clock.
+	StartedAt time.Time `json:"started_at"`
 	// Canaries run the update first (config canary).
 	Canaries []int `json:"canaries"`
 }

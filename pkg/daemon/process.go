@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -17,6 +18,9 @@ type Process struct {
 	Local config.Local
 	Log   *zap.Logger
 	Name  string
+	// Now is the clock the daemon decides and reports by: time.Now,
+	// unless ClockOffsetEnv moves it (tests only).
+	Now func() time.Time
 }
 
 // Setup loads the local config at configPath and makes the logger at its
@@ -51,5 +55,14 @@ func Setup(prog, configPath, name string) (Process, int) {
 		fmt.Fprintf(os.Stderr, "%s: %s: %v\n", prog, configPath, err)
 		return Process{}, 2
 	}
-	return Process{Local: local, Log: log, Name: name}, 0
+	now, offset, err := clockFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+		return Process{}, 2
+	}
+	if offset != 0 {
+		log.Warn("the clock is moved for a test; never set this on a real server",
+			zap.String("env", ClockOffsetEnv), zap.Duration("offset", offset))
+	}
+	return Process{Local: local, Log: log, Name: name, Now: now}, 0
 }

@@ -28,6 +28,8 @@ type DaemonOptions struct {
 	// Service is told about readiness, status and liveness
 	// (units.ServiceNotifier under systemd); nil tells nobody.
 	Service daemon.ServiceManager
+	// Now is the clock the controller decides by; nil is time.Now.
+	Now func() time.Time
 }
 
 // RunDaemon is neco-updater: it connects to etcd (on a single-server site
@@ -37,6 +39,9 @@ type DaemonOptions struct {
 // over. It returns when ctx ends (nil) or a part fails for good.
 func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	log := o.Log
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	sup := daemon.NewSupervisor(o.Service, log)
 	sup.Status("connecting to etcd")
 	client, err := daemon.DialCluster(ctx, o.Local.ForUpdater(), log)
@@ -57,7 +62,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	notes := NewNotifications(notify.Options{Logger: log.Named("notify"), OnFailure: m.NotificationFailed}, m)
 	ctl := &Controller{
 		Store: st, Checker: NewReleaseChecker(log.Named("releases"), m), Notifier: notes,
-		Trigger: trigger, Gate: &PrometheusGate{}, Log: log, Now: time.Now, Metrics: m, Supervisor: sup,
+		Trigger: trigger, Gate: &PrometheusGate{}, Log: log, Now: o.Now, Metrics: m, Supervisor: sup,
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -70,7 +75,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 		g.Go(func() error { return daemon.Serve(gctx, addr, reg.Handler(), log.Named("metrics")) })
 	}
 	if addr := o.Local.WebhookListen; addr != "" {
-		checks := CheckForwarder{Requests: st, By: "webhook@" + o.Name, Now: time.Now}
+		checks := CheckForwarder{Requests: st, By: "webhook@" + o.Name, Now: o.Now}
 		hook := &WebhookEndpoint{Config: st, Checks: checks, Log: log.Named("webhook"), Rejected: m.WebhookRejected}
 		g.Go(func() error { return daemon.Serve(gctx, addr, hook, log.Named("webhook")) })
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
@@ -34,6 +35,9 @@ type DaemonOptions struct {
 	// Service is told about readiness, status and liveness
 	// (units.ServiceNotifier under systemd); nil tells nobody.
 	Service daemon.ServiceManager
+	// Now is the clock the worker decides and reports by; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // RunDaemon is neco-worker: it connects to etcd (to systemd and containerd
@@ -68,7 +72,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	}
 	w := &Worker{
 		Store: st, LRN: o.Local.LRN, Plans: plans, Leader: lead,
-		PrepareTimeout: wc.PrepareTimeout, Log: log, Metrics: metrics.NewWorker(reg), Supervisor: sup,
+		PrepareTimeout: wc.PrepareTimeout, Log: log, Metrics: metrics.NewWorker(reg), Supervisor: sup, Now: o.Now,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{
 				Releases: Releases{Config: cfg, Log: log.Named("releases")}, Packages: pkgs,
