@@ -83,13 +83,19 @@ func Dial(ctx context.Context, l config.Local, o DialOptions) (*clientv3.Client,
 	pctx, cancel := context.WithTimeout(ctx, probe)
 	defer cancel()
 	if _, err := c.Get(pctx, e.Prefix, clientv3.WithCountOnly(), clientv3.WithLimit(1)); err != nil {
-		c.Close()
 		// Name the probe's bound only when it was the one that ran out: a
 		// caller's shorter deadline (neco --timeout 2s) is the caller's to
 		// explain.
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("no answer within %s", probe)
 		}
+		// Members that answer but know no leader say why no read does.
+		if ctx.Err() == nil {
+			if why := diagnose(ctx, c, endpoints); why != nil {
+				err = fmt.Errorf("%v: %w", err, why)
+			}
+		}
+		c.Close()
 		return nil, fmt.Errorf("etcd %v: %w", endpoints, err)
 	}
 	return c, nil

@@ -1,6 +1,7 @@
 package etcdconn
 
 import (
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 
@@ -144,5 +146,37 @@ func TestCheckTLSFiles(t *testing.T) {
 				t.Errorf("CheckTLSFiles = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestDialSaysQuorumIsLost: with two of three members stopped, the one
+// left answers its status but knows no leader, and Dial says so instead
+// of a bare timeout.
+func TestDialSaysQuorumIsLost(t *testing.T) {
+	c := etcdtest.StartCluster(t, 3)
+	l := config.DefaultLocal()
+	l.Etcd.Endpoints = c.Endpoints()
+	if cl, err := Dial(t.Context(), l, DialOptions{ProbeTimeout: 5 * time.Second}); err != nil {
+		t.Fatalf("Dial with every member up: %v", err)
+	} else {
+		cl.Close()
+	}
+	c.StopMember(1)
+	c.StopMember(2)
+	// The member left forgets its leader after an election timeout.
+	var err error
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		var cl *clientv3.Client
+		cl, err = Dial(t.Context(), l, DialOptions{ProbeTimeout: time.Second})
+		if err == nil {
+			cl.Close()
+			t.Fatal("Dial succeeded with two of three members stopped")
+		}
+		if errors.Is(err, ErrNoLeader) {
+			break
+		}
+	}
+	if !errors.Is(err, ErrNoLeader) || !strings.Contains(err.Error(), "1 of 3 endpoints answer and none knows a leader") {
+		t.Fatalf("Dial = %v, want ErrNoLeader naming 1 of 3 endpoints", err)
 	}
 }
