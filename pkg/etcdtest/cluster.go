@@ -82,4 +82,3 @@ func (c *Cluster) Close() {
 		c.StopMember(i)
 	}
 }
-
