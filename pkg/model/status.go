@@ -162,6 +162,12 @@ type WorkerStatus struct {
 	// the step's max-unavailable and soak, from which the updater leader
 	// computes status/turns.
 	Turn *RollingTurn `json:"turn,omitempty"`
+	// Notes are what the worker did in this update that the plan did not
+	// ask for and an SRE should know of (a package dpkg had left half-way
+	// and the worker repaired, service restarts of maintainer scripts it
+	// denied). Every report of the update carries them, so that the last
+	// one still says so; nothing decides on them.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Content records a once-per-cluster step (key contents/<name>).
