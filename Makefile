@@ -26,13 +26,14 @@ build:
 # (dpkg, etcd, containerd) skip with a message only where it is missing;
 # .ci/run installs them so CI never skips.
 # The Debian packages whose binaries the tests run: dpkg, dash (maintainer
-# scripts), groff-base (man pages), prometheus (the alert gate, promtool),
-# containerd and runc with docker-registry (image pulls), dbus-daemon and
-# systemd (units), util-linux. test-deps installs the missing ones as root
+# scripts), busybox-static (the shell in pkg/deb's dpkg roots), groff-base
+# (man pages), prometheus (the alert gate, promtool), containerd and runc
+# with docker-registry (image pulls), dbus-daemon and systemd (units),
+# util-linux. test-deps installs the missing ones as root
 # and otherwise stops at once, naming them: a test that skips for want of
 # one must not hide in a green run. testsummary ends the run with how many
 # tests ran, passed, failed and were skipped, and why each skipped.
-TEST_PACKAGES = dpkg dash groff-base prometheus containerd runc docker-registry dbus-daemon systemd util-linux
+TEST_PACKAGES = dpkg dash busybox-static groff-base prometheus containerd runc docker-registry dbus-daemon systemd util-linux
 
 test: SHELL := /bin/bash
 test: .SHELLFLAGS := -o pipefail -c

@@ -71,6 +71,15 @@ type Release struct {
 	// the servers after it in LRN order wait for their turn, for as long
 	// as the test needs to break something (see holdProceed).
 	HoldRollingOn string
+	// HoldPostinstOn is the hostname of a server where the site package's
+	// postinst, run by the worker's dpkg, waits until the test lets it
+	// go on (ProceedPostinst): dpkg holds the package half-configured
+	// there for as long as the test needs (see PostinstHeld).
+	HoldPostinstOn string
+	// RestartInPostinst gives the site package the postinst
+	// dh_installsystemd writes for a unit restarted after upgrade:
+	// deb-systemd-invoke restart of the rolling unit, on every server.
+	RestartInPostinst bool
 }
 
 // Tag is the release's tag.
@@ -100,7 +109,11 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 		"lib/systemd/system/" + StopAllUnit:     unitFile(StopAllUnit, ""),
 		"lib/systemd/system/" + AnytimeUnit:     unitFile(AnytimeUnit, ""),
 	}
-	path, err := debtest.Write(dir, debtest.Spec{Name: PackageName, Version: r.Version, Files: files})
+	spec := debtest.Spec{Name: PackageName, Version: r.Version, Files: files}
+	if script := postinst(r); script != "" {
+		spec.Scripts = map[string]string{"postinst": script}
+	}
+	path, err := debtest.Write(dir, spec)
 	if err != nil {
 		return err
 	}
@@ -117,8 +130,8 @@ func (s *Site) Publish(ctx context.Context, r Release) error {
 	if r.SignedBy != nil {
 		signer = r.SignedBy.Name
 	}
-	s.logf("site: published %s (prerelease %v, corrupt checksums %v, signed by %q, unhealthy on %q, rolling held on %q, image %s)",
-		r.Tag(), r.Prerelease, r.CorruptChecksums, signer, r.UnhealthyOn, r.HoldRollingOn, ref)
+	s.logf("site: published %s (prerelease %v, corrupt checksums %v, signed by %q, unhealthy on %q, rolling held on %q, postinst held on %q, restart in postinst %v, image %s)",
+		r.Tag(), r.Prerelease, r.CorruptChecksums, signer, r.UnhealthyOn, r.HoldRollingOn, r.HoldPostinstOn, r.RestartInPostinst, ref)
 	return nil
 }
 

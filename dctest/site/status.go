@@ -80,8 +80,9 @@ type Server struct {
 		Version  string `json:"version"`
 		Step     int    `json:"step"`
 		StepName string `json:"step_name"`
-		Cond     string `json:"cond"`
-		Message  string `json:"message"`
+		Cond     string   `json:"cond"`
+		Message  string   `json:"message"`
+		Notes    []string `json:"notes"`
 	} `json:"report"`
 	Installed struct {
 		Debs   map[string]string `json:"debs"`

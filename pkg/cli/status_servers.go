@@ -56,6 +56,29 @@ func writeServersText(b *strings.Builder, s statusJSON, width int) {
 			fmt.Fprintf(b, "  %s: %s\n", strings.Join(g.lrns, ","), g.msg)
 		}
 	}
+	writeNotesText(b, s)
+}
+
+// writeNotesText lists what workers did beyond the plan (a repaired
+// package, denied service restarts), once for all the servers that say
+// the same, never cut: it is what an SRE must not miss.
+func writeNotesText(b *strings.Builder, s statusJSON) {
+	var notes messageGroups
+	for _, srv := range s.Servers {
+		if srv.Report == nil {
+			continue
+		}
+		for _, n := range srv.Report.Notes {
+			notes.add(oneLine(n), strconv.Itoa(srv.LRN))
+		}
+	}
+	if len(notes) == 0 {
+		return
+	}
+	b.WriteString("\nnotes:\n")
+	for _, g := range notes {
+		fmt.Fprintf(b, "  %s: %s\n", strings.Join(g.lrns, ","), g.msg)
+	}
 }
 
 // messageGroups are the cut messages, each with the servers that report

@@ -62,6 +62,12 @@ func statusUpdate(state string, stop bool, elapsed time.Duration) *statusUpdateJ
 
 func ptr[T any](v T) *T { return &v }
 
+// Notes as workers report them (deb.Result.Notes).
+const (
+	repairNote = "dpkg had left example-site 2026.11.23-1 install ok half-configured; repaired with dpkg --configure"
+	deniedNote = "policy-rc.d denied the maintainer scripts of example-site 2026.11.23-1: example.service restart (neco restarts units in the plan's order)"
+)
+
 const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func seedRunning(s *seeder) {
@@ -145,6 +151,28 @@ var statusCases = []statusCase{
 			"10":  {"10", "boot-10", "yes", "3", "restart etcd.service", "running", "1m0s ago", "waiting for etcd; quorum"},
 		},
 		want: wantRunning,
+	},
+	{
+		name: "workers' notes listed once for the servers that say the same",
+		setup: func(s *seeder) {
+			seedRunning(s)
+			for _, l := range []int{0, 10} {
+				notes := []string{deniedNote}
+				if l == 10 {
+					notes = []string{repairNote, deniedNote}
+				}
+				s.json("status/bootservers/"+itoa(l), model.WorkerStatus{ID: 12, Version: fixVersion, Step: 3,
+					StepName: "restart etcd.service", Cond: model.CondRunning, UpdatedAt: testNow.Add(-12 * time.Second), Notes: notes})
+			}
+		},
+		wantLines: []string{"notes:", "  0,10: " + deniedNote, "  10: " + repairNote},
+		want: func(st *statusJSON, prefix string) {
+			wantRunning(st, prefix)
+			st.Next.Reason = "waiting for workers: 0 at step 3, 2 not reported yet, 10 at step 3"
+			st.Servers[0].Report.Notes = []string{deniedNote}
+			st.Servers[3].Report = report(3, "restart etcd.service", model.CondRunning, 12*time.Second, "")
+			st.Servers[3].Report.Notes = []string{repairNote, deniedNote}
+		},
 	},
 	{
 		name: "completed",

@@ -84,6 +84,9 @@ type statusReportJSON struct {
 	Cond      string    `json:"cond"`
 	Message   string    `json:"message"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// Notes are what the worker did beyond the plan in this update
+	// (model.WorkerStatus.Notes).
+	Notes []string `json:"notes,omitempty"`
 }
 
 type installedJSON struct {
@@ -271,7 +274,7 @@ func statusServers(in statusInput) []statusServerJSON {
 			// A report of an earlier update says nothing about this one.
 			if w, ok := snap.Workers[lrn]; ok && w.ID == u.ID {
 				s.Report = &statusReportJSON{Version: w.Version.String(), Step: w.Step, StepName: w.StepName,
-					Cond: string(w.Cond), Message: w.Message, UpdatedAt: w.UpdatedAt.UTC()}
+					Cond: string(w.Cond), Message: w.Message, UpdatedAt: w.UpdatedAt.UTC(), Notes: w.Notes}
 			}
 		}
 		out = append(out, s)

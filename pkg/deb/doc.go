@@ -18,13 +18,24 @@
 //   - Install is idempotent: a package already installed at exactly the
 //     .deb's version (Debian ordering) is left alone and dpkg is not run, so a
 //     worker resuming after a crash never reinstalls. A package left
-//     half-way (dpkg killed, a failed configure) is installed again, which is
-//     how dpkg repairs it.
+//     half-way (dpkg killed, a failed maintainer script) is repaired
+//     (repair.go): configured with dpkg --configure when all its files are
+//     unpacked at the .deb's version (unpacked, half-configured), else
+//     installed again from the .deb (half-installed, reinst-required,
+//     another version). The Result says what was repaired. dpkg's journal
+//     (updates/) and its locks need nothing: dpkg folds the journal in on
+//     its next run, and its locks are fcntl locks the kernel drops with a
+//     killed dpkg.
+//   - With Options.DenyServiceActions, every dpkg run has a policy-rc.d in
+//     place that denies the maintainer scripts' starts, stops and restarts
+//     (policyrcd.go); the admin's own policy-rc.d is put back after the
+//     run, and Recover puts it back after a crash.
 //   - Install refuses a downgrade with ErrDowngrade, naming both versions,
 //     unless InstallOptions.AllowDowngrade (rollbacks only). The version it
 //     compares against is the one dpkg has on disk, fully installed or not.
 //   - dpkg runs as
 //     WRAP... env DEBIAN_FRONTEND=noninteractive dpkg [--root=ROOT] --force-confdef --force-confold -i PATH
+//     (--configure NAME instead of -i PATH for a repair)
 //     with stdin from /dev/null. A failure wraps ErrDpkg and carries dpkg's
 //     exit code and the last lines of its stderr (see CommandError).
 //   - After dpkg exits 0, Install checks that the database says the package

@@ -28,7 +28,7 @@ func TestInstallFresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(pkg("example-site", "2026.11.23-1"), got, versionEq); d != "" {
+	if d := cmp.Diff(pkg("example-site", "2026.11.23-1"), got.Package, versionEq); d != "" {
 		t.Errorf("Install returned (-want +got):\n%s", d)
 	}
 	wantInstalled(t, i, "example-site", "2026.11.23-1")
@@ -54,7 +54,7 @@ func TestInstallSameVersionIsNoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(pkg("example-site", "1.0"), got, versionEq); d != "" {
+	if d := cmp.Diff(pkg("example-site", "1.0"), got.Package, versionEq); d != "" {
 		t.Errorf("second Install returned (-want +got):\n%s", d)
 	}
 	if n := len(rec.installs()); n != 1 {
@@ -189,8 +189,10 @@ func TestInstallDpkgFailure(t *testing.T) {
 	}
 }
 
-// A package left unpacked by a failed dpkg is installed again, not skipped,
-// and its version on disk still guards against downgrades.
+// A package left unpacked by a failed dpkg is not skipped: once its
+// dependency is there it is configured (its files are all unpacked, at the
+// .deb's version), and its version on disk still guards against
+// downgrades.
 func TestInstallRepairsHalfInstalled(t *testing.T) {
 	debtest.NeedDpkg(t)
 	t.Parallel()
@@ -211,11 +213,15 @@ func TestInstallRepairsHalfInstalled(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := len(rec.installs())
-	if _, err := i.Install(ctx, site, InstallOptions{}); err != nil {
+	res, err := i.Install(ctx, site, InstallOptions{})
+	if err != nil {
 		t.Fatalf("repair: %v", err)
 	}
-	if n := len(rec.installs()) - before; n != 1 {
-		t.Errorf("repair ran dpkg -i %d times, want once", n)
+	if n := len(rec.installs()) - before; n != 0 {
+		t.Errorf("repair ran dpkg -i %d times, want none", n)
+	}
+	if r := res.Repaired; r == nil || r.Action != RepairConfigure || r.State != "install ok unpacked" {
+		t.Errorf("Repaired = %+v, want dpkg --configure of an unpacked package", r)
 	}
 	wantInstalled(t, i, "example-site", "2.0")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/necoship/neco/pkg/model"
 )
@@ -29,6 +31,13 @@ type Options struct {
 	// (units.Manager.RunTransient), which is what Wrap does with the
 	// systemd-run binary. Its stderr is then in the unit's journal.
 	RunInstall Runner
+	// DenyServiceActions puts a policy-rc.d in place for each dpkg run
+	// that denies every start, stop and restart a maintainer script asks
+	// invoke-rc.d or deb-systemd-invoke for (policyrcd.go): the worker
+	// restarts the site's units in the plan's order itself. The admin's
+	// own policy-rc.d is put back after the run, or by Recover after a
+	// crash.
+	DenyServiceActions bool
 }
 
 // Installer inspects, queries and installs packages with dpkg. Its methods
@@ -39,6 +48,10 @@ type Installer struct {
 	wrap       []string
 	run        Runner
 	runInstall Runner
+	deny       bool
+	// mu serialises the dpkg runs of this Installer with the guard they
+	// share (policyGuard).
+	mu sync.Mutex
 }
 
 // New returns an Installer, refusing a relative Root (a wrapper such as
@@ -59,7 +72,7 @@ func New(o Options) (*Installer, error) {
 	if runInstall == nil {
 		runInstall = run
 	}
-	return &Installer{root: o.Root, wrap: slices.Clone(o.Wrap), run: run, runInstall: runInstall}, nil
+	return &Installer{root: o.Root, wrap: slices.Clone(o.Wrap), run: run, runInstall: runInstall, deny: o.DenyServiceActions}, nil
 }
 
 // admindir is dpkg's database directory, the one dpkg --root=ROOT uses.
@@ -74,35 +87,95 @@ type InstallOptions struct {
 	AllowDowngrade bool
 }
 
+// Result is what Install did.
+type Result struct {
+	// Package is what it installed, or found already installed.
+	Package Package
+	// Repaired is set when a previous dpkg run had left the package
+	// half-way (see repairFor).
+	Repaired *Repair
+	// Denied are the "UNIT ACTION"s that maintainer scripts asked for
+	// and the policy-rc.d guard denied (Options.DenyServiceActions).
+	Denied []string
+}
+
+// Notes are the lines the worker reports about r: what was repaired and
+// what was denied. None for a plain install.
+func (r Result) Notes() []string {
+	var out []string
+	if r.Repaired != nil {
+		out = append(out, r.Repaired.String())
+	}
+	if len(r.Denied) > 0 {
+		out = append(out, fmt.Sprintf("policy-rc.d denied the maintainer scripts of %s %s: %s (neco restarts units in the plan's order)",
+			r.Package.Name, r.Package.Version, strings.Join(r.Denied, ", ")))
+	}
+	return out
+}
+
 // Install installs the .deb at debPath (see the package doc for the whole
-// contract) and returns what it installed, or found already installed.
-func (i *Installer) Install(ctx context.Context, debPath string, o InstallOptions) (Package, error) {
+// contract) and returns what it installed, or found already installed,
+// with what it repaired on the way.
+func (i *Installer) Install(ctx context.Context, debPath string, o InstallOptions) (Result, error) {
 	abs, err := filepath.Abs(debPath)
 	if err != nil {
-		return Package{}, fmt.Errorf("install %s: %w", debPath, err)
+		return Result{}, fmt.Errorf("install %s: %w", debPath, err)
 	}
 	p, err := i.Inspect(ctx, abs)
 	if err != nil {
-		return Package{}, err
+		return Result{}, err
 	}
 	cur, err := i.record(ctx, p.Name)
 	if err != nil {
-		return Package{}, fmt.Errorf("install %s: %w", p.Name, err)
+		return Result{}, fmt.Errorf("install %s: %w", p.Name, err)
 	}
 	done, err := checkCurrent(p, cur, o)
 	if err != nil {
-		return Package{}, err
+		return Result{}, err
 	}
+	res := Result{Package: p}
 	if done {
-		return p, nil
+		return res, nil
 	}
-	if err := i.dpkgInstall(ctx, abs); err != nil {
-		return Package{}, err
+	res.Repaired = repairFor(p, cur)
+	run := func() error { return i.dpkgInstall(ctx, abs) }
+	if res.Repaired != nil && res.Repaired.Action == RepairConfigure {
+		run = func() error { return i.dpkgConfigure(ctx, p.Name) }
+	}
+	res.Denied, err = i.guarded(run)
+	if err != nil {
+		return res, err
 	}
 	if err := i.verify(ctx, p, filepath.Base(abs)); err != nil {
-		return Package{}, err
+		return res, err
 	}
-	return p, nil
+	return res, nil
+}
+
+// guarded runs one dpkg command, with the policy-rc.d guard in place
+// around it when the installer denies service actions, and returns what
+// the guard denied. A run that cannot put the admin's policy-rc.d back
+// fails even when dpkg succeeded: the guard left in place would deny the
+// admin's own dpkg runs.
+func (i *Installer) guarded(run func() error) (denied []string, err error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if !i.deny {
+		return nil, run()
+	}
+	g := policyGuard{root: i.root}
+	if err := g.install(); err != nil {
+		return nil, err
+	}
+	err = run()
+	denied, derr := g.denied()
+	if _, rerr := g.restore(); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	if derr != nil && err == nil {
+		err = derr
+	}
+	return denied, err
 }
 
 // checkCurrent compares the package with what dpkg has on disk: done when
@@ -143,20 +216,7 @@ func checkCurrent(p Package, cur dbRecord, o InstallOptions) (done bool, err err
 // unpacked; Installed then says false and the next Install runs dpkg -i
 // again, which repairs it.
 func (i *Installer) dpkgInstall(ctx context.Context, abs string) error {
-	argv := slices.Concat(i.wrap, []string{"env", "DEBIAN_FRONTEND=noninteractive", "dpkg"})
-	if i.root != "" {
-		argv = append(argv, "--root="+i.root)
-	}
-	argv = append(argv, "--force-confdef", "--force-confold", "-i", abs)
-	_, stderr, err := i.runInstall(ctx, argv)
-	if err == nil {
-		return nil
-	}
-	ce := newCommandError("dpkg -i "+filepath.Base(abs), stderr, err)
-	if summary, class := classify(stderr); class != nil && ctx.Err() == nil {
-		return &dpkgFailure{class: class, summary: summary, cmd: ce}
-	}
-	return fmt.Errorf("%w: %w", ErrDpkg, ce)
+	return i.dpkg(ctx, "dpkg -i "+filepath.Base(abs), "-i", abs)
 }
 
 // verify checks that dpkg's database now has p installed.

@@ -167,6 +167,12 @@ type WorkerStatus struct {
 	// the value. The updater leader tells a new report from one it saw by
 	// it, on its own clock (decide.UpdaterInput.SeenAt).
 	Revision int64 `json:"-"`
+	// Notes are what the worker did in this update that the plan did not
+	// ask for and an SRE should know of (a package dpkg had left half-way
+	// and the worker repaired, service restarts of maintainer scripts it
+	// denied). Every report of the update carries them, so that the last
+	// one still says so; nothing decides on them.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Content records a once-per-cluster step (key contents/<name>).

@@ -22,6 +22,10 @@ type Releases interface {
 type Package struct {
 	Name    string
 	Version model.Version
+	// Notes say what installing it took beyond dpkg -i, for the
+	// worker's report: a half-way package repaired, service actions of
+	// its maintainer scripts denied.
+	Notes []string
 }
 
 // Packages installs Debian packages. Install leaves a package already
@@ -96,6 +100,19 @@ type Infra struct {
 	// CacheDir is where downloads go; one directory per version is made
 	// under it.
 	CacheDir string
+	// Note, when set, is told what an op did that an SRE should know of
+	// and that the plan did not ask for (Package.Notes): the worker keeps
+	// it in every report of the update.
+	Note func(string)
+}
+
+// note tells inf.Note each of notes.
+func (inf Infra) note(notes []string) {
+	for _, n := range notes {
+		if inf.Note != nil {
+			inf.Note(n)
+		}
+	}
 }
 
 // Target is what an op works for.

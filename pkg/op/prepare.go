@@ -48,6 +48,7 @@ func (p *prepare) fetchSite(ctx context.Context) error {
 func (p *prepare) installSite(ctx context.Context) error {
 	rollback := p.t.Update.Reason == model.ReasonRollback
 	pkg, err := p.inf.Packages.Install(ctx, p.site, rollback)
+	p.inf.note(pkg.Notes)
 	if err != nil {
 		return err
 	}
@@ -120,6 +121,7 @@ func (p *prepare) extraDeb(d plan.Deb) []Command {
 		}},
 		{Name: "install " + d.Name, Run: func(ctx context.Context) error {
 			pkg, err := p.inf.Packages.Install(ctx, path, p.t.Update.Reason == model.ReasonRollback)
+			p.inf.note(pkg.Notes)
 			if err != nil {
 				return err
 			}

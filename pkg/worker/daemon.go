@@ -64,6 +64,7 @@ func RunDaemon(ctx context.Context, o DaemonOptions) error {
 	if err != nil {
 		return err
 	}
+	recoverDpkg(ctx, pkgs.Installer, log)
 	lead := NewLeadership()
 	plans := &Plans{Root: wc.Root}
 	el, err := leader.New(leader.Options{Client: client, Key: st.LeaderWorkerKey(), Name: o.Name, Logger: log.Named("leader")})
@@ -122,7 +123,11 @@ func connectors(wc config.Worker, log *zap.Logger) (*lazy[Units], *lazy[Images])
 // transient unit, outside neco-worker's cgroup, so that the package's prerm
 // stopping neco-worker does not kill dpkg halfway.
 func packages(wc config.Worker, sd *lazy[Units]) (Packages, error) {
-	inst, err := deb.New(deb.Options{Root: wc.Root})
+	// The site's packages run with the policy-rc.d guard: their
+	// maintainer scripts must not restart what the plan restarts in
+	// order. neco's own package does not: its postinst restarting
+	// neco-updater is how a self-update reaches it (docs/worker.md).
+	inst, err := deb.New(deb.Options{Root: wc.Root, DenyServiceActions: true})
 	if err != nil {
 		return Packages{}, err
 	}
@@ -137,6 +142,24 @@ func packages(wc config.Worker, sd *lazy[Units]) (Packages, error) {
 		return Packages{}, err
 	}
 	return Packages{Installer: inst, Self: self}, nil
+}
+
+// recoverDpkg undoes what a killed worker may have left (deb.Recover): a
+// policy-rc.d guard still in place is taken away first, before anything
+// else can run dpkg. What dpkg's audit finds is logged; the package neco
+// was installing is repaired by the step that installs it again. Nothing
+// here stops the worker: a step that needs dpkg fails and reports it.
+func recoverDpkg(ctx context.Context, inst *deb.Installer, log *zap.Logger) {
+	rec, err := inst.Recover(ctx)
+	if rec.Policy != "" {
+		log.Warn("a killed neco-worker had left its policy-rc.d guard in place", zap.String(keyAction, rec.Policy))
+	}
+	if rec.Audit != "" {
+		log.Warn("dpkg --audit reports unfinished packages; the next install of a site package repairs its own", zap.String(keyAudit, rec.Audit))
+	}
+	if err != nil {
+		log.Error("recovering dpkg's state failed", zap.Error(err))
+	}
 }
 
 // quiet turns the end of ctx into a clean stop.

@@ -39,19 +39,20 @@ func (p Packages) Installed(ctx context.Context, name string) (model.Version, bo
 
 // permanentDebErrors are the install failures another dpkg -i of the same
 // package cannot fix: the worker aborts on them at once (docs/worker.md).
-var permanentDebErrors = []error{deb.ErrDowngrade, deb.ErrBadPackage, deb.ErrScriptFailed, deb.ErrDependency, deb.ErrFileConflict}
+var permanentDebErrors = []error{deb.ErrDowngrade, deb.ErrBadPackage, deb.ErrScriptFailed, deb.ErrDependency, deb.ErrFileConflict, deb.ErrPolicyConflict}
 
+// install installs with i. What the install repaired or denied is in the
+// package's Notes also when it failed: a repair that ran, a restart that
+// was denied, are facts either way.
 func install(ctx context.Context, i *deb.Installer, path string, allowDowngrade bool) (op.Package, error) {
-	pkg, err := i.Install(ctx, path, deb.InstallOptions{AllowDowngrade: allowDowngrade})
+	res, err := i.Install(ctx, path, deb.InstallOptions{AllowDowngrade: allowDowngrade})
+	pkg := op.Package{Name: res.Package.Name, Version: res.Package.Version, Notes: res.Notes()}
 	for _, perm := range permanentDebErrors {
 		if errors.Is(err, perm) {
-			return op.Package{}, op.Permanent(err)
+			return pkg, op.Permanent(err)
 		}
 	}
-	if err != nil {
-		return op.Package{}, err
-	}
-	return op.Package{Name: pkg.Name, Version: pkg.Version}, nil
+	return pkg, err
 }
 
 // Images pulls with pkg/images.

@@ -41,7 +41,12 @@ type job struct {
 func (w *Worker) startJob(ctx context.Context, snap model.Snapshot, cfg config.Cluster, act decide.WorkerAction, rep model.WorkerStatus) error {
 	log := w.Log.With(zap.Int64(keyUpdateID, rep.ID), zap.Int(keyStep, act.StepIndex), zap.String(keyStepName, rep.StepName))
 	t := op.Target{Update: *snap.Current, LRN: w.LRN, LeaderKey: w.Leader.Key()}
-	o, timeout, err := op.ForStep(*act.Step, t, w.Infra(cfg), w.PrepareTimeout)
+	inf := w.Infra(cfg)
+	inf.Note = func(line string) {
+		log.Warn("noted in the report", zap.String(keyNote, line))
+		w.notes.add(rep.ID, line)
+	}
+	o, timeout, err := op.ForStep(*act.Step, t, inf, w.PrepareTimeout)
 	if err != nil {
 		return w.fail(ctx, log, rep, act.StepIndex, op.Permanent(err))
 	}

@@ -14,4 +14,6 @@ const (
 	keyWait     = "wait"
 	keyLRN      = "lrn"
 	keyCond     = "cond"
+	keyNote     = "note"
+	keyAudit    = "audit"
 )

@@ -71,6 +71,7 @@ func (p *progress) write(ctx context.Context) {
 	p.report.UpdatedAt = p.w.Now()
 	rep := p.report
 	p.mu.Unlock()
+	p.w.notes.attach(&rep)
 	if err := p.w.Store.PutWorkerStatus(ctx, p.w.LRN, rep); err != nil && ctx.Err() == nil {
 		p.log.Warn("progress report failed", zap.Error(err))
 	}

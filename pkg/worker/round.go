@@ -92,6 +92,9 @@ func (w *Worker) observe(ctx context.Context, pl *plan.Plan, leading bool) (deci
 	w.log = w.Log
 	if cur := snap.Current; cur != nil {
 		w.updateID = cur.ID
+		if mine, ok := snap.Workers[w.LRN]; ok && mine.ID == cur.ID {
+			w.notes.resume(mine)
+		}
 		if snap.Finished == nil {
 			w.log = w.Log.With(zap.Int64(keyUpdateID, cur.ID))
 		}
@@ -169,6 +172,7 @@ func (w *Worker) startStep(ctx context.Context, d decision) error {
 }
 
 func (w *Worker) report(ctx context.Context, r model.WorkerStatus) error {
+	w.notes.attach(&r)
 	if err := w.Store.PutWorkerStatus(ctx, w.LRN, r); err != nil {
 		return fmt.Errorf("report step %d of update %d: %w", r.Step, r.ID, err)
 	}

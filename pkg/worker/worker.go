@@ -74,6 +74,7 @@ type Worker struct {
 	Attempts      int
 
 	job      *job
+	notes    notes
 	failures failures
 	turn     turn
 	said     daemon.Repeats

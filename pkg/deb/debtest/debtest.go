@@ -10,6 +10,7 @@
 package debtest
 
 import (
+	"debug/elf"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,4 +59,52 @@ func ReadRootFile(t testing.TB, root, rel string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// shellTools are the commands a root from NewShellRoot has, all busybox.
+var shellTools = []string{"sh", "sleep", "cat", "touch", "rm", "mkdir", "echo", "test", "["}
+
+// NewShellRoot is NewRoot with a shell: a static busybox as /bin/sh and
+// a few tools, so that maintainer scripts run (dpkg runs them chrooted
+// into the root). It skips t without Debian's busybox-static.
+func NewShellRoot(t testing.TB) string {
+	t.Helper()
+	const busybox = "/bin/busybox"
+	if !static(busybox) {
+		t.Skipf("%s is not a static busybox: install the Debian package busybox-static", busybox)
+	}
+	root := NewRoot(t)
+	bin := filepath.Join(root, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "busybox"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range shellTools {
+		if err := os.Symlink("busybox", filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// static reports whether path is an ELF executable without an
+// interpreter: one that runs in a chroot holding nothing else.
+func static(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
 }
