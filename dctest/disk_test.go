@@ -40,8 +40,8 @@ func TestFullDisk(t *testing.T) {
 	if n := d.dpkgInstalls(full, versionN1); n != 0 {
 		t.Errorf("%s: dpkg installed %s %d times with a full cache", full.Name, versionN1, n)
 	}
-	if files := strings.Fields(d.exec(full, "ls", "-A", cacheDir).Stdout); len(files) != 1 || files[0] != "fill" {
-		t.Errorf("%s: %s holds %v after the abort, want the filler alone (no part of a download)", full.Name, cacheDir, files)
+	if files := strings.Fields(d.exec(full, "find", cacheDir, "-type", "f").Stdout); len(files) != 1 || files[0] != cacheDir+"/fill" {
+		t.Errorf("%s: %s holds the files %v after the abort, want the filler alone (no part of a download)", full.Name, cacheDir, files)
 	}
 	for _, srv := range d.c.Servers {
 		if out := d.exec(srv, "dpkg", "--audit").Stdout; strings.TrimSpace(out) != "" {
