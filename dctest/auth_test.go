@@ -139,9 +139,25 @@ func (d *dc) assertNoRefusedWrites(since time.Time) {
 // journalctl --since takes whole seconds), one message a line.
 func (d *dc) journalSince(srv *harness.Server, unit string, since time.Time) []string {
 	d.t.Helper()
+	var out []string
+	for _, e := range d.journalEntriesSince(srv, unit, since) {
+		out = append(out, e.msg)
+	}
+	return out
+}
+
+// journalEntry is one message of a unit's log and when it was written.
+type journalEntry struct {
+	msg string
+	at  time.Time
+}
+
+// journalEntriesSince is journalSince with each message's time.
+func (d *dc) journalEntriesSince(srv *harness.Server, unit string, since time.Time) []journalEntry {
+	d.t.Helper()
 	res := d.exec(srv, "journalctl", "--no-pager", "-o", "json", "--output-fields=MESSAGE",
 		"--since", fmt.Sprintf("@%d", since.Unix()), "-u", unit)
-	var out []string
+	var out []journalEntry
 	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
 		var e struct {
 			Message  any    `json:"MESSAGE"` // a string, or bytes as numbers
@@ -150,10 +166,11 @@ func (d *dc) journalSince(srv *harness.Server, unit string, since time.Time) []s
 		if line == "" || json.Unmarshal([]byte(line), &e) != nil {
 			continue
 		}
-		if us, err := strconv.ParseInt(e.Realtime, 10, 64); err == nil && us < since.UnixMicro() {
+		us, err := strconv.ParseInt(e.Realtime, 10, 64)
+		if err != nil || us < since.UnixMicro() {
 			continue
 		}
-		out = append(out, fmt.Sprint(e.Message))
+		out = append(out, journalEntry{msg: fmt.Sprint(e.Message), at: time.UnixMicro(us)})
 	}
 	return out
 }

@@ -155,6 +155,14 @@ func (d *dc) assertRanOnce(rebooted *harness.Server, version string, since time.
 	if len(boots) < 2 {
 		d.t.Fatalf("%s: the journal lists %d boots, want 2 or more: it does not span the reboot", rebooted.Name, len(boots))
 	}
+	d.assertStepsRanOnce(version, since)
+}
+
+// assertStepsRanOnce checks that no step of the update to version ran
+// twice since since: every site unit started once on every server, dpkg
+// installed version once on each, and the once-step ran once on the site.
+func (d *dc) assertStepsRanOnce(version string, since time.Time) {
+	d.t.Helper()
 	for _, srv := range d.c.Servers {
 		for _, unit := range site.Units {
 			events, err := site.Events(d.ctx, srv, unit, since)
