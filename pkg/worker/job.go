@@ -98,7 +98,11 @@ func (w *Worker) reap(ctx context.Context) (succeeded bool, err error) {
 		done := j.success
 		done.UpdatedAt = w.Now()
 		j.log.Info("step finished", zap.String(keyCond, string(done.Cond)))
-		return true, w.report(ctx, done)
+		if err := w.report(ctx, done); err != nil {
+			w.pending.keep(done, w.Now())
+			return true, err
+		}
+		return true, nil
 	case errors.Is(j.err, op.ErrRestart):
 		j.log.Info("exiting to finish the self-update; systemd starts the new neco-worker")
 		return false, op.ErrRestart

@@ -122,6 +122,8 @@ type node struct {
 	metricsURL string
 	// cache is the worker's download directory, kept across runs.
 	cache string
+	// wrapStore, when set, stands between the worker and its etcd.
+	wrapStore func(Store) Store
 }
 
 func (s *site) newNode(lrn int) *node {
@@ -163,8 +165,12 @@ func (s *site) run(n *node) (stop func() error) {
 	plans := &Plans{Root: n.root}
 	reg := metrics.NewRegistry(n.necoVersion.String())
 	n.metricsURL = serveMetrics(s.t, reg)
+	var ws Store = st
+	if n.wrapStore != nil {
+		ws = n.wrapStore(st)
+	}
 	w := &Worker{
-		Store: st, LRN: n.lrn, Plans: plans, Leader: lead, PrepareTimeout: time.Minute, Log: log, Metrics: metrics.NewWorker(reg),
+		Store: ws, LRN: n.lrn, Plans: plans, Leader: lead, PrepareTimeout: time.Minute, Log: log, Metrics: metrics.NewWorker(reg),
 		Tick: 100 * time.Millisecond, RetryPause: 100 * time.Millisecond,
 		Infra: func(cfg config.Cluster) op.Infra {
 			return op.Infra{

@@ -19,6 +19,12 @@ import (
 // only records the result of a finished job, unless that needs a decision
 // (a failure, or a job that did not finish).
 func (w *Worker) round(ctx context.Context, decideAgain bool) error {
+	// A step that finished while etcd could not take its report is
+	// recorded before anything else: deciding on the report etcd holds
+	// would run it again.
+	if err := w.pending.flush(ctx, w.Now(), w.report); err != nil {
+		return err
+	}
 	succeeded, err := w.reap(ctx)
 	if err != nil || (succeeded && !decideAgain) {
 		return err

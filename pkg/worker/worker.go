@@ -74,6 +74,7 @@ type Worker struct {
 	Attempts      int
 
 	job      *job
+	pending  unreported // a finished step's report etcd did not take
 	notes    notes
 	failures failures
 	turn     turn
@@ -195,7 +196,7 @@ func (w *Worker) waitFor() time.Duration {
 	d := w.Supervisor.MaxWait(w.Tick)
 	now := w.Now()
 	turn := w.turn.wakeAt(w.Heartbeat)
-	for _, t := range append(turn[:], w.failures.until) {
+	for _, t := range append(turn[:], w.failures.until, w.pending.wakeAt()) {
 		if until := t.Sub(now); until > 0 && until < d {
 			d = until
 		}
