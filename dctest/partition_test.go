@@ -101,15 +101,18 @@ func TestLeaderPartitioned(t *testing.T) {
 }
 
 // firstLeading is when srv's neco-updater logged that it leads, first
-// after since.
+// after since. The election key may name it before its loop has learned
+// that it won (neco status reads the key), so this waits for the line.
 func (d *dc) firstLeading(srv *harness.Server, since time.Time) time.Time {
 	d.t.Helper()
-	for _, e := range d.updaterLog(srv, since) {
-		if e.Msg == "leading" {
-			return e.At
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		for _, e := range d.updaterLog(srv, since) {
+			if e.Msg == "leading" {
+				return e.At
+			}
 		}
 	}
-	d.t.Fatalf("%s: neco-updater logged no \"leading\" since %s", srv.Name, since)
+	d.t.Fatalf("%s: neco-updater logged no \"leading\" in a minute since %s", srv.Name, since)
 	return time.Time{}
 }
 

@@ -47,6 +47,10 @@ type Release struct {
 	// RollingSoak is the rolling unit's soak: how long each server's
 	// restart runs before the next server's turn.
 	RollingSoak time.Duration
+	// Neco, when set, is a neco package the plan requires (neco: ">=
+	// its version", and its debs entry): every worker older than it
+	// updates itself first.
+	Neco *NecoDeb
 	// CorruptChecksums publishes a SHA256SUMS that does not match the
 	// package.
 	CorruptChecksums bool
@@ -174,8 +178,13 @@ func planYAML(r Release, imageRef string) string {
 		health = fmt.Sprintf(`{exec: [/bin/sh, -c, "systemctl is-active --quiet %s && test ! -e %s"], timeout: %s}`,
 			RollingUnit, unhealthyMarker, unhealthyTimeout)
 	}
+	neco := ""
+	if n := r.Neco; n != nil {
+		neco = fmt.Sprintf("neco: \">= %s\"\ndebs:\n  - {name: neco, repo: %s, tag: %s, asset: %s, sha256: %s}\n",
+			n.Version, NecoRepo, n.Tag, n.Asset, n.SHA256)
+	}
 	return fmt.Sprintf(`version: %s
-images:
+%simages:
   - {name: %s, ref: "%s"}
 services:
   - unit: %s
@@ -186,7 +195,7 @@ services:
 once:
   - name: %s
     exec: [/bin/sh, -c, "mkdir -p %s && echo {{.Version}} >> %s"]
-`, r.Version, ImageName, imageRef, RollingUnit, soak, health, StopAllUnit, ImageName, AnytimeUnit,
+`, r.Version, neco, ImageName, imageRef, RollingUnit, soak, health, StopAllUnit, ImageName, AnytimeUnit,
 		OnceName, filepath.Dir(OnceLog), OnceLog)
 }
 

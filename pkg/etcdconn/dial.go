@@ -37,11 +37,16 @@ const defaultProbeTimeout = 5 * time.Second
 // (etcd refuses pings on idle connections), and pings at once when a
 // request wakes an idle connection: a dead member is closed
 // keepaliveTimeout into the first request sent to it, and the requests
-// go to the other members. keepaliveTime stays above etcd's
-// --grpc-keepalive-min-time (5s), below which etcd hangs up on the
+// go to the other members. A watch or a lease keepalive stream on that
+// connection is in flight all the time: it learns of the loss within
+// keepaliveTime + keepaliveTimeout, which must stay under the election
+// session's TTL (10s), or a candidate whose connection went to a cut-off
+// member would lose its own lease, and would see a dead leader's key go
+// only late (dctest TestLeaderPartitioned). keepaliveTime stays above
+// etcd's --grpc-keepalive-min-time (5s), below which etcd hangs up on the
 // client.
 const (
-	keepaliveTime    = 10 * time.Second
+	keepaliveTime    = 6 * time.Second
 	keepaliveTimeout = 3 * time.Second
 )
 
