@@ -1,3 +1,5 @@
+//go:build dctest
+
 package site
 
 import (
