@@ -34,7 +34,7 @@
 //     unless InstallOptions.AllowDowngrade (rollbacks only). The version it
 //     compares against is the one dpkg has on disk, fully installed or not.
 //   - dpkg runs as
-//     WRAP... env DEBIAN_FRONTEND=noninteractive dpkg [--root=ROOT] --force-confdef --force-confold -i PATH
+//     WRAP... /usr/bin/env DEBIAN_FRONTEND=noninteractive dpkg [--root=ROOT] --force-confdef --force-confold -i PATH
 //     (--configure NAME instead of -i PATH for a repair)
 //     with stdin from /dev/null. A failure wraps ErrDpkg and carries dpkg's
 //     exit code and the last lines of its stderr (see CommandError).

@@ -241,7 +241,7 @@ func TestInstallWrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := [][]string{slices.Concat(wrap, []string{
-		"env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--root=" + root,
+		"/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "dpkg", "--root=" + root,
 		"--force-confdef", "--force-confold", "-i", deb,
 	})}
 	if d := cmp.Diff(want, rec.installs()); d != "" {
@@ -265,6 +265,13 @@ func TestInstallRunInstall(t *testing.T) {
 	}
 	if n, m := len(installs.installs()), len(installs.calls); n != 1 || m != 1 {
 		t.Errorf("RunInstall ran %d commands, %d of them dpkg -i; want exactly the dpkg -i", m, n)
+	}
+	// The self-update runs it as a transient unit: systemd takes only an
+	// absolute path (pkg/units refuses anything else).
+	for _, argv := range installs.calls {
+		if !filepath.IsAbs(argv[0]) {
+			t.Errorf("RunInstall got %q: its command is not an absolute path", argv)
+		}
 	}
 	if n := len(all.installs()); n != 0 || len(all.calls) == 0 {
 		t.Errorf("Run ran %d dpkg -i of %d commands; want none of the installs and every query", n, len(all.calls))

@@ -65,6 +65,9 @@ func repairFor(p Package, cur dbRecord) *Repair {
 	return r
 }
 
+// envPath is env(1); coreutils, which is Essential, ships it there.
+const envPath = "/usr/bin/env"
+
 // dpkgConfigure runs dpkg --configure NAME, the way dpkgInstall runs
 // dpkg -i (same wrapper, environment and conffile policy, same failure
 // classes: a postinst still failing is ErrScriptFailed).
@@ -73,9 +76,12 @@ func (i *Installer) dpkgConfigure(ctx context.Context, name string) error {
 }
 
 // dpkg runs dpkg with the installer's root, wrapper and options, then
-// args; what names the command in errors.
+// args; what names the command in errors. The command starts with an
+// absolute path: a self-update runs it as a transient systemd unit, whose
+// ExecStart takes nothing else (pkg/units); env finds dpkg in the unit's
+// PATH.
 func (i *Installer) dpkg(ctx context.Context, what string, args ...string) error {
-	argv := slices.Concat(i.wrap, []string{"env", "DEBIAN_FRONTEND=noninteractive", "dpkg"})
+	argv := slices.Concat(i.wrap, []string{envPath, "DEBIAN_FRONTEND=noninteractive", "dpkg"})
 	if i.root != "" {
 		argv = append(argv, "--root="+i.root)
 	}
