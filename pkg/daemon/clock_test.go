@@ -29,8 +29,8 @@ func TestClockFromEnv(t *testing.T) {
 			t.Errorf("%q: offset %s, %v; want %s", tt.value, offset, err, tt.want)
 			continue
 		}
-		if d := now().Sub(time.Now()) - tt.want; d < -time.Second || d > time.Second {
-			t.Errorf("%q: the clock reads %s from time.Now, want %s", tt.value, now().Sub(time.Now()), tt.want)
+		if d := time.Until(now()) - tt.want; d < -time.Second || d > time.Second {
+			t.Errorf("%q: the clock reads %s from time.Now, want %s", tt.value, time.Until(now()), tt.want)
 		}
 	}
 }
