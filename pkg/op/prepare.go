@@ -78,7 +78,11 @@ func (p *prepare) readPlan(ctx context.Context) error {
 	}
 	for _, d := range pl.Debs {
 		if d.Name == plan.NecoDeb {
-			continue // this worker already satisfies the plan
+			// This worker already satisfies the plan. After a
+			// self-update the package's postinst restarted the old
+			// worker before it could record the install: record it.
+			p.then(Command{Name: "record the installed neco", Run: p.recordNeco})
+			continue
 		}
 		p.then(p.extraDeb(d)...)
 	}
@@ -90,6 +94,17 @@ func (p *prepare) readPlan(ctx context.Context) error {
 	}
 	p.then(Command{Name: "remove the downloads of other versions", Run: p.pruneCache})
 	return nil
+}
+
+// recordNeco records the neco package dpkg has installed, as the install
+// records of the plan's other packages are; nothing when neco was not
+// installed from a package (a build run by hand).
+func (p *prepare) recordNeco(ctx context.Context) error {
+	v, ok, err := p.inf.Packages.Installed(ctx, plan.NecoDeb)
+	if err != nil || !ok {
+		return err
+	}
+	return p.inf.Records.PutInstalledDeb(ctx, p.t.LRN, plan.NecoDeb, v)
 }
 
 // pruneCache removes what earlier updates downloaded: packages are

@@ -94,18 +94,23 @@ func TestPrepare(t *testing.T) {
 		perm   bool // the error must be Permanent
 	}{
 		{name: "fresh install: extra deb, no neco deb (satisfied), images", plan: fixturePlan(needsNeco(">=", "1.0")),
-			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0",
+			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0", "installed? neco",
 				"pull a,b", "record 3 image a=sha256:aa", "record 3 image b=sha256:bb"}},
+		{name: "after a self-update: the installed neco is recorded", plan: fixturePlan(needsNeco(">=", "1.0"), func(p *plan.Plan) { p.Images = nil }),
+			infra: func(inf *Infra) {
+				inf.Packages.(*fakePackages).installed = func(string) (model.Version, bool, error) { return neco, true, nil }
+			},
+			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0", "installed? neco", "record 3 deb neco=1.2.0"}},
 		{name: "services: systemd reloads after the packages", plan: fixturePlan(func(p *plan.Plan) {
 			p.Debs, p.Images = nil, nil
 			p.Services = []plan.Service{{Unit: "a.service", Strategy: plan.StrategyAnytime}}
 		}), want: []string{"daemon-reload"}},
 		{name: "no requirement: the neco deb is not installed", plan: fixturePlan(),
-			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0",
+			want: []string{"fetch deb tool", "install tool.deb downgrade=false", "record 3 deb tool=1.0", "installed? neco",
 				"pull a,b", "record 3 image a=sha256:aa", "record 3 image b=sha256:bb"}},
 		{name: "rollback allows downgrades", reason: model.ReasonRollback, plan: fixturePlan(func(p *plan.Plan) { p.Images = nil }),
 			head: []string{"fetch site release-2026.11.23-2", "install site.deb downgrade=true", "record 3 deb site=2026.11.23-2", "load plan"},
-			want: []string{"fetch deb tool", "install tool.deb downgrade=true", "record 3 deb tool=1.0"}},
+			want: []string{"fetch deb tool", "install tool.deb downgrade=true", "record 3 deb tool=1.0", "installed? neco"}},
 		{name: "self-update first, then restart", plan: fixturePlan(needsNeco(">=", "1.2.0")),
 			want: []string{"installed? neco", "fetch deb neco", "install self neco.deb", "record 3 deb neco=1.2.0"}, err: ErrRestart},
 		{name: "self-update installs a package still too old", plan: fixturePlan(needsNeco(">", "1.2.0")),
