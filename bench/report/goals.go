@@ -98,6 +98,11 @@ func scaleGoals(bs []Benchmark) []Goal {
 	}
 	x, ok := growth("sec/op", "1000", "3000")
 	add("from 1000 to 3000 workers: time per update x3.3 or less (issue 23)", ok, fmt.Sprintf("x%.2f", x), x <= 3.3)
+	for _, n := range []string{"1000", "3000"} {
+		cores, ok := metric(bs, "BarrierScale/workers="+n, "cores-busy")
+		add("what bounds the benchmark at "+n+" workers: CPU time over wall time, reported (issue 23)", ok,
+			fmt.Sprintf("%.2f cores busy", cores), true)
+	}
 	peak, ok := metric(bs, "BarrierScale/workers=1000", "updater-peak-rss-MiB")
 	add("peak RSS of neco-updater during updates of 1000 servers, reported (issue 23)", ok, fmt.Sprintf("%.1f MiB", peak), true)
 	for _, d := range []string{"updater", "worker"} {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -322,6 +323,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 	timeout := time.NewTimer(scaleUpdateTimeout)
 	defer timeout.Stop()
 	var end time.Time
+	var cpuStart, cpu time.Duration
 	var endRev int64
 	var atEnd scaleCounts
 	for end.IsZero() {
@@ -336,6 +338,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 			}
 			if bar.Step == 0 {
 				b.StartTimer()
+				cpuStart = s.cpuTime(b)
 			}
 			opened[bar.Step], marks[bar.Step] = time.Now(), s.counts.load()
 		case ev, ok := <-s.history:
@@ -347,6 +350,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 			}
 			b.StopTimer()
 			end, endRev, atEnd = time.Now(), ev.Revision, s.counts.load()
+			cpu = s.cpuTime(b) - cpuStart
 			var h model.HistoryEntry
 			if err := json.Unmarshal(ev.Value, &h); err != nil || h.Result != model.ResultCompleted {
 				b.Fatalf("update %d ended %s (%s), want completed; %v", id, h.Result, h.Message, err)
@@ -358,7 +362,7 @@ func (s *scaleSite) update(b *testing.B, id int64) scaleMeasure {
 		}
 	}
 	m := newScaleMeasure(len(s.steps))
-	m.updates, m.ended = 1, atEnd.sub(before)
+	m.updates, m.ended, m.cpu = 1, atEnd.sub(before), cpu
 	m.backlog = s.settle(b, endRev, fmt.Sprintf("update %d ended after %s, rounds per worker by then %.1f",
 		id, end.Sub(opened[0]).Round(time.Millisecond), float64(m.ended.snapshots)/float64(s.n)))
 	after := s.counts.load()
@@ -387,4 +391,18 @@ func countOpened(opened []time.Time) int {
 		}
 	}
 	return n
+}
+
+// cpuTime is the CPU time spent so far by this process (the worker loops
+// and etcd) and by neco-updater.
+func (s *scaleSite) cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	u, err := daemontest.ReadProc(s.updater.PID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) + u.CPU
 }

@@ -227,6 +227,10 @@ type scaleMeasure struct {
 	backlog time.Duration
 	// turns is how many turns records the updater wrote.
 	turns int64
+	// cpu is the CPU time the site spent from the first barrier to the
+	// end of the update: this process (the workers and etcd) and
+	// neco-updater's.
+	cpu time.Duration
 }
 
 func newScaleMeasure(steps int) scaleMeasure {
@@ -237,6 +241,7 @@ func (m *scaleMeasure) add(u scaleMeasure) {
 	m.updates += u.updates
 	m.backlog += u.backlog
 	m.turns += u.turns
+	m.cpu += u.cpu
 	m.ended = m.ended.add(u.ended)
 	for k := range m.wall {
 		m.wall[k] += u.wall[k]
@@ -281,6 +286,9 @@ func (m scaleMeasure) report(b *testing.B, s *scaleSite) scaleResult {
 	// rolling step alone (what it caused until the update's next barrier).
 	b.ReportMetric(r.bytes, "read-B/worker/step")
 	b.ReportMetric(float64(total.watchBytes)/perWorkerStep, "watch-B/worker/step")
+	// CPU time over wall time: how many of the machine's cores the site
+	// kept busy. At the machine's core count, CPU bounds it.
+	b.ReportMetric(m.cpu.Seconds()/wall.Seconds(), "cores-busy")
 	perRolling := float64(m.updates*rolling) * float64(s.n)
 	b.ReportMetric(float64(rollingCost.readBytes)/perRolling, "read-B/worker/rolling-step")
 	b.Logf("%d updates of %d steps on %d workers; per update: %s, then %s of backlog; %.1f turns records written", m.updates, len(s.steps), s.n,
