@@ -57,11 +57,15 @@ func TestLeaderPartitioned(t *testing.T) {
 	successor := d.serverNamed(*st.UpdaterLeader)
 	took := d.firstLeading(successor, cut).Sub(cut)
 	t.Logf("%s leads %s after the cut (session TTL %s)", successor.Name, took.Round(100*time.Millisecond), sessionTTL)
-	// A lease runs out TTL after its last renewal, before the cut; a new
-	// raft leader (when the cut server held it) extends every lease by an
-	// election timeout (1 s) first.
-	if took > sessionTTL+3*time.Second {
-		t.Errorf("%s led %s after the cut, want within the session TTL %s + 3 s", successor.Name, took, sessionTTL)
+	// A lease runs out TTL after its last renewal, before the cut. When
+	// the cut server also held etcd's raft leadership, the new raft leader
+	// renews every lease once more as it takes over (etcd's lessor
+	// promotion: TTL plus an election timeout from then), and the revoke
+	// and the candidate's watch take a moment more: 12.5 s measured with
+	// the raft leader elsewhere, 15.5 s with it on the cut server, on a
+	// busy 2-core machine.
+	if bound := sessionTTL + 7*time.Second; took > bound {
+		t.Errorf("%s led %s after the cut, want within %s (the session TTL %s, renewed once by a new raft leader)", successor.Name, took, bound, sessionTTL)
 	}
 	if err := d.c.Network.Restore(d.ctx, old.LRN); err != nil {
 		t.Fatal(err)
