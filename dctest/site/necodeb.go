@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/necoship/neco/pkg/daemon/daemontest"
 	"github.com/necoship/neco/pkg/mirror"
 )
 
@@ -32,10 +33,6 @@ type NecoDeb struct {
 // necoCommands are the binaries of the package, rebuilt with a new version.
 var necoCommands = []string{"neco", "neco-updater", "neco-worker", "neco-etcd"}
 
-// buildTags are debian/rules' (bench's TestBuildTagsAgree keeps those
-// in step with the Makefile).
-const buildTags = "static_build,grpcnotrace"
-
 // PublishNeco builds the neco package of base (the .deb under test) again
 // at version: the same files, its four binaries rebuilt from repo with
 // that version linked in as debian/rules links it, so that `neco version`
@@ -50,12 +47,7 @@ func (s *Site) PublishNeco(ctx context.Context, repo, base, version string) (Nec
 	if err := run(ctx, "", "dpkg-deb", "-R", base, root); err != nil {
 		return NecoDeb{}, err
 	}
-	args := []string{"build", "-o", filepath.Join(root, "usr/bin") + "/", "-tags", buildTags, "-trimpath", "-buildmode=pie",
-		"-ldflags", "-linkmode=external -X github.com/necoship/neco/pkg/buildinfo.Version=" + version}
-	for _, c := range necoCommands {
-		args = append(args, "./cmd/"+c)
-	}
-	if err := run(ctx, repo, "go", args...); err != nil {
+	if err := run(ctx, repo, "go", daemontest.BuildArgs(filepath.Join(root, "usr/bin"), version, necoCommands...)...); err != nil {
 		return NecoDeb{}, err
 	}
 	if err := setControlVersion(filepath.Join(root, "DEBIAN/control"), version); err != nil {

@@ -77,9 +77,9 @@ type Server struct {
 	Hostname *string `json:"hostname"`
 	InUpdate bool    `json:"in_update"`
 	Report   *struct {
-		Version  string `json:"version"`
-		Step     int    `json:"step"`
-		StepName string `json:"step_name"`
+		Version  string   `json:"version"`
+		Step     int      `json:"step"`
+		StepName string   `json:"step_name"`
 		Cond     string   `json:"cond"`
 		Message  string   `json:"message"`
 		Notes    []string `json:"notes"`

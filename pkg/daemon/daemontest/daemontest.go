@@ -38,17 +38,25 @@ func Build(tb testing.TB, cmds ...string) map[string]string {
 		tb.Skip("go not found on PATH: the benchmark builds the daemons")
 	}
 	dir := tb.TempDir()
-	args := []string{"build", "-o", dir + "/", "-tags", BuildTags, "-trimpath", "-buildmode=pie",
-		"-ldflags", "-linkmode=external -X github.com/necoship/neco/pkg/buildinfo.Version=0.1.0+bench"}
 	bins := map[string]string{}
 	for _, c := range cmds {
-		args = append(args, "github.com/necoship/neco/cmd/"+c)
 		bins[c] = filepath.Join(dir, c)
 	}
-	if out, err := exec.Command(gobin, args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(gobin, BuildArgs(dir, "0.1.0+bench", cmds...)...).CombinedOutput(); err != nil {
 		tb.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bins
+}
+
+// BuildArgs are the arguments of the go command that builds the commands
+// (cmd/ names) into dir as debian/rules does, with version linked in.
+func BuildArgs(dir, version string, cmds ...string) []string {
+	args := []string{"build", "-o", dir + "/", "-tags", BuildTags, "-trimpath", "-buildmode=pie",
+		"-ldflags", "-linkmode=external -X github.com/necoship/neco/pkg/buildinfo.Version=" + version}
+	for _, c := range cmds {
+		args = append(args, "github.com/necoship/neco/cmd/"+c)
+	}
+	return args
 }
 
 // Process is a daemon under a benchmark.
