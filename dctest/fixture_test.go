@@ -175,3 +175,18 @@ func (d *dc) onceRuns() []string {
 	}
 	return all
 }
+
+// waitUntil polls cond every second until it holds, and fails the test
+// after timeout, saying what it waited for and what cond last said.
+func (d *dc) waitUntil(what string, timeout time.Duration, cond func() (ok bool, last string)) {
+	d.t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(time.Second) {
+		ok, last := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("%s: not after %s (last: %s)", what, timeout, last)
+		}
+	}
+}

@@ -109,30 +109,27 @@ func TestLeaderPartitioned(t *testing.T) {
 // that it won (neco status reads the key), so this waits for the line.
 func (d *dc) firstLeading(srv *harness.Server, since time.Time) time.Time {
 	d.t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+	var at time.Time
+	d.waitUntil(fmt.Sprintf("%s's neco-updater to log \"leading\" since %s", srv.Name, since), time.Minute, func() (bool, string) {
 		for _, e := range d.updaterLog(srv, since) {
 			if e.Msg == "leading" {
-				return e.At
+				at = e.At
+				return true, ""
 			}
 		}
-	}
-	d.t.Fatalf("%s: neco-updater logged no \"leading\" in a minute since %s", srv.Name, since)
-	return time.Time{}
+		return false, "no such line"
+	})
+	return at
 }
 
 // waitFollowing waits until srv's neco-updater says it follows (its
 // STATUS= line).
 func (d *dc) waitFollowing(srv *harness.Server) {
 	d.t.Helper()
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+	d.waitUntil(srv.Name+"'s neco-updater to follow after the link came back", time.Minute, func() (bool, string) {
 		s := unitProperty(d.t, d, srv, site.UpdaterUnit, "StatusText")
-		if strings.HasPrefix(s, "following") {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("%s's neco-updater says %q a minute after the link came back, want following", srv.Name, s)
-		}
-	}
+		return strings.HasPrefix(s, "following"), s
+	})
 }
 
 // recording are the decisions that write to etcd (decide.ActionKind);

@@ -45,11 +45,10 @@ func TestQuorumLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The restart finishes without etcd; the report waits for it.
-	for deadline := time.Now().Add(time.Minute); unitProperty(t, d, held, site.RollingUnit, "ActiveState") != "active"; time.Sleep(time.Second) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s not active a minute after it was let go", held.Name, site.RollingUnit)
-		}
-	}
+	d.waitUntil(held.Name+"'s "+site.RollingUnit+" to be active once let go", time.Minute, func() (bool, string) {
+		s := unitProperty(t, d, held, site.RollingUnit, "ActiveState")
+		return s == "active", s
+	})
 	time.Sleep(outage)
 	for _, srv := range down {
 		d.exec(srv, "systemctl", "start", harness.EtcdUnit)
