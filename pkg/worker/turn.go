@@ -7,8 +7,9 @@ import (
 )
 
 // turn is the rolling turn this server waits for, if any: what the
-// round's decision waits on (the turns record, or a time: the end of a
-// soak, the recheck of a holding alert gate), and when the waiting report
+// round's decision waits on (the turns record, which the updater leader
+// also writes when a soak ends, or a time: the recheck of a holding alert
+// gate), and when the waiting report
 // was last written. That report is written when a wait begins and every
 // heartbeat after, not every round: the servers it names may finish in
 // between, and reporting each would cost a write per turns record.
@@ -24,12 +25,12 @@ type turn struct {
 // waitKey is what a waiting report says without its details: the update
 // and step, and whether for the turns record or for a time.
 type waitKey struct {
-	id   int64
-	step int
-	soak bool
+	id    int64
+	step  int
+	timed bool
 }
 
-func keyOf(w decide.Wait) waitKey { return waitKey{id: w.ID, step: w.Step, soak: !w.OnTurns()} }
+func keyOf(w decide.Wait) waitKey { return waitKey{id: w.ID, step: w.Step, timed: !w.OnTurns()} }
 
 // follow keeps the turn at the round's decision: its wait, or none.
 func (t *turn) follow(act decide.WorkerAction) {

@@ -29,7 +29,7 @@ var _ Store = (*storage.Storage)(nil)
 
 // Defaults of the loop's timing. The tick is a safety net, not a poll:
 // whatever a decision turns on is watched (watches) or timed (a retry
-// pause, a soak, a waiting report's heartbeat). A short tick would cost
+// pause, an alert gate's recheck, a waiting report's heartbeat). A short tick would cost
 // every server a snapshot per tick, and a slow rolling step on a large
 // site more rounds the slower it gets.
 const (
@@ -157,7 +157,7 @@ type wake struct {
 }
 
 // wait blocks until something may have changed: etcd, the running job,
-// leadership, the end of a retry pause or soak, or the tick (shorter when
+// leadership, the end of a retry pause or a timed wait, or the tick (shorter when
 // the watchdog wants a beat sooner). Watch events the last snapshot
 // already held, and turns records that cannot end a rolling wait, are passed
 // over without a round.
@@ -191,7 +191,8 @@ func (w *Worker) wait(ctx context.Context) wake {
 }
 
 // waitFor is how long wait may block without news: the tick, or less
-// when a retry pause or a soak ends sooner, or a waiting report is due.
+// when a retry pause or a timed wait ends sooner, a waiting report is
+// due, or a report etcd did not take is to be tried again.
 func (w *Worker) waitFor() time.Duration {
 	d := w.Supervisor.MaxWait(w.Tick)
 	now := w.Now()
