@@ -6,11 +6,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -209,4 +211,55 @@ func (e *Etcd) EtcdctlAs(ctx context.Context, s *Server, user string, args ...st
 		"--endpoints=" + strings.Join(e.Endpoints(), ","),
 		"--cacert=" + tlsFiles.CA, "--cert=" + tlsFiles.Cert, "--key=" + tlsFiles.Key}
 	return s.Exec(ctx, append(argv, args...)...)
+}
+
+// endpointStatus is one row of `etcdctl endpoint status -w json`.
+type endpointStatus struct {
+	Endpoint string
+	Status   struct {
+		Header struct {
+			MemberID uint64 `json:"member_id"`
+		} `json:"header"`
+		Leader uint64 `json:"leader"`
+	}
+}
+
+// MoveLeader makes the member of server i etcd's raft leader (etcdctl
+// move-leader, run in server i) and returns once every member names it:
+// for the scenarios whose fault must also take the raft leader away.
+func (e *Etcd) MoveLeader(ctx context.Context, i int) error {
+	s := e.servers[i]
+	want := fmt.Sprintf("https://%s:2379", ServerIP(i))
+	for {
+		res, err := e.Etcdctl(ctx, s, "endpoint", "status", "-w", "json")
+		if err != nil {
+			return fmt.Errorf("etcd raft leader to boot-%d: %w", i, err)
+		}
+		var rows []endpointStatus
+		if err := json.Unmarshal([]byte(res.Stdout), &rows); err != nil {
+			return fmt.Errorf("etcd raft leader to boot-%d: endpoint status: %w", i, err)
+		}
+		var target uint64
+		agreed := len(rows) == len(e.servers)
+		for _, r := range rows {
+			if r.Endpoint == want {
+				target = r.Status.Header.MemberID
+			}
+			agreed = agreed && r.Status.Leader == rows[0].Status.Leader
+		}
+		if target == 0 {
+			return fmt.Errorf("etcd raft leader to boot-%d: no status from %s", i, want)
+		}
+		if agreed && rows[0].Status.Leader == target {
+			return nil
+		}
+		if _, err := e.Etcdctl(ctx, s, "move-leader", strconv.FormatUint(target, 16)); err != nil {
+			return fmt.Errorf("etcd raft leader to boot-%d: %w", i, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

@@ -107,10 +107,10 @@ func (s *seeder) worker(lrn int, id int64, step int, name string, cond model.Con
 		Cond: cond, Message: msg, UpdatedAt: testNow.Add(-ago)})
 }
 
-// leader makes name the updater leader, as an election key would.
-// Like a candidate's, the key is on a lease: a key without one is never
-// leader. The lease is revoked when the test ends.
-func (s *seeder) leader(name string) {
+// leader makes name the updater leader, as an election key would, and
+// returns the key. Like a candidate's, the key is on a lease: a key
+// without one is never leader. The lease is revoked when the test ends.
+func (s *seeder) leader(name string) string {
 	s.t.Helper()
 	lease, err := s.client.Grant(s.t.Context(), 600)
 	if err != nil {
@@ -121,6 +121,7 @@ func (s *seeder) leader(name string) {
 	if _, err := s.client.Put(s.t.Context(), key, name, clientv3.WithLease(lease.ID)); err != nil {
 		s.t.Fatal(err)
 	}
+	return key
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -118,7 +118,7 @@ func (w *statusWatch) follow(ctx context.Context, events <-chan storage.WatchEve
 			if !ok {
 				return nil
 			}
-			if ev.Compacted || ev.Revision <= w.drawn {
+			if ev.Compacted || ev.Revision <= w.drawn || w.store.Heartbeat(ev) {
 				continue
 			}
 			if !w.settle(ctx, events) {

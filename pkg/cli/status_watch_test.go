@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/necoship/neco/pkg/model"
 	"github.com/necoship/neco/pkg/storage"
 )
@@ -113,6 +115,36 @@ func TestStatusWatchCoalescesBursts(t *testing.T) {
 	}
 	if draws := strings.Count(w.out.String(), watchHeader); draws > 4 {
 		t.Errorf("%d drawings for a burst of %d writes; want them coalesced", draws, writes)
+	}
+}
+
+// TestStatusWatchSkipsHeartbeats: an elected leader puts its election key
+// again every 2 s (pkg/leader); that changes nothing shown, so it draws
+// nothing, while the leader's arrival and a real change each do.
+func TestStatusWatchSkipsHeartbeats(t *testing.T) {
+	c := newCluster(t)
+	s := seed(c)
+	seedRunning(s)
+	w := startWatch(t, c)
+	w.waitFor(watchHeader, 1)
+	// A second candidate's key: its creation is a change, one drawing.
+	key := s.leader("boot-1")
+	w.waitFor(watchHeader, 2)
+	before := strings.Count(w.out.String(), watchHeader)
+	for range 5 {
+		// Spaced past redrawDelay, so that each would be a drawing.
+		time.Sleep(2 * redrawDelay)
+		if _, err := s.client.Put(t.Context(), key, "boot-1", clientv3.WithIgnoreLease()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.worker(2, 12, 3, "pull images", model.CondRunning, 0, "")
+	w.waitFor("pull images", 1)
+	if code := w.stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if draws := strings.Count(w.out.String(), watchHeader) - before; draws != 1 {
+		t.Errorf("%d drawings after five heartbeats and one report, want 1:\n%s", draws, w.out.String())
 	}
 }
 

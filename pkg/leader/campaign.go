@@ -85,8 +85,10 @@ func (e *Elector) putKey(ctx context.Context, lease clientv3.LeaseID, key string
 // nothing would ever delete them.
 func (e *Elector) waitOlder(ctx context.Context, rev int64) error {
 	for {
-		gctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		keys, err := readKeys(gctx, e.client, e.prefix, clientv3.WithMaxCreateRev(rev-1), clientv3.WithKeysOnly())
+		// WithRequireLeader: a member without a leader answers at once, and
+		// the client asks another, rather than this read waiting it out.
+		gctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), requestTimeout)
+		keys, err := readKeys(gctx, e.client, e.prefix, clientv3.WithMaxCreateRev(rev-1))
 		cancel()
 		if err != nil {
 			return fmt.Errorf("read older election keys: %w", err)
@@ -96,9 +98,16 @@ func (e *Elector) waitOlder(ctx context.Context, rev int64) error {
 			return nil
 		}
 		// The newest older candidate is the one that leads right before us;
-		// once it goes, read again: older ones may still be there.
+		// once it goes, read again: older ones may still be there. When it
+		// is the leader itself, we are next in line and depose it if its
+		// heartbeats stop (heartbeat.go).
 		last := keys.leased[len(keys.leased)-1]
-		if err := e.waitDelete(ctx, string(last.Key), keys.revision+1); err != nil {
+		if len(keys.leased) == 1 {
+			err = e.waitLeader(ctx, last, keys.revision)
+		} else {
+			err = e.waitDelete(ctx, string(last.Key), keys.revision+1)
+		}
+		if err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,9 @@ const (
 	fieldPause     = "pause"
 	fieldLastError = "last_error"
 	fieldCount     = "count"
+	fieldGrace     = "grace"
+	fieldLeader    = "leader"
+	fieldSilent    = "silent"
 )
 
 // ErrInvalidOptions is wrapped by New when Options cannot work.
@@ -60,7 +63,8 @@ type Options struct {
 
 // Elector campaigns for one election on behalf of one candidate. Each Run
 // is an independent candidate; the only state Run calls share is which
-// lease-less election keys were already logged.
+// lease-less election keys were already logged and when the leader's key
+// was last seen to move.
 type Elector struct {
 	client        *clientv3.Client
 	prefix        string // election prefix without its trailing "/"
@@ -69,6 +73,7 @@ type Elector struct {
 	resignTimeout time.Duration
 	log           *zap.Logger
 	leaseless     leaselessLog
+	seen          sightings // of the leader's key, by the next in line
 
 	// Pause bounds between cycles; tests shorten them.
 	minPause, maxPause time.Duration
@@ -104,6 +109,9 @@ func New(o Options) (*Elector, error) {
 		maxPause:      maxPause,
 	}, nil
 }
+
+// ttlDuration is the session TTL as etcd holds it, whole seconds.
+func (e *Elector) ttlDuration() time.Duration { return time.Duration(e.ttl) * time.Second }
 
 // ttlSeconds converts a TTL to the whole seconds etcd leases take.
 func ttlSeconds(ttl time.Duration) int64 {

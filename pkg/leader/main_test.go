@@ -58,9 +58,15 @@ type candidate struct {
 }
 
 func newGroup(t *testing.T, ttl time.Duration) *group {
+	return newGroupOn(t, srv.Client(t), ttl)
+}
+
+// newGroupOn is newGroup on an etcd of the test's own; client is the one
+// the group inspects etcd with and its candidates use by default.
+func newGroupOn(t *testing.T, client *clientv3.Client, ttl time.Duration) *group {
 	core, logs := observer.New(zap.WarnLevel)
 	return &group{
-		t: t, client: srv.Client(t), key: etcdtest.Prefix(t) + "leader/", ttl: ttl,
+		t: t, client: client, key: etcdtest.Prefix(t) + "leader/", ttl: ttl,
 		terms: make(chan *heldTerm, 256), logs: logs, logCore: core,
 	}
 }
@@ -75,8 +81,15 @@ func holdUntilDone(ctx context.Context) error {
 // runs hold. The candidate is stopped when the test ends.
 func (g *group) start(name string, hold func(context.Context) error) *candidate {
 	g.t.Helper()
+	return g.startOn(g.client, name, hold)
+}
+
+// startOn is start with a client of the candidate's own: a process whose
+// etcd connection fails while the others' does not.
+func (g *group) startOn(client *clientv3.Client, name string, hold func(context.Context) error) *candidate {
+	g.t.Helper()
 	e, err := New(Options{
-		Client: g.client, Key: g.key, Name: name, TTL: g.ttl,
+		Client: client, Key: g.key, Name: name, TTL: g.ttl,
 		Logger: zap.New(zapcore.NewTee(zaptest.NewLogger(g.t).Core(), g.logCore)).Named(name),
 	})
 	if err != nil {

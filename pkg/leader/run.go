@@ -86,6 +86,15 @@ func (e *Elector) cycle(ctx context.Context, s *session, lead LeadFunc) (*sessio
 		return s, err
 	}
 	leadErr := e.lead(ctx, s, term, rev, lead)
+	if errors.Is(leadErr, ErrLeadershipLost) {
+		// The key may be gone already, deleted by a candidate that deposed
+		// us while this session lives on. A new session gives the next
+		// campaign a new key name, so the lost term's name, which storage
+		// fences on, never exists again; the revoke takes the key with it
+		// if it is still there.
+		e.closeSession(ctx, s)
+		return nil, leadErr
+	}
 	if err := e.resign(ctx, term); err != nil {
 		// The next campaign on this session would find our undeleted key
 		// and win straight back: drop the session, and the key with it.

@@ -118,10 +118,14 @@ func TestDeletedKeyEndsLeadership(t *testing.T) {
 		t.Errorf("lead context cause %v, want ErrLeadershipLost", cause)
 	}
 	second := g.nextTerm(5 * time.Second)
-	// The session survived, so the new term is on the same lease: same key
-	// name, new create revision.
-	if second.term.Key != first.term.Key || second.term.Revision <= first.term.Revision {
-		t.Errorf("second term %+v after %+v: want same key, later revision", second.term, first.term)
+	// A lost term's session is dropped although its lease lives, so the
+	// next term has a new key name: the one storage fenced the lost term's
+	// writes on never exists again.
+	if second.term.Key == first.term.Key || second.term.Revision <= first.term.Revision {
+		t.Errorf("second term %+v after %+v: want a new key, later revision", second.term, first.term)
+	}
+	if kv := electionKV(t, g.client, first.term.Key); kv != nil {
+		t.Errorf("lost term's key %s exists again: %v", first.term.Key, kv)
 	}
 }
 

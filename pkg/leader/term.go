@@ -16,10 +16,11 @@ import (
 var ErrLeadershipLost = errors.New("leader: leadership lost")
 
 // Term is one won election: valid while Key exists with create revision
-// Revision. Storage fences leader writes on exactly that pair, so a deposed
-// leader that has not noticed yet still cannot write. Key is always on
-// this candidate's session lease, never a key without one, so the fence
-// ends with the session.
+// Revision. Storage fences leader writes on Key existing, so a deposed
+// leader that has not noticed yet still cannot write; a lost term's
+// session is dropped (cycle), so its Key name is not put again. Key is
+// always on this candidate's session lease, never a key without one, so
+// the fence ends with the session at the latest.
 type Term struct {
 	Key      string // this leader's own election key
 	Revision int64  // create revision of Key
@@ -33,6 +34,7 @@ func (e *Elector) lead(ctx context.Context, s *session, term Term, rev int64, fn
 	defer lose(nil)
 	var wg sync.WaitGroup
 	wg.Go(func() { e.guard(tctx, s, term.Key, rev, lose) })
+	wg.Go(func() { e.heartbeat(tctx, term, lose) })
 	e.log.Info("became leader", zap.String(fieldKey, term.Key), zap.Int64(fieldRevision, term.Revision))
 	err := fn(tctx, term)
 	lose(nil)
@@ -53,9 +55,10 @@ func (e *Elector) lead(ctx context.Context, s *session, term Term, rev int64, fn
 }
 
 // guard cancels the term as soon as this candidate may no longer be
-// leader: its key is deleted (by hand, or with its revoked or expired
-// lease), its session stops being refreshed, or the watch that would tell
-// us so breaks. Watching from rev+1, right after the confirming read,
+// leader: its key is deleted (by hand, with its revoked or expired lease,
+// or by a candidate that deposed it), its session stops being refreshed,
+// or the watch that would tell us so breaks. heartbeat ends it too, when
+// no beat goes through. Watching from rev+1, right after the confirming read,
 // leaves no gap in which a deletion could go unseen.
 func (e *Elector) guard(ctx context.Context, s *session, key string, rev int64, lose context.CancelCauseFunc) {
 	// WithRequireLeader: a member cut off from its cluster ends the watch

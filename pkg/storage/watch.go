@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -18,6 +19,8 @@ type WatchEvent struct {
 	// Value is the new value; nil when Deleted.
 	Value   []byte
 	Deleted bool
+	// Created: the put created the key (it did not exist before).
+	Created bool
 	// Revision is the revision of the change. With Compacted, it is the
 	// oldest revision etcd still has.
 	Revision int64
@@ -149,6 +152,15 @@ func event(ev *clientv3.Event) WatchEvent {
 		out.Deleted = true
 	} else {
 		out.Value = ev.Kv.Value
+		out.Created = ev.Kv.CreateRevision == ev.Kv.ModRevision
 	}
 	return out
+}
+
+// Heartbeat reports whether ev is an election leader's heartbeat: its
+// election key put again, same value (pkg/leader). It changes nothing a
+// snapshot or `neco status` shows, so a reader that redraws on changes
+// skips it; each elected leader makes one every 2 s.
+func (s *Storage) Heartbeat(ev WatchEvent) bool {
+	return !ev.Deleted && !ev.Created && !ev.Compacted && strings.HasPrefix(ev.Key, s.leaderPrefix())
 }

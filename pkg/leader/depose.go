@@ -1,0 +1,157 @@
+package leader
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// The candidate's half of the heartbeat (heartbeat.go says why): the next
+// in line after the leader watches the leader's key and deletes it once a
+// whole TTL has passed, on this candidate's clock, since it first saw the
+// key's current mod revision.
+
+// deposeRetry spaces out attempts to depose when the attempt itself fails
+// (the member asked has no leader, say): soon enough to keep within the
+// TTL's budget, not so soon that a dead member is hammered.
+const deposeRetry = 250 * time.Millisecond
+
+// sighting is when this Elector first saw an election key at a mod
+// revision. It outlives campaign cycles, so that a watch broken by a cut-off
+// member (and the cycle it ends) does not restart the count: the key has
+// not moved since the sighting, whatever happened to our watch.
+type sighting struct {
+	key string
+	mod int64
+	at  time.Time
+}
+
+// sightings remembers the last sighting; one is enough, as a candidate
+// watches one key at a time.
+type sightings struct {
+	mu   sync.Mutex
+	last sighting
+}
+
+// see returns when key was first seen at mod revision mod, now if never.
+func (s *sightings) see(key string, mod int64, now time.Time) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last.key != key || s.last.mod != mod {
+		s.last = sighting{key: key, mod: mod, at: now}
+	}
+	return s.last.at
+}
+
+// heartbeats says whether kv has been put since it was created: only a
+// leader that heartbeats is ever deposed.
+func heartbeats(kv *mvccpb.KeyValue) bool { return kv.ModRevision > kv.CreateRevision }
+
+// waitLeader blocks until the leader's key kv (read at revision rev) is
+// deleted, or deposes it once it has not moved for a TTL. A key that has
+// not been put since its creation is only waited for, until a put shows
+// that its leader heartbeats (it may be about to beat for the first time,
+// or be of an older neco that never will). It returns nil when the key
+// may be gone, for the caller to read the keys again.
+func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64) error {
+	key, mod := string(kv.Key), kv.ModRevision
+	ttl := e.ttlDuration()
+	seen := e.seen.see(key, mod, time.Now())
+	// WithRequireLeader: a member cut off from its cluster ends the watch,
+	// and the cycle is retried, instead of waiting on silence.
+	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+	defer cancel()
+	wch := e.client.Watch(wctx, key, clientv3.WithRev(rev+1))
+	var silence deadline
+	defer silence.stop()
+	if heartbeats(kv) {
+		silence.set(time.Until(seen.Add(ttl)))
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case wr, ok := <-wch:
+			if !ok {
+				return fmt.Errorf("watch leader's election key %s: closed", key)
+			}
+			if err := wr.Err(); err != nil {
+				return fmt.Errorf("watch leader's election key %s: %w", key, err)
+			}
+			for _, ev := range wr.Events {
+				if ev.Type == mvccpb.DELETE {
+					return nil
+				}
+				mod = ev.Kv.ModRevision
+				seen = e.seen.see(key, mod, time.Now())
+				silence.set(time.Until(seen.Add(ttl)))
+			}
+		case <-silence.c():
+			gone, err := e.depose(ctx, kv, mod, time.Since(seen))
+			switch {
+			case err != nil:
+				e.log.Debug("depose failed; trying again", zap.String(fieldKey, key), zap.Error(err))
+				silence.set(deposeRetry)
+			case gone:
+				return nil
+			default:
+				// The key moved between the watch and the delete (a beat
+				// the watch has not delivered yet): the watch will say.
+				silence.set(ttl)
+			}
+		}
+	}
+}
+
+// deadline is a timer that may not be set: its channel is nil until it is.
+type deadline struct{ t *time.Timer }
+
+func (d *deadline) set(in time.Duration) {
+	if d.t == nil {
+		d.t = time.NewTimer(in)
+		return
+	}
+	d.t.Reset(in)
+}
+
+func (d *deadline) c() <-chan time.Time {
+	if d.t == nil {
+		return nil
+	}
+	return d.t.C
+}
+
+func (d *deadline) stop() {
+	if d.t != nil {
+		d.t.Stop()
+	}
+}
+
+// depose deletes the leader's key if its mod revision is still mod. gone
+// is true when the key is no longer there at that revision, deleted here or
+// before.
+func (e *Elector) depose(ctx context.Context, kv *mvccpb.KeyValue, mod int64, silent time.Duration) (gone bool, err error) {
+	key := string(kv.Key)
+	dctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), requestTimeout)
+	defer cancel()
+	resp, err := e.client.Txn(dctx).
+		If(clientv3.Compare(clientv3.ModRevision(key), "=", mod)).
+		Then(clientv3.OpDelete(key)).
+		Else(clientv3.OpGet(key, clientv3.WithKeysOnly())).
+		Commit()
+	if err != nil {
+		return false, fmt.Errorf("depose %s: %w", key, err)
+	}
+	if resp.Succeeded {
+		e.log.Warn("deposed the leader: no heartbeat seen for a session TTL",
+			zap.String(fieldKey, key), zap.String(fieldLeader, string(kv.Value)),
+			zap.Duration(fieldSilent, silent.Round(time.Millisecond)))
+		return true, nil
+	}
+	return len(resp.Responses[0].GetResponseRange().GetKvs()) == 0, nil
+}
