@@ -1,7 +1,9 @@
 // Package leader owns neco's leader elections in etcd: the session (a lease
 // kept alive for one candidate), campaigning on an election prefix such as
-// /neco/leader/updater/, watching that the won term still holds, and
-// resigning with a bounded timeout when a term ends or the process stops.
+// /neco/leader/updater/, watching that the won term still holds, the
+// leader's heartbeat and the deposal of a leader whose heartbeats stopped
+// (heartbeat.go says why a lease is not enough), and resigning with a
+// bounded timeout when a term ends or the process stops.
 //
 // neco-updater runs Elector.Run on every boot server so that exactly one of
 // them drives updates; neco-worker elects a worker leader the same way for
