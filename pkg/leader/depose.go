@@ -2,11 +2,13 @@ package leader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -58,44 +60,47 @@ func heartbeats(kv *mvccpb.KeyValue) bool { return kv.ModRevision > kv.CreateRev
 // that its leader heartbeats (it may be about to beat for the first time,
 // or be of an older neco that never will). It returns nil when the key
 // may be gone, for the caller to read the keys again.
+//
+// A broken watch (the member it went to was cut off) is opened again
+// without ending the wait, so the deposal keeps its time: the silence is
+// counted on this candidate's clock, not on the watch.
 func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64) error {
-	key, mod := string(kv.Key), kv.ModRevision
+	w := &leaderWatch{e: e, key: string(kv.Key), mod: kv.ModRevision, next: rev + 1}
+	w.seen = e.seen.see(w.key, w.mod, time.Now())
+	defer w.close()
 	ttl := e.ttlDuration()
-	seen := e.seen.see(key, mod, time.Now())
-	// WithRequireLeader: a member cut off from its cluster ends the watch,
-	// and the cycle is retried, instead of waiting on silence.
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	defer cancel()
-	wch := e.client.Watch(wctx, key, clientv3.WithRev(rev+1))
-	var silence deadline
+	var silence, reopen deadline
 	defer silence.stop()
+	defer reopen.stop()
 	if heartbeats(kv) {
-		silence.set(time.Until(seen.Add(ttl)))
+		silence.set(time.Until(w.seen.Add(ttl)))
 	}
+	w.open(ctx)
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case wr, ok := <-wch:
-			if !ok {
-				return fmt.Errorf("watch leader's election key %s: closed", key)
-			}
-			if err := wr.Err(); err != nil {
-				return fmt.Errorf("watch leader's election key %s: %w", key, err)
-			}
-			for _, ev := range wr.Events {
-				if ev.Type == mvccpb.DELETE {
-					return nil
-				}
-				mod = ev.Kv.ModRevision
-				seen = e.seen.see(key, mod, time.Now())
-				silence.set(time.Until(seen.Add(ttl)))
+		case <-reopen.c():
+			w.open(ctx)
+		case wr, ok := <-w.events:
+			moved, err := w.take(wr, ok)
+			switch {
+			case errors.Is(err, errKeyDeleted):
+				return nil
+			case errors.Is(err, rpctypes.ErrCompacted):
+				return err // the caller reads again
+			case err != nil:
+				e.log.Debug("watch of the leader's key broke; opening it again", zap.String(fieldKey, w.key), zap.Error(err))
+				w.close()
+				reopen.set(deposeRetry)
+			case moved:
+				silence.set(time.Until(w.seen.Add(ttl)))
 			}
 		case <-silence.c():
-			gone, err := e.depose(ctx, kv, mod, time.Since(seen))
+			gone, err := e.depose(ctx, kv, w.mod, time.Since(w.seen))
 			switch {
 			case err != nil:
-				e.log.Debug("depose failed; trying again", zap.String(fieldKey, key), zap.Error(err))
+				e.log.Debug("depose failed; trying again", zap.String(fieldKey, w.key), zap.Error(err))
 				silence.set(deposeRetry)
 			case gone:
 				return nil
@@ -106,6 +111,57 @@ func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64
 			}
 		}
 	}
+}
+
+// errKeyDeleted ends a leaderWatch: the key is gone.
+var errKeyDeleted = errors.New("leader: election key deleted")
+
+// leaderWatch is the next candidate's watch of the leader's key: what it
+// last saw and from which revision to watch again.
+type leaderWatch struct {
+	e      *Elector
+	key    string
+	mod    int64     // the key's mod revision last seen
+	seen   time.Time // when mod was first seen (sightings)
+	next   int64     // first revision not seen yet
+	events clientv3.WatchChan
+	cancel context.CancelFunc
+}
+
+// open starts a watch from next. WithRequireLeader: a member cut off from
+// its cluster ends the watch, instead of keeping it silently open.
+func (w *leaderWatch) open(ctx context.Context) {
+	w.close()
+	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+	w.events, w.cancel = w.e.client.Watch(wctx, w.key, clientv3.WithRev(w.next)), cancel
+}
+
+// close ends the watch, if one is open; its channel is then nil.
+func (w *leaderWatch) close() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.events, w.cancel = nil, nil
+}
+
+// take notes one watch response: moved when the key was put again,
+// errKeyDeleted when it is gone, another error when the watch broke.
+func (w *leaderWatch) take(wr clientv3.WatchResponse, ok bool) (moved bool, err error) {
+	if !ok {
+		return false, errors.New("watch closed")
+	}
+	if err := wr.Err(); err != nil {
+		return false, err
+	}
+	for _, ev := range wr.Events {
+		w.next = ev.Kv.ModRevision + 1
+		if ev.Type == mvccpb.DELETE {
+			return false, errKeyDeleted
+		}
+		w.mod, moved = ev.Kv.ModRevision, true
+		w.seen = w.e.seen.see(w.key, w.mod, time.Now())
+	}
+	return moved, nil
 }
 
 // deadline is a timer that may not be set: its channel is nil until it is.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,5 +221,50 @@ func TestSuccessorLeadsBeforeTheOldLeaseRunsOut(t *testing.T) {
 	}
 	if n := g.leaders.max.Load(); n != 1 {
 		t.Errorf("%d candidates led at once, want 1", n)
+	}
+}
+
+// cutWatcher answers its first watches as a member cut off from its
+// cluster does: cancelled (the reason, "no leader", is not settable here).
+type cutWatcher struct {
+	clientv3.Watcher
+	cuts atomic.Int32 // watches still to cut
+}
+
+func (w *cutWatcher) Watch(ctx context.Context, key string, opts ...clientv3.OpOption) clientv3.WatchChan {
+	if w.cuts.Add(-1) < 0 {
+		return w.Watcher.Watch(ctx, key, opts...)
+	}
+	ch := make(chan clientv3.WatchResponse, 1)
+	ch <- clientv3.WatchResponse{Canceled: true}
+	close(ch)
+	return ch
+}
+
+// TestDeposalKeepsTimeThroughBrokenWatches: the next in line's watches of
+// the leader's key break, as they do when they went to a member that was
+// cut off; the deposal still comes a TTL after the last beat, and the
+// campaign goes on without failing.
+func TestDeposalKeepsTimeThroughBrokenWatches(t *testing.T) {
+	g := newGroup(t, 2*time.Second)
+	key, _ := g.stuckLeader(60, 1)
+	lastBeat := time.Now()
+	client := srv.Client(t)
+	cut := &cutWatcher{Watcher: client.Watcher}
+	cut.cuts.Store(5)
+	client.Watcher = cut
+	g.startOn(client, "b", holdUntilDone)
+	h := g.nextTerm(10 * time.Second)
+	if took := time.Since(lastBeat); took < g.ttl || took > g.ttl+3*time.Second {
+		t.Errorf("b led %v after the last beat, want a TTL (%v) and a few seconds at most", took, g.ttl)
+	}
+	if electionKV(t, g.client, key) != nil || h.by.name != "b" {
+		t.Errorf("term %+v by %s, and the old key still there", h.term, h.by.name)
+	}
+	if n := cut.cuts.Load(); n >= 0 {
+		t.Errorf("%d watches left uncut: the test cut fewer than it meant to", n+1)
+	}
+	if errs := g.logs.FilterMessage("election cycle failed").Len(); errs != 0 {
+		t.Errorf("%d failed election cycles, want the broken watches opened again within the campaign", errs)
 	}
 }

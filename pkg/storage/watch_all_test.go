@@ -23,7 +23,7 @@ func TestWatchAllDeliversOnlyItsTargets(t *testing.T) {
 		got[ev.Key] = ev
 	}
 	want := map[string]WatchEvent{
-		s.ContentKey("sabakan"): {Key: s.ContentKey("sabakan"), Value: []byte("a")},
+		s.ContentKey("sabakan"): {Key: s.ContentKey("sabakan"), Value: []byte("a"), Created: true},
 		s.StatusCurrentKey():    {Key: s.StatusCurrentKey(), Value: []byte("b")},
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(WatchEvent{}, "Revision")); diff != "" {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,6 +40,31 @@ func closed(t *testing.T, ch <-chan WatchEvent) {
 	}
 }
 
+// TestHeartbeatIsAnElectionKeyPutAgain: a leader's heartbeat (pkg/leader)
+// is its election key put again; its creation, its deletion and a put of
+// any other key are changes.
+func TestHeartbeatIsAnElectionKeyPutAgain(t *testing.T) {
+	s, c := newStorage(t)
+	ctx := testContext(t)
+	rev := putRaw(t, s, c, map[string]string{"status/barrier": "before"})
+	ch := s.Watch(ctx, rev, s.Prefix(), true)
+	key := s.LeaderUpdaterKey() + "694d8f1b2a3c4e5f"
+	putRaw(t, s, c, map[string]string{"leader/updater/694d8f1b2a3c4e5f": "boot-0"})
+	putRaw(t, s, c, map[string]string{"leader/updater/694d8f1b2a3c4e5f": "boot-0"})
+	putRaw(t, s, c, map[string]string{"status/current": "a"})
+	putRaw(t, s, c, map[string]string{"status/current": "b"})
+	if _, err := c.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for range 5 {
+		got = append(got, s.Heartbeat(next(t, ch)))
+	}
+	if want := []bool{false, true, false, false, false}; !slices.Equal(got, want) {
+		t.Errorf("heartbeats %v, want %v (create, put again, other key twice, delete)", got, want)
+	}
+}
+
 func TestWatchDeliversChangesAfterRevision(t *testing.T) {
 	s, c := newStorage(t)
 	ctx := testContext(t)
@@ -55,7 +81,7 @@ func TestWatchDeliversChangesAfterRevision(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []WatchEvent{
-		{Key: s.WorkerStatusKey(10), Value: []byte("a")},
+		{Key: s.WorkerStatusKey(10), Value: []byte("a"), Created: true},
 		{Key: s.WorkerStatusKey(2), Value: []byte("b")},
 		{Key: s.WorkerStatusKey(10), Deleted: true},
 	}
