@@ -200,18 +200,13 @@ func (d *dc) guardInPlace(srv *harness.Server) bool {
 // package runs in srv: the kill reached them.
 func (d *dc) waitNoDpkg(srv *harness.Server) {
 	d.t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	d.waitUntil(srv.Name+": dpkg to be gone after the kill", 30*time.Second, func() (bool, string) {
 		res, err := srv.Exec(d.ctx, "pgrep", "-f", "^(dpkg |/bin/sh /var/lib/dpkg/info/"+site.PackageName+")")
 		if err != nil && res.Code != 1 {
 			d.t.Fatal(err)
 		}
-		if res.Code == 1 {
-			return
-		}
-		if time.Now().After(deadline) {
-			d.t.Fatalf("%s: dpkg still runs 30 s after the kill: %s", srv.Name, res.Stdout)
-		}
-	}
+		return res.Code == 1, res.Stdout
+	})
 }
 
 // policyIdentity is what must not change about srv's policy-rc.d while
