@@ -31,14 +31,24 @@ func (e *Elector) campaign(s *session) (Term, int64, error) {
 	// campaign never outlives the session it stands on. A cancelled
 	// campaign leaves its key behind on purpose: either Run is returning and
 	// revokes the lease, or the next cycle on this session reuses the key.
-	ctx := s.Ctx()
+	//
+	// WithRequireLeader: a member cut off from its cluster answers every
+	// request of the campaign at once with "no leader", and the client
+	// asks another member.
+	ctx := clientv3.WithRequireLeader(s.Ctx())
 	key := fmt.Sprintf("%s/%x", e.prefix, s.Lease())
 	rev, err := e.putKey(ctx, s.Lease(), key)
 	if err != nil {
 		return Term{}, 0, fmt.Errorf("campaign: %w", err)
 	}
-	if err := e.waitOlder(ctx, rev); err != nil {
+	won, err := e.waitOlder(ctx, ourKey{key, rev})
+	if err != nil {
 		return Term{}, 0, fmt.Errorf("campaign: %w", err)
+	}
+	term := Term{Key: key, Revision: rev, Name: e.name}
+	if won > 0 {
+		// The deposal confirmed our key in its own transaction.
+		return term, won, nil
 	}
 	// Every older key is gone, but ours may have gone too (lease expired
 	// or key deleted while waiting): confirm before leading.
@@ -49,9 +59,19 @@ func (e *Elector) campaign(s *session) (Term, int64, error) {
 		return Term{}, 0, fmt.Errorf("confirm election key: %w", err)
 	}
 	if len(resp.Kvs) == 0 || resp.Kvs[0].CreateRevision != rev {
-		return Term{}, 0, fmt.Errorf("%w: election key vanished while campaigning", ErrLeadershipLost)
+		return Term{}, 0, errKeyVanished
 	}
-	return Term{Key: key, Revision: rev, Name: e.name}, resp.Header.Revision, nil
+	return term, resp.Header.Revision, nil
+}
+
+// errKeyVanished: our election key went (lease expired, deleted) while
+// we campaigned.
+var errKeyVanished = fmt.Errorf("%w: election key vanished while campaigning", ErrLeadershipLost)
+
+// ourKey is this candidate's election key and its create revision.
+type ourKey struct {
+	key string
+	rev int64
 }
 
 // putKey creates key on lease unless it exists, and returns its create
@@ -80,22 +100,21 @@ func (e *Elector) putKey(ctx context.Context, lease clientv3.LeaseID, key string
 	return kvs[0].CreateRevision, nil
 }
 
-// waitOlder blocks until no key on a lease created before rev is left
+// waitOlder blocks until no key on a lease created before ours is left
 // under the prefix. Keys without a lease are ignored (and logged once):
-// nothing would ever delete them.
-func (e *Elector) waitOlder(ctx context.Context, rev int64) error {
+// nothing would ever delete them. won is the revision at which we deposed
+// the leader and lead (its transaction confirmed our key), 0 otherwise.
+func (e *Elector) waitOlder(ctx context.Context, ours ourKey) (won int64, err error) {
 	for {
-		// WithRequireLeader: a member without a leader answers at once, and
-		// the client asks another, rather than this read waiting it out.
-		gctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), requestTimeout)
-		keys, err := readKeys(gctx, e.client, e.prefix, clientv3.WithMaxCreateRev(rev-1))
+		gctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		keys, err := readKeys(gctx, e.client, e.prefix, clientv3.WithMaxCreateRev(ours.rev-1))
 		cancel()
 		if err != nil {
-			return fmt.Errorf("read older election keys: %w", err)
+			return 0, fmt.Errorf("read older election keys: %w", err)
 		}
-		e.leaseless.note(e.log, rev-1, keys.leaseless)
+		e.leaseless.note(e.log, ours.rev-1, keys.leaseless)
 		if len(keys.leased) == 0 {
-			return nil
+			return 0, nil
 		}
 		// The newest older candidate is the one that leads right before us;
 		// once it goes, read again: older ones may still be there. When it
@@ -103,12 +122,12 @@ func (e *Elector) waitOlder(ctx context.Context, rev int64) error {
 		// heartbeats stop (heartbeat.go).
 		last := keys.leased[len(keys.leased)-1]
 		if len(keys.leased) == 1 {
-			err = e.waitLeader(ctx, last, keys.revision)
+			won, err = e.waitLeader(ctx, last, keys.revision, ours)
 		} else {
 			err = e.waitDelete(ctx, string(last.Key), keys.revision+1)
 		}
-		if err != nil {
-			return err
+		if err != nil || won > 0 {
+			return won, err
 		}
 	}
 }

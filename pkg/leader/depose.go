@@ -23,6 +23,11 @@ import (
 // TTL's budget, not so soon that a dead member is hammered.
 const deposeRetry = 250 * time.Millisecond
 
+// deposeTimeout bounds one attempt. A request that went to a member cut
+// off without a FIN waits for gRPC's keepalive (3 s) to fail it; an
+// attempt given up sooner is retried on another member.
+const deposeTimeout = time.Second
+
 // sighting is when this Elector first saw an election key at a mod
 // revision. It outlives campaign cycles, so that a watch broken by a cut-off
 // member (and the cycle it ends) does not restart the count: the key has
@@ -58,13 +63,14 @@ func heartbeats(kv *mvccpb.KeyValue) bool { return kv.ModRevision > kv.CreateRev
 // deleted, or deposes it once it has not moved for a TTL. A key that has
 // not been put since its creation is only waited for, until a put shows
 // that its leader heartbeats (it may be about to beat for the first time,
-// or be of an older neco that never will). It returns nil when the key
-// may be gone, for the caller to read the keys again.
+// or be of an older neco that never will). won is the revision at which
+// this candidate deposed the leader and leads; 0 with no error when the
+// key may be gone, for the caller to read the keys again.
 //
 // A broken watch (the member it went to was cut off) is opened again
 // without ending the wait, so the deposal keeps its time: the silence is
 // counted on this candidate's clock, not on the watch.
-func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64) error {
+func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64, ours ourKey) (won int64, err error) {
 	w := &leaderWatch{e: e, key: string(kv.Key), mod: kv.ModRevision, next: rev + 1}
 	w.seen = e.seen.see(w.key, w.mod, time.Now())
 	defer w.close()
@@ -79,16 +85,16 @@ func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-reopen.c():
 			w.open(ctx)
 		case wr, ok := <-w.events:
 			moved, err := w.take(wr, ok)
 			switch {
 			case errors.Is(err, errKeyDeleted):
-				return nil
+				return 0, nil
 			case errors.Is(err, rpctypes.ErrCompacted):
-				return err // the caller reads again
+				return 0, err // the caller reads again
 			case err != nil:
 				e.log.Debug("watch of the leader's key broke; opening it again", zap.String(fieldKey, w.key), zap.Error(err))
 				w.close()
@@ -97,13 +103,20 @@ func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64
 				silence.set(time.Until(w.seen.Add(ttl)))
 			}
 		case <-silence.c():
-			gone, err := e.depose(ctx, kv, w.mod, time.Since(w.seen))
+			d, err := e.depose(ctx, kv, w.mod, ours)
 			switch {
+			case errors.Is(err, errKeyVanished):
+				return 0, err
 			case err != nil:
 				e.log.Debug("depose failed; trying again", zap.String(fieldKey, w.key), zap.Error(err))
 				silence.set(deposeRetry)
-			case gone:
-				return nil
+			case d.won > 0:
+				e.log.Warn("deposed the leader: no heartbeat seen for a session TTL",
+					zap.String(fieldKey, w.key), zap.String(fieldLeader, string(kv.Value)),
+					zap.Duration(fieldSilent, time.Since(w.seen).Round(time.Millisecond)))
+				return d.won, nil
+			case d.gone:
+				return 0, nil
 			default:
 				// The key moved between the watch and the delete (a beat
 				// the watch has not delivered yet): the watch will say.
@@ -188,26 +201,37 @@ func (d *deadline) stop() {
 	}
 }
 
-// depose deletes the leader's key if its mod revision is still mod. gone
-// is true when the key is no longer there at that revision, deleted here or
-// before.
-func (e *Elector) depose(ctx context.Context, kv *mvccpb.KeyValue, mod int64, silent time.Duration) (gone bool, err error) {
+// deposal is what one attempt to depose found.
+type deposal struct {
+	won  int64 // the revision of the deposal, which confirmed our key; 0 if none
+	gone bool  // the leader's key was gone already
+}
+
+// depose deletes the leader's key if its mod revision is still mod, and
+// only while our own key still stands, so that one transaction both ends
+// the old term and confirms the new one: no read after it, which could go
+// to the member that was cut off and wait there. Each attempt is short
+// (deposeTimeout) and retried: a retry after an attempt whose outcome was
+// lost finds the key gone, our key standing, and goes on from there.
+func (e *Elector) depose(ctx context.Context, kv *mvccpb.KeyValue, mod int64, ours ourKey) (deposal, error) {
 	key := string(kv.Key)
-	dctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), requestTimeout)
+	dctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), deposeTimeout)
 	defer cancel()
 	resp, err := e.client.Txn(dctx).
-		If(clientv3.Compare(clientv3.ModRevision(key), "=", mod)).
+		If(clientv3.Compare(clientv3.ModRevision(key), "=", mod),
+			clientv3.Compare(clientv3.CreateRevision(ours.key), "=", ours.rev)).
 		Then(clientv3.OpDelete(key)).
-		Else(clientv3.OpGet(key, clientv3.WithKeysOnly())).
+		Else(clientv3.OpGet(key, clientv3.WithKeysOnly()), clientv3.OpGet(ours.key, clientv3.WithKeysOnly())).
 		Commit()
 	if err != nil {
-		return false, fmt.Errorf("depose %s: %w", key, err)
+		return deposal{}, fmt.Errorf("depose %s: %w", key, err)
 	}
 	if resp.Succeeded {
-		e.log.Warn("deposed the leader: no heartbeat seen for a session TTL",
-			zap.String(fieldKey, key), zap.String(fieldLeader, string(kv.Value)),
-			zap.Duration(fieldSilent, silent.Round(time.Millisecond)))
-		return true, nil
+		return deposal{won: resp.Header.Revision}, nil
 	}
-	return len(resp.Responses[0].GetResponseRange().GetKvs()) == 0, nil
+	mine := resp.Responses[1].GetResponseRange().GetKvs()
+	if len(mine) == 0 || mine[0].CreateRevision != ours.rev {
+		return deposal{}, errKeyVanished
+	}
+	return deposal{gone: len(resp.Responses[0].GetResponseRange().GetKvs()) == 0}, nil
 }

@@ -268,3 +268,63 @@ func TestDeposalKeepsTimeThroughBrokenWatches(t *testing.T) {
 		t.Errorf("%d failed election cycles, want the broken watches opened again within the campaign", errs)
 	}
 }
+
+// TestDeposeIsOneConditionalTransaction: a deposal deletes the leader's
+// key only at the mod revision last seen and only while our own key
+// stands, and tells the campaign which of those held.
+func TestDeposeIsOneConditionalTransaction(t *testing.T) {
+	tests := []struct {
+		name       string
+		beatAgain  bool // the leader beats after we saw it
+		leaderGone bool // the leader's key is deleted first
+		oursGone   bool // our own key is deleted first
+		wantWon    bool // we deposed the leader and lead
+		wantGone   bool // found the leader's key gone
+		wantErr    error
+		wantLeader bool // the leader's key exists afterwards
+	}{
+		{name: "silent leader, our key stands: deposed, and we lead", wantWon: true},
+		{name: "a beat we had not seen yet", beatAgain: true, wantLeader: true},
+		{name: "leader gone already", leaderGone: true, wantGone: true},
+		{name: "our key gone: nothing deleted", oursGone: true, wantErr: errKeyVanished, wantLeader: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGroup(t, 2*time.Second)
+			e, err := New(Options{Client: g.client, Key: g.key, Name: "b"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key, _ := g.stuckLeader(60, 1)
+			kv := electionKV(t, g.client, key)
+			ctx := context.Background()
+			ourName := g.key + "ours"
+			put, err := g.client.Put(ctx, ourName, "b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := ourKey{key: ourName, rev: put.Header.Revision}
+			switch {
+			case tt.beatAgain:
+				_, err = g.client.Put(ctx, key, "stuck", clientv3.WithIgnoreLease())
+			case tt.leaderGone:
+				_, err = g.client.Delete(ctx, key)
+			case tt.oursGone:
+				_, err = g.client.Delete(ctx, ourName)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.depose(ctx, kv, kv.ModRevision, ours)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("depose = %+v, %v; want error %v", got, err, tt.wantErr)
+			}
+			if won := got.won > ours.rev; won != tt.wantWon || got.gone != tt.wantGone || (!won && got.won != 0) {
+				t.Errorf("depose = %+v, want won (at a revision after our key's, %d) %v, gone %v", got, ours.rev, tt.wantWon, tt.wantGone)
+			}
+			if exists := electionKV(t, g.client, key) != nil; exists != tt.wantLeader {
+				t.Errorf("leader's key exists: %v, want %v", exists, tt.wantLeader)
+			}
+		})
+	}
+}
