@@ -76,8 +76,12 @@ func TestLeaderPartitioned(t *testing.T) {
 	}
 	// With the raft leader gone too, the old leader's lease outlives this
 	// bound: its missing heartbeats are what ended its term.
-	if !slices.ContainsFunc(d.updaterLog(successor, cut), func(e updaterEntry) bool { return e.Msg == deposedMsg }) {
+	log := d.updaterLog(successor, cut)
+	if i := slices.IndexFunc(log, func(e updaterEntry) bool { return e.Msg == deposedMsg }); i < 0 {
 		t.Errorf("%s did not log %q", successor.Name, deposedMsg)
+	} else {
+		t.Logf("%s deposed %s %s after the cut, having seen no heartbeat for %.1f s", successor.Name, old.Name,
+			log[i].At.Sub(cut).Round(100*time.Millisecond), log[i].Silent)
 	}
 	if err := d.c.Network.Restore(d.ctx, old.LRN); err != nil {
 		t.Fatal(err)
@@ -167,8 +171,9 @@ func (d *dc) updaterActions(srv *harness.Server, since, until time.Time) []strin
 type updaterEntry struct {
 	At       time.Time
 	Msg      string `json:"msg"`
-	Action   string `json:"action"`
-	UpdateID int64  `json:"update_id"`
+	Action   string  `json:"action"`
+	UpdateID int64   `json:"update_id"`
+	Silent   float64 `json:"silent"` // seconds, of a deposal
 }
 
 // updaterLog reads srv's neco-updater log since since.

@@ -18,15 +18,17 @@ import (
 // whole TTL has passed, on this candidate's clock, since it first saw the
 // key's current mod revision.
 
-// deposeRetry spaces out attempts to depose when the attempt itself fails
+// deposeRetry spaces out the starts of attempts to depose when one fails
 // (the member asked has no leader, say): soon enough to keep within the
 // TTL's budget, not so soon that a dead member is hammered.
 const deposeRetry = 250 * time.Millisecond
 
 // deposeTimeout bounds one attempt. A request that went to a member cut
 // off without a FIN waits for gRPC's keepalive (3 s) to fail it; an
-// attempt given up sooner is retried on another member.
-const deposeTimeout = time.Second
+// attempt given up sooner is retried at once, and the client's balancer
+// sends it to the next member. A timed-out attempt that did commit is
+// harmless: the next one finds the leader's key gone.
+const deposeTimeout = 500 * time.Millisecond
 
 // sighting is when this Elector first saw an election key at a mod
 // revision. It outlives campaign cycles, so that a watch broken by a cut-off
@@ -103,13 +105,14 @@ func (e *Elector) waitLeader(ctx context.Context, kv *mvccpb.KeyValue, rev int64
 				silence.set(time.Until(w.seen.Add(ttl)))
 			}
 		case <-silence.c():
+			start := time.Now()
 			d, err := e.depose(ctx, kv, w.mod, ours)
 			switch {
 			case errors.Is(err, errKeyVanished):
 				return 0, err
 			case err != nil:
 				e.log.Debug("depose failed; trying again", zap.String(fieldKey, w.key), zap.Error(err))
-				silence.set(deposeRetry)
+				silence.set(max(0, deposeRetry-time.Since(start)))
 			case d.won > 0:
 				e.log.Warn("deposed the leader: no heartbeat seen for a session TTL",
 					zap.String(fieldKey, w.key), zap.String(fieldLeader, string(kv.Value)),
