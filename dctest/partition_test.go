@@ -170,7 +170,7 @@ func (d *dc) updaterActions(srv *harness.Server, since, until time.Time) []strin
 // updaterEntry is one JSON line of neco-updater's log.
 type updaterEntry struct {
 	At       time.Time
-	Msg      string `json:"msg"`
+	Msg      string  `json:"msg"`
 	Action   string  `json:"action"`
 	UpdateID int64   `json:"update_id"`
 	Silent   float64 `json:"silent"` // seconds, of a deposal
