@@ -21,7 +21,8 @@ import (
 // again, same value, same lease, every heartbeat interval. The next
 // candidate in line watches the key, and once it has seen no heartbeat for
 // a whole TTL on its own clock it deletes the key, on the condition that
-// its mod revision is still the one it last saw (depose.go). Each beat
+// its mod revision is still the one it last saw and that its own key
+// stands, and leads (depose.go). Each beat
 // happened before it was seen, so a TTL from the sighting is at least a TTL
 // from the beat; the leader, for its part, ends its term once no beat has
 // gone through for leaderGrace, a third of a TTL sooner (as client-go's
