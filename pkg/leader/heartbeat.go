@@ -7,6 +7,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/necoship/neco/pkg/backoff"
 )
 
 // A leader's lease alone says too late that it is gone. etcd expires a
@@ -81,12 +83,8 @@ func (e *Elector) heartbeat(ctx context.Context, term Term, lose context.CancelC
 				zap.String(fieldKey, term.Key), zap.Duration(fieldGrace, grace), zap.Error(err))
 			failing = true
 		}
-		wait := time.NewTimer(time.Until(sent.Add(every)))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
+		if backoff.Sleep(ctx, time.Until(sent.Add(every))) != nil {
 			return
-		case <-wait.C:
 		}
 	}
 }

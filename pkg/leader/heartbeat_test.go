@@ -110,11 +110,7 @@ func TestLeaderSeenBeforeItsFirstBeatIsDeposed(t *testing.T) {
 	key, _ := g.stuckLeader(60, 0)
 	g.start("b", holdUntilDone)
 	eventually(t, 5*time.Second, "b to campaign", func() bool { return keysUnder(t, g.client, g.key) == 2 })
-	select {
-	case h := <-g.terms:
-		t.Fatalf("%s led before the leader's first beat: %+v", h.by.name, h.term)
-	case <-time.After(2 * g.ttl):
-	}
+	g.noTerm(2*g.ttl, "before the leader's first beat")
 	if _, err := g.client.Put(context.Background(), key, "stuck", clientv3.WithIgnoreLease()); err != nil {
 		t.Fatal(err)
 	}
@@ -134,11 +130,7 @@ func TestBeatingLeaderIsNotDeposed(t *testing.T) {
 	first := g.nextTerm(5 * time.Second)
 	g.start("b", holdUntilDone)
 	eventually(t, 5*time.Second, "b to campaign", func() bool { return keysUnder(t, g.client, g.key) == 2 })
-	select {
-	case h := <-g.terms:
-		t.Fatalf("%s led while a beat: %+v", h.by.name, h.term)
-	case <-time.After(4 * g.ttl):
-	}
+	g.noTerm(4*g.ttl, "while a beat")
 	if first.ctx.Err() != nil {
 		t.Errorf("a's term ended: %v", context.Cause(first.ctx))
 	}
@@ -164,11 +156,7 @@ func TestLeaderThatNeverBeatIsWaitedForOnItsLease(t *testing.T) {
 		}
 	}()
 	g.start("b", holdUntilDone)
-	select {
-	case h := <-g.terms:
-		t.Fatalf("%s led while the old leader's lease was kept alive: %+v", h.by.name, h.term)
-	case <-time.After(5 * g.ttl):
-	}
+	g.noTerm(5*g.ttl, "while the old leader's lease was kept alive")
 	if electionKV(t, g.client, key) == nil {
 		t.Fatalf("the old leader's key %s was deleted", key)
 	}

@@ -138,6 +138,17 @@ func (g *group) nextTerm(within time.Duration) *heldTerm {
 	}
 }
 
+// noTerm fails the test if any member of g wins a term within d, while
+// what (the reason none may) holds.
+func (g *group) noTerm(d time.Duration, what string) {
+	g.t.Helper()
+	select {
+	case h := <-g.terms:
+		g.t.Fatalf("%s led %s: %+v", h.by.name, what, h.term)
+	case <-time.After(d):
+	}
+}
+
 // waitDone fails the test unless ctx ends within d.
 func waitDone(t *testing.T, ctx context.Context, d time.Duration, what string) {
 	t.Helper()
